@@ -1,0 +1,78 @@
+"""The provider contract: one request in, one result out, whatever runs the agent."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+AGENT_NAMES: tuple[str, ...] = ("claude", "codex", "gemini", "openai", "ollama", "command")
+
+# Provider modules are imported on first use so `import chant.agents` stays cheap.
+_PROVIDERS: dict[str, tuple[str, str]] = {
+    "claude": ("chant.agents.claude", "ClaudeAgent"),
+    "codex": ("chant.agents.codex", "CodexAgent"),
+    "gemini": ("chant.agents.gemini", "GeminiAgent"),
+    "openai": ("chant.agents.openai", "OpenAIAgent"),
+    "ollama": ("chant.agents.ollama", "OllamaAgent"),
+    "command": ("chant.agents.command", "CommandAgent"),
+}
+
+
+@dataclass
+class AgentRequest:
+    spec_id: str
+    prompt: str
+    prompt_file: Path
+    worktree: Path
+    env: dict[str, str]
+    model: str | None
+    timeout: float | None
+    settings: dict[str, Any]
+    log: Callable[[str], None]
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class AgentResult:
+    ok: bool
+    exit_code: int | None
+    error: str | None
+    model: str | None
+    cost_usd: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    session_id: str | None = None
+    timed_out: bool = False
+    cancelled: bool = False
+    output: str = ""
+
+
+class Agent(Protocol):
+    name: str
+
+    def run(self, request: AgentRequest) -> AgentResult: ...
+
+
+class UnknownAgentError(ValueError):
+    """Shaped like ``chant.errors.ChantError`` (message, hint, exit_code) so the CLI can print it."""
+
+    exit_code = 1
+
+    def __init__(self, name: str) -> None:
+        self.message = f"unknown agent {name!r}; known agents: {', '.join(AGENT_NAMES)}"
+        self.hint = "set `agent:` in .chant/config.md to one of the known names"
+        super().__init__(self.message)
+
+
+def get_agent(name: str) -> Agent:
+    key = (name or "").strip().lower()
+    if key not in _PROVIDERS:
+        raise UnknownAgentError(name)
+    module_name, class_name = _PROVIDERS[key]
+    cls = getattr(importlib.import_module(module_name), class_name)
+    agent: Agent = cls()
+    return agent

@@ -1,0 +1,108 @@
+"""Gemini CLI headless mode: ``gemini --output-format stream-json --yolo``, prompt on stdin."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chant.agents.base import AgentRequest, AgentResult
+from chant.agents.cli import StreamParser, command_prefix, run_cli
+from chant.agents.text import add_opt, as_int, clip, summarize
+
+
+class GeminiAgent:
+    name = "gemini"
+
+    def build_argv(self, request: AgentRequest) -> list[str]:
+        argv = command_prefix(request, "gemini") + ["--output-format", "stream-json", "--yolo"]
+        if request.model:
+            argv += ["--model", request.model]
+        return argv
+
+    def run(self, request: AgentRequest) -> AgentResult:
+        return run_cli(request, self.build_argv(request), GeminiStreamParser(request))
+
+
+class GeminiStreamParser(StreamParser):
+    def __init__(self, request: AgentRequest) -> None:
+        super().__init__(request)
+        # Assistant text arrives in `delta` chunks that split lines anywhere; log only whole lines.
+        self._partial = ""
+
+    def on_stdout(self, line: str) -> None:
+        if not line.strip():
+            return
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict):
+            self.log(line)
+            return
+        kind = event.get("type")
+        if kind == "message":
+            if event.get("role") == "assistant":
+                self._text(str(event.get("content") or ""), bool(event.get("delta")))
+            return
+        self._flush()
+        if kind == "init":
+            self.state.model = event.get("model") or self.state.model
+            self.state.session_id = event.get("session_id") or self.state.session_id
+            self.log(f"[init] model={self.state.model} session={self.state.session_id}")
+        elif kind == "tool_use":
+            self.log(f"[tool] {event.get('tool_name')} {summarize(event.get('parameters', {}))}")
+        elif kind == "tool_result":
+            body = event.get("output") if event.get("status") != "error" else _message(event.get("error"))
+            self.log(f"[tool result] {event.get('status', '')} {clip(str(body or ''))}".rstrip())
+        elif kind == "error":
+            self.log(f"[error] {event.get('severity', '')} {clip(str(event.get('message') or ''))}")
+        elif kind == "result":
+            self._result(event)
+
+    def _text(self, text: str, delta: bool) -> None:
+        self.state.output.add(text if delta else text + "\n")
+        self._partial += text if delta else text + "\n"
+        *complete, self._partial = self._partial.split("\n")
+        for line in complete:
+            self.log(line)
+
+    def _flush(self) -> None:
+        if self._partial:
+            self.log(self._partial)
+            self.state.output.add("\n")
+            self._partial = ""
+
+    def _result(self, event: dict[str, Any]) -> None:
+        stats = event.get("stats") or {}
+        inp, out = as_int(stats.get("input_tokens")), as_int(stats.get("output_tokens"))
+        if inp is None and out is None:
+            inp, out = _per_model_tokens(stats.get("models"))
+        self.state.input_tokens, self.state.output_tokens = inp, out
+        if event.get("status") not in (None, "success"):
+            self.state.is_error = True
+            reason = _message(event.get("error")) or str(event.get("status"))
+            self.state.error = f"gemini reported an error: {clip(reason, 200)}"
+        self.log(f"[result] {event.get('status', 'done')} tokens={inp}/{out}")
+
+    def finish(self) -> None:
+        self._flush()
+
+
+def _per_model_tokens(models: Any) -> tuple[int | None, int | None]:
+    """Older releases only report ``stats.models.<name>.tokens.{prompt,candidates}``."""
+    inp: int | None = None
+    out: int | None = None
+    if isinstance(models, dict):
+        for entry in models.values():
+            tokens = entry.get("tokens") if isinstance(entry, dict) else None
+            if isinstance(tokens, dict):
+                inp = add_opt(inp, as_int(tokens.get("prompt")))
+                out = add_opt(out, as_int(tokens.get("candidates")))
+    return inp, out
+
+
+def _message(value: Any) -> str | None:
+    if isinstance(value, dict):
+        msg = value.get("message")
+        return str(msg) if msg else None
+    return str(value) if value else None
