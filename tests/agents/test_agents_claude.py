@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from chant.agents import get_agent
+from chant.agents.base import AgentRequest
+
+from .conftest import write_script
+
+FAKE_CLAUDE = """
+import json, os, sys
+prompt = sys.stdin.read()
+args = sys.argv[1:]
+open(os.path.join(os.getcwd(), "seen.json"), "w").write(json.dumps({"args": args, "prompt": prompt}))
+mode = os.environ.get("FAKE_MODE", "ok")
+def emit(obj):
+    print(json.dumps(obj), flush=True)
+print("Warning: some non-JSON banner", flush=True)
+emit({"type": "system", "subtype": "init", "session_id": "sess-42", "model": "claude-fake-1",
+      "cwd": os.getcwd(), "tools": ["Bash", "Edit"]})
+emit({"type": "assistant", "message": {"model": "claude-fake-1", "content": [
+    {"type": "text", "text": "I will create the file.\\nThen commit."},
+    {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "echo hi > out.txt"}}]}})
+emit({"type": "user", "message": {"role": "user", "content": [
+    {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "done " + "x" * 500}]}]}})
+emit({"type": "assistant", "message": {"content": [{"type": "text", "text": "All done."}]}})
+print("stderr noise", file=sys.stderr, flush=True)
+is_error = mode == "is_error"
+emit({"type": "result", "subtype": "error_during_execution" if is_error else "success", "is_error": is_error,
+      "duration_ms": 1234, "num_turns": 3, "result": "Quota exceeded" if is_error else "All done.",
+      "session_id": "sess-42", "total_cost_usd": 0.0123,
+      "usage": {"input_tokens": 1500, "cache_read_input_tokens": 10, "output_tokens": 321}})
+if mode == "exit3":
+    print("fatal: boom", file=sys.stderr)
+    sys.exit(3)
+"""
+
+
+def _setup(bin_dir: Path) -> None:
+    write_script(bin_dir, "claude", FAKE_CLAUDE)
+
+
+def test_parses_stream_json(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
+    _setup(bin_dir)
+    request = make_request(prompt="Build the thing\nwith two lines", model="sonnet")
+    result = get_agent("claude").run(request)
+    assert result.ok, result.error
+    assert result.exit_code == 0
+    assert result.model == "claude-fake-1"
+    assert result.session_id == "sess-42"
+    assert result.cost_usd == 0.0123
+    assert (result.input_tokens, result.output_tokens) == (1500, 321)
+    assert result.output == "I will create the file.\nThen commit.\nAll done."
+    seen = json.loads((request.worktree / "seen.json").read_text())
+    assert seen["prompt"] == "Build the thing\nwith two lines"
+    assert seen["args"] == [
+        "-p",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--dangerously-skip-permissions",
+        "--model",
+        "sonnet",
+    ]
+    lines = request.log.lines  # type: ignore[attr-defined]
+    assert "Warning: some non-JSON banner" in lines
+    assert "I will create the file." in lines and "Then commit." in lines
+    assert '[tool] Bash {"command": "echo hi > out.txt"}' in lines
+    result_line = next(line for line in lines if line.startswith("[tool result]"))
+    assert result_line.startswith("[tool result] done xxx") and len(result_line) < 230
+    assert "[stderr] stderr noise" in lines
+    assert any(line.startswith("[result] success turns=3") for line in lines)
+
+
+def test_is_error_with_exit_zero_is_a_failure(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    _setup(bin_dir)
+    request = make_request()
+    request.env["FAKE_MODE"] = "is_error"
+    result = get_agent("claude").run(request)
+    assert not result.ok
+    assert result.exit_code == 0
+    assert result.error and "Quota exceeded" in result.error and "\n" not in result.error
+    assert result.cost_usd == 0.0123
+
+
+def test_nonzero_exit_is_a_failure_with_stderr(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    _setup(bin_dir)
+    request = make_request()
+    request.env["FAKE_MODE"] = "exit3"
+    result = get_agent("claude").run(request)
+    assert not result.ok and result.exit_code == 3
+    assert result.error == "agent exited with status 3: fatal: boom"
+
+
+def test_command_setting_and_no_model_flag(make_request: Callable[..., AgentRequest], tmp_path: Path) -> None:
+    script = write_script(tmp_path, "my-claude-wrapper", FAKE_CLAUDE)
+    request = make_request(settings={"command": [str(script)]})
+    result = get_agent("claude").run(request)
+    assert result.ok
+    seen = json.loads((request.worktree / "seen.json").read_text())
+    assert "--model" not in seen["args"]
+
+
+def test_missing_claude_binary(make_request: Callable[..., AgentRequest]) -> None:
+    request = make_request(settings={"command": ["no-such-claude-binary"]})
+    result = get_agent("claude").run(request)
+    assert not result.ok and result.exit_code is None
+    assert result.error == "agent command not found: no-such-claude-binary"
+
+
+def test_timeout_reports_timed_out(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
+    write_script(
+        bin_dir, "claude", "import sys, time\nsys.stdin.read()\nprint('{}', flush=True)\ntime.sleep(100)\n"
+    )
+    result = get_agent("claude").run(make_request(timeout=0.5))
+    assert result.timed_out and not result.ok
+    assert result.error == "agent timed out after 0.5s"
+
+
+def test_huge_output_is_capped_keeping_the_tail(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    write_script(
+        bin_dir,
+        "claude",
+        """
+        import json, sys
+        sys.stdin.read()
+        for i in range(3000):
+            text = f"line {i} " + "🎉" * 10
+            print(json.dumps({"type": "assistant", "message": {"content": [{"type": "text", "text": text}]}}))
+        print(json.dumps({"type": "result", "subtype": "success", "is_error": False}))
+        """,
+    )
+    result = get_agent("claude").run(make_request())
+    assert result.ok
+    assert len(result.output.encode()) <= 20_000
+    assert result.output.endswith("line 2999 " + "🎉" * 10)
