@@ -1,0 +1,1 @@
+"""TechCorp backend: the B2B SaaS monolith (auth, users, billing, notifications, reporting)."""

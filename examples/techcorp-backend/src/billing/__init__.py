@@ -1,0 +1,3 @@
+"""Plans, subscriptions, invoices and payments."""
+
+__owner__ = "Team B"

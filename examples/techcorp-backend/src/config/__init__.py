@@ -1,0 +1,1 @@
+"""Process-wide configuration: settings and the primary database pool."""

@@ -1,0 +1,176 @@
+"""dag, group, lint."""
+
+from __future__ import annotations
+
+import click
+
+from chant.cli import common, render
+from chant.errors import ChantError
+from chant.graph import Graph
+from chant.spec import ids
+
+
+def _tree_lines(graph: Graph) -> list[str]:
+    """Roots are specs with no dependencies; children are the specs that depend on them.
+
+    Members hang under their driver. A spec reached twice is printed once and then referenced.
+    """
+    children: dict[str, list[str]] = {spec_id: [] for spec_id in graph.specs}
+    for spec_id, spec in graph.specs.items():
+        for dep in spec.depends_on:
+            if dep in children and graph.driver_of(spec_id) != dep:
+                children[dep].append(spec_id)
+        driver = graph.driver_of(spec_id)
+        if driver is not None and not (set(spec.depends_on) & set(graph.members(driver))):
+            children[driver].append(spec_id)
+    parents = {c for kids in children.values() for c in kids}
+    roots = [s for s in ids.sorted_ids(graph.specs) if s not in parents]
+    lines: list[str] = []
+    printed: set[str] = set()
+
+    def label(spec_id: str) -> str:
+        spec = graph.specs[spec_id]
+        state = graph.display_status(spec_id)
+        return f"{render.icon(state)} {spec_id} ({spec.display_title}) [{state}]"
+
+    def walk(spec_id: str, prefix: str, last: bool, top: bool) -> None:
+        connector = "" if top else ("└── " if last else "├── ")
+        if spec_id in printed:
+            lines.append(f"{prefix}{connector}{spec_id} (see above)")
+            return
+        printed.add(spec_id)
+        lines.append(f"{prefix}{connector}{label(spec_id)}")
+        kids = ids.sorted_ids(set(children[spec_id]))
+        child_prefix = prefix if top else prefix + ("    " if last else "│   ")
+        for index, kid in enumerate(kids):
+            walk(kid, child_prefix, index == len(kids) - 1, False)
+
+    for root in roots:
+        walk(root, "", True, True)
+    for spec_id in ids.sorted_ids(graph.specs):  # anything only reachable through a cycle
+        if spec_id not in printed:
+            walk(spec_id, "", True, True)
+    return lines
+
+
+def _mermaid(graph: Graph) -> list[str]:
+    node = {spec_id: f"n{i}" for i, spec_id in enumerate(ids.sorted_ids(graph.specs))}
+    lines = ["graph TD"]
+    for spec_id, name in node.items():
+        title = graph.specs[spec_id].display_title.replace('"', "'")
+        lines.append(f'  {name}["{spec_id}<br/>{title}<br/>{graph.display_status(spec_id)}"]')
+    for spec_id in node:
+        for dep in graph.specs[spec_id].depends_on:
+            if dep in node:
+                lines.append(f"  {node[dep]} --> {node[spec_id]}")
+        driver = graph.driver_of(spec_id)
+        if driver is not None:
+            lines.append(f"  {node[driver]} -.-> {node[spec_id]}")
+    return lines
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text", show_default=True
+)
+def dag(fmt: str) -> None:
+    """Print the dependency graph: a tree (dependencies above dependents, members under drivers)."""
+    proj = common.project()
+    graph = common.graph_of(proj)
+    common.warn_invalid(proj)
+    if fmt == "json":
+        edges = [{"from": d, "to": s} for s in ids.sorted_ids(graph.specs) for d in graph.dependencies(s)]
+        nodes = [
+            {"id": s, "title": graph.specs[s].title, "state": graph.display_status(s)}
+            for s in ids.sorted_ids(graph.specs)
+        ]
+        render.emit_json({"nodes": nodes, "edges": edges})
+        return
+    for line in _tree_lines(graph) if fmt == "text" else _mermaid(graph):
+        click.echo(line)
+    if fmt == "text":
+        roots = sum(1 for s in graph.specs if not graph.dependencies(s))
+        click.echo(
+            f"\nSummary: {len(graph.specs)} specs, {roots} without dependencies, "
+            f"{len(graph.cycles())} cycle(s)"
+        )
+
+
+@click.command()
+@click.argument("driver_id", shell_complete=common.complete_ids)
+@click.option("--json", "as_json", is_flag=True)
+def group(driver_id: str, as_json: bool) -> None:
+    """Show a driver's members with their status and the phases `chant work` will run."""
+    proj = common.project()
+    driver = proj.resolve(driver_id)
+    graph = common.graph_of(proj)
+    members = graph.members(driver.id)
+    if not members:
+        raise ChantError(
+            f"{driver.id} has no member specs", hint=f'add one with `chant add "..." --group {driver.id}`'
+        )
+    phases = graph.phases(driver.id)
+    phase_of = {m: p.number for p in phases for m in p.members}
+    if as_json:
+        render.emit_json(
+            {
+                "driver": {"id": driver.id, "title": driver.title, "state": graph.display_status(driver.id)},
+                "phases": [
+                    {"number": p.number, "label": p.label, "members": list(p.members)} for p in phases
+                ],
+                "members": [
+                    {
+                        "id": m,
+                        "title": graph.specs[m].title,
+                        "state": graph.display_status(m),
+                        "phase": phase_of[m],
+                        "depends_on": graph.member_edges(driver.id)[m],
+                    }
+                    for m in members
+                ],
+            }
+        )
+        return
+    click.echo(f"Driver: {driver.id} ({driver.display_title}) [{graph.display_status(driver.id)}]")
+    done = sum(1 for m in members if graph.specs[m].status.value == "completed")
+    click.echo(f"Members: {done}/{len(members)} completed\n")
+    for phase in phases:
+        click.echo(f"Phase {phase.number}: {phase.label}")
+        for member in phase.members:
+            state = graph.display_status(member)
+            click.echo(f"  {render.icon(state)} {member} ({graph.specs[member].display_title}) - {state}")
+        click.echo("")
+
+
+@click.command()
+@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+def lint(spec_id: str | None, fmt: str, as_json: bool) -> None:
+    """Check specs. Exits 1 when any error is found (warnings alone exit 0)."""
+    from chant.spec.lint import lint as run_lint
+    from chant.spec.lint import relative_paths
+
+    proj = common.project()
+    specs = proj.specs()
+    graph = Graph.of(specs)
+    only = {proj.resolve(spec_id).id} if spec_id else None
+    diagnostics = run_lint(graph, specs.invalid, relative_paths(specs.active, specs.invalid, proj.root), only)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    checked = len(only) if only else len(specs.active) + len(specs.invalid)
+    if as_json or fmt == "json":
+        render.emit_json(
+            {
+                "diagnostics": [d.to_dict() for d in diagnostics],
+                "errors": errors,
+                "warnings": warnings,
+                "checked": checked,
+            }
+        )
+    else:
+        for diagnostic in diagnostics:
+            click.echo(diagnostic.render())
+        click.echo(f"{checked} spec(s) checked: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        raise SystemExit(1)

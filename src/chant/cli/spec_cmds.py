@@ -1,0 +1,201 @@
+"""add, show, edit, cancel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import Any
+
+import click
+
+from chant.cli import common, render
+from chant.errors import ChantError
+from chant.spec.model import SPEC_TYPES
+
+
+@click.command()
+@click.argument("description")
+@click.option("--type", "type_", type=click.Choice(SPEC_TYPES), default="code", show_default=True)
+@click.option("--group", metavar="DRIVER", help="Create the next member <driver>.N of this driver.")
+@click.option("--depends-on", "depends_on", multiple=True, metavar="ID", help="Dependency (repeatable).")
+@click.option("--label", "labels", multiple=True, help="Label (repeatable).")
+@click.option("--prompt", help="Prompt name from .chant/prompts/.")
+@click.option("--target-file", "target_files", multiple=True, help="File the spec must produce (repeatable).")
+@click.option("--informed-by", "informed_by", multiple=True, help="Input file or glob (repeatable).")
+@click.option("--tracks", multiple=True, help="Tracked file or glob, for drift (repeatable).")
+@click.option("--origin", multiple=True, help="Origin data file or glob (repeatable).")
+@click.option("--needs-approval", is_flag=True, help="Require `chant approve` before it can run.")
+@click.option("--no-commit", is_flag=True, help="Write the file but do not commit it.")
+@click.option("--json", "as_json", is_flag=True)
+def add(
+    description: str,
+    type_: str,
+    group: str | None,
+    depends_on: tuple[str, ...],
+    labels: tuple[str, ...],
+    prompt: str | None,
+    target_files: tuple[str, ...],
+    informed_by: tuple[str, ...],
+    tracks: tuple[str, ...],
+    origin: tuple[str, ...],
+    needs_approval: bool,
+    no_commit: bool,
+    as_json: bool,
+) -> None:
+    """Create a spec from DESCRIPTION (first line = title) and commit it."""
+    from chant.ops.create import NewSpec, create_spec
+
+    proj = common.project()
+    new = NewSpec(
+        description,
+        type_,
+        group,
+        [proj.resolve(d).id for d in depends_on],
+        list(labels),
+        prompt,
+        list(target_files),
+        list(informed_by),
+        list(tracks),
+        list(origin),
+        needs_approval,
+    )
+    spec = create_spec(proj, new, commit=not no_commit)
+    if as_json:
+        render.emit_json({"id": spec.id, "path": proj.rel(spec.path)})
+        return
+    click.echo(f"Created {spec.id}")
+    click.echo(f"Edit: {proj.rel(spec.path)}")
+
+
+def _count_files(root: Any, pattern: str) -> int:
+    from chant.paths import expand
+
+    return len(expand(root, [pattern]))
+
+
+@click.command()
+@click.argument("spec_id", shell_complete=common.complete_ids)
+@click.option("--body", is_flag=True, help="Also print the markdown body.")
+@click.option("--json", "as_json", is_flag=True)
+def show(spec_id: str, body: bool, as_json: bool) -> None:
+    """Show one spec: fields, dependencies, members, inputs and acceptance criteria."""
+    proj = common.project()
+    spec = proj.resolve(spec_id, archived=True)
+    graph = common.graph_of(proj)
+    in_graph = spec.id in graph.specs
+    if as_json:
+        data = spec.to_dict()
+        data["path"] = proj.rel(spec.path)
+        if in_graph:
+            data["state"] = graph.display_status(spec.id)
+            data["blocked_by"] = [str(b) for b in graph.blockers(spec.id)]
+            data["members"] = graph.members(spec.id)
+            if graph.is_driver(spec.id) and graph.members(spec.id):
+                data["phases"] = [list(p.members) for p in graph.phases(spec.id)]
+        if body:
+            data["body"] = spec.body
+        render.emit_json({"spec": data})
+        return
+    state = graph.display_status(spec.id) if in_graph else spec.status.value
+    click.echo(f"Spec: {spec.id}{'  [archived]' if spec.archived else ''}")
+    click.echo(f"Title: {spec.display_title}")
+    click.echo(f"Type: {spec.type}")
+    click.echo(f"Status: {spec.status.value}" + (f" ({state})" if state != spec.status.value else ""))
+    if in_graph and spec.status.value == "pending":
+        blockers = graph.blockers(spec.id)
+        if blockers:
+            click.echo("Blocked by: " + ", ".join(map(str, blockers)))
+    click.echo(f"File: {proj.rel(spec.path)}")
+    shown = {"type", "status"}
+    if spec.depends_on:
+        click.echo("\nDepends on:")
+        for dep in spec.depends_on:
+            reason = graph.dependency_state(dep) if in_graph else None
+            click.echo(f"  - {dep} ({reason or 'satisfied'})")
+    shown.add("depends_on")
+    for key, label in (
+        ("informed_by", "Informed by"),
+        ("tracks", "Tracks"),
+        ("origin", "Origin"),
+        ("context", "Context"),
+    ):
+        patterns = spec.values(key)
+        shown.add(key)
+        if patterns:
+            click.echo(f"\n{label}:")
+            for pattern in patterns:
+                n = _count_files(proj.root, pattern)
+                click.echo(f"  - {pattern} ({n} file{'s' if n != 1 else ''})")
+    members = graph.members(spec.id) if in_graph else []
+    if members:
+        click.echo("\nMembers:")
+        for member in members:
+            m = graph.specs[member]
+            mark = "x" if m.status.value == "completed" else " "
+            click.echo(f"  [{mark}] {member} ({m.display_title}) - {graph.display_status(member)}")
+    shown.add("members")
+    if spec.target_files:
+        click.echo("\nTarget files:")
+        for target in spec.target_files:
+            click.echo(f"  - {target}")
+    shown.add("target_files")
+    extra = [(k, v) for k, v in spec.frontmatter.items() if k not in shown]
+    if extra:
+        click.echo("")
+        for key, value in extra:
+            label = key.replace("_", " ").capitalize()
+            if isinstance(value, list):
+                click.echo(f"{label}:")
+                for item in value:
+                    click.echo(f"  - {item}")
+            else:
+                click.echo(f"{label}: {value}")
+    if spec.criteria:
+        click.echo("\nAcceptance Criteria:")
+        for item in spec.criteria:
+            click.echo(f"  [{'x' if item.checked else ' '}] {item.text}")
+    if body:
+        click.echo("\n--- Body ---")
+        click.echo(spec.body.rstrip("\n"))
+
+
+@click.command()
+@click.argument("spec_id", shell_complete=common.complete_ids)
+def edit(spec_id: str) -> None:
+    """Open a spec in $VISUAL/$EDITOR (default vi) and check it afterwards."""
+    from chant.spec.lint import lint, relative_paths
+
+    proj = common.project()
+    spec = proj.resolve(spec_id)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    code = subprocess.call(f'{editor} "{spec.path}"', shell=True)
+    if code != 0:
+        raise ChantError(f"editor exited with status {code}")
+    specs = proj.specs(refresh=True)
+    graph = common.graph_of(proj)
+    problems = lint(
+        graph, specs.invalid, relative_paths(specs.active, specs.invalid, proj.root), only={spec.id}
+    )
+    for diagnostic in problems:
+        click.echo(diagnostic.render(), err=True)
+    if any(d.severity == "error" for d in problems):
+        raise ChantError(f"{spec.id} has errors; fix them with `chant edit {spec.id}`")
+    click.echo(f"Saved {spec.id}")
+
+
+@click.command()
+@click.argument("spec_id", shell_complete=common.complete_ids)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def cancel(spec_id: str, yes: bool) -> None:
+    """Cancel a spec: sets status: cancelled (the file stays; dependents treat it as satisfied)."""
+    from chant.ops import cancel as cancel_ops
+
+    proj = common.project()
+    spec = proj.resolve(spec_id)
+    dependents = cancel_ops.dependents_of(proj, spec.id)
+    if dependents:
+        click.echo(f"Note: {len(dependents)} spec(s) depend on {spec.id}: {', '.join(dependents)}", err=True)
+    if not yes and click.get_text_stream("stdin").isatty():
+        click.confirm(f"Cancel {spec.id} ({spec.display_title})?", abort=True)
+    cancel_ops.cancel(proj, spec)
+    click.echo(f"Cancelled {spec.id}")

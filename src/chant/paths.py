@@ -1,0 +1,27 @@
+"""Glob expansion with chant's semantics (``**`` matches zero or more directories), relative to a root."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+_MAGIC = set("*?[")
+
+
+def expand(root: Path, patterns: Iterable[str]) -> list[str]:
+    """Existing regular files matched by ``patterns``, as sorted root-relative POSIX paths."""
+    found: set[str] = set()
+    for pattern in patterns:
+        pattern = pattern.strip()
+        if not pattern:
+            continue
+        if not _MAGIC & set(pattern):
+            if (root / pattern).is_file():
+                found.add(Path(pattern).as_posix())
+            continue
+        for match in glob.glob(pattern, root_dir=root, recursive=True, include_hidden=True):
+            if os.path.isfile(root / match) and "/.git/" not in f"/{match}":
+                found.add(Path(match).as_posix())
+    return sorted(found)

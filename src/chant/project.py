@@ -1,0 +1,265 @@
+"""A chant project: root discovery, config, loading specs (with an index cache) and the one spec writer."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from chant import config as config_mod
+from chant import git
+from chant.errors import ChantError, NotFoundError, SpecParseError
+from chant.locks import locked
+from chant.spec import document, edit, ids
+from chant.spec.model import Spec
+from chant.spec.status import Status, check_transition
+
+CHANT_DIR = ".chant"
+CACHE_VERSION = 2
+
+
+class NotInitialized(ChantError):
+    pass
+
+
+@dataclass
+class SpecSet:
+    """All specs of a project: the active ones, archived IDs, and files that failed to parse."""
+
+    active: dict[str, Spec] = field(default_factory=dict)
+    archived: dict[str, Path] = field(default_factory=dict)
+    invalid: dict[str, SpecParseError] = field(default_factory=dict)
+
+    def ordered(self) -> list[Spec]:
+        return [self.active[i] for i in ids.sorted_ids(self.active)]
+
+    def get(self, spec_id: str) -> Spec | None:
+        return self.active.get(spec_id)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` holding ``.chant/`` (so chant works from subdirectories)."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CHANT_DIR).is_dir():
+            return candidate
+    raise NotInitialized("Not a chant project (no .chant/ here or above)", hint="run `chant init`")
+
+
+class Project:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.chant_dir = root / CHANT_DIR
+        self.specs_dir = self.chant_dir / "specs"
+        self.archive_dir = self.chant_dir / "archive"
+        self.prompts_dir = self.chant_dir / "prompts"
+        self.logs_dir = self.chant_dir / "logs"
+        self.run_dir = self.chant_dir / "run"
+        self._specs: SpecSet | None = None
+
+    @classmethod
+    def discover(cls, start: Path | None = None) -> Project:
+        return cls(find_root(start))
+
+    @cached_property
+    def config(self) -> config_mod.Config:
+        return config_mod.load(self.chant_dir / "config.md")
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("project.name") or self.root.name)
+
+    def lock_path(self, name: str) -> Path:
+        return self.run_dir / "locks" / f"{name}.lock"
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def specs(self, *, refresh: bool = False) -> SpecSet:
+        if self._specs is None or refresh:
+            self._specs = self._load()
+        return self._specs
+
+    def _load(self) -> SpecSet:
+        if not self.specs_dir.is_dir():
+            raise NotInitialized(f"{self.rel(self.specs_dir)} does not exist", hint="run `chant init`")
+        cache_path = self.run_dir / "index.json"
+        cache = _read_cache(cache_path)
+        fresh: dict[str, list[Any]] = {}
+        result = SpecSet()
+        for path in _spec_files(self.specs_dir):
+            spec_id = path.name[:-3]
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            key = str(path.relative_to(self.specs_dir))
+            entry = cache.get(key)
+            if entry is not None and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+                spec = Spec(spec_id, path, entry[2], None, entry[4], title=entry[3])
+            else:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                    spec = Spec.from_text(spec_id, path, text)
+                except SpecParseError as exc:
+                    result.invalid[spec_id] = SpecParseError(self.rel(path), exc.detail, exc.line)
+                    continue
+                except UnicodeDecodeError:
+                    result.invalid[spec_id] = SpecParseError(self.rel(path), "file is not valid UTF-8")
+                    continue
+                entry = [st.st_size, st.st_mtime_ns, spec.frontmatter, spec.title, spec.body_line_offset]
+            fresh[key] = entry
+            if spec_id in result.active:
+                result.invalid[spec_id] = SpecParseError(
+                    self.rel(path), "duplicate spec ID (two files, same name)"
+                )
+                continue
+            result.active[spec_id] = spec
+        if self.archive_dir.is_dir():
+            for path in _spec_files(self.archive_dir):
+                result.archived.setdefault(path.name[:-3], path)
+        if fresh != cache:
+            _write_cache(cache_path, fresh)
+        return result
+
+    def all_ids(self) -> list[str]:
+        specs = self.specs()
+        return [*specs.active, *specs.archived]
+
+    def resolve(self, query: str, *, archived: bool = False) -> Spec:
+        specs = self.specs()
+        if query in specs.invalid:
+            raise specs.invalid[query]
+        try:
+            return specs.active[ids.resolve(query, list(specs.active))]
+        except NotFoundError:
+            if not archived or not specs.archived:
+                raise
+        spec_id = ids.resolve(query, list(specs.archived))
+        return self.load_archived(spec_id)
+
+    def load_archived(self, spec_id: str) -> Spec:
+        path = self.specs().archived[spec_id]
+        return Spec.from_text(spec_id, path, path.read_text(encoding="utf-8"), archived=True)
+
+    def reload(self, spec_id: str) -> Spec:
+        """Re-read one spec from disk (after a write), updating the in-memory set."""
+        path = self.spec_path(spec_id)
+        spec = Spec.from_text(spec_id, path, path.read_text(encoding="utf-8"))
+        if self._specs is not None:
+            self._specs.active[spec_id] = spec
+        return spec
+
+    def spec_path(self, spec_id: str) -> Path:
+        spec = self.specs().active.get(spec_id)
+        return spec.path if spec is not None else self.specs_dir / f"{spec_id}.md"
+
+    # -- writing ---------------------------------------------------------------------------------
+    def update_spec(
+        self,
+        spec_id: str,
+        updates: dict[str, Any],
+        *,
+        status: Status | None = None,
+        force: bool = False,
+        commit: str | None = None,
+    ) -> Spec:
+        """The one function that writes a spec file.
+
+        Takes the spec's write lock, re-reads the file, checks the status transition against the table,
+        edits only the given keys (round-trip), writes atomically and optionally commits just that file.
+        """
+        path = self.spec_path(spec_id)
+        with locked(self.lock_path(f"write-{spec_id}"), timeout=30):
+            text = path.read_text(encoding="utf-8")
+            changes = dict(updates)
+            if status is not None:
+                current = Spec.from_text(spec_id, path, text).status
+                if not force:
+                    check_transition(spec_id, current, status)
+                changes["status"] = status.value
+            new_text = edit.set_fields(text, changes, self.rel(path))
+            if new_text != text:
+                atomic_write(path, new_text)
+        spec = self.reload(spec_id)
+        if commit:
+            self.commit([path], commit)
+        return spec
+
+    def commit(self, paths: list[Path], message: str) -> str | None:
+        """Commit chant's bookkeeping on the current branch, only ``paths``, serialised across processes."""
+        if not (self.root / ".git").exists() or not git.toplevel(self.root):
+            return None
+        rels = [self.rel(p) for p in paths if not git.is_ignored(self.root, p)]
+        if not rels:
+            return None
+        with locked(self.lock_path("git-index"), timeout=120):
+            return git.commit_paths(self.root, rels, message)
+
+
+def _spec_files(directory: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.endswith(".md") and not name.startswith("."):
+                found.append(Path(dirpath, name))
+    return found
+
+
+def _read_cache(path: Path) -> dict[str, list[Any]]:
+    """A stale or corrupt cache is never trusted: anything unexpected means "no cache"."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("version") != CACHE_VERSION or not isinstance(data.get("entries"), dict):
+            return {}
+        entries: dict[str, list[Any]] = data["entries"]
+        for value in entries.values():
+            if not (isinstance(value, list) and len(value) == 5 and isinstance(value[2], dict)):
+                return {}
+        return entries
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _write_cache(path: Path, entries: dict[str, list[Any]]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps({"version": CACHE_VERSION, "entries": entries}, default=str))
+    except OSError:
+        pass  # the cache is an optimisation; a read-only checkout still works
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory + rename, so readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def parse_spec_file(path: Path) -> Spec:
+    return Spec.from_text(path.name[:-3], path, path.read_text(encoding="utf-8"))
+
+
+__all__ = ["Project", "SpecSet", "find_root", "atomic_write", "document"]

@@ -1,0 +1,149 @@
+"""Reading a spec file: frontmatter split, YAML, title and acceptance criteria (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from chant.errors import SpecParseError
+from chant.spec import yamlio
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_CHECKBOX = re.compile(r"^\s*[-*+] \[([ xX])\]\s?(.*)$")
+AC_HEADING = "## Acceptance Criteria"
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """A spec file cut into pieces whose concatenation is the original text, byte for byte."""
+
+    opening: str  # "---\n" (empty when the file has no frontmatter)
+    frontmatter: str  # the YAML text between the delimiters
+    closing: str  # "---\n"
+    body: str
+
+    @property
+    def body_line_offset(self) -> int:
+        """Number of file lines before the body's first line."""
+        return (self.opening + self.frontmatter + self.closing).count("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    text: str
+    checked: bool
+    line: int  # 1-based line in the file
+
+
+def split(text: str, path: str = "<spec>") -> Parts:
+    """Split on delimiter *lines* (``---`` alone on a line), never on a substring."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if first.rstrip() != "---":
+        return Parts("", "", "", text)
+    opening = text[: first_end + 1]
+    pos = first_end + 1
+    while pos <= len(text):
+        end = text.find("\n", pos)
+        line = text[pos:] if end < 0 else text[pos:end]
+        if line.rstrip() in ("---", "..."):
+            closing = text[pos:] if end < 0 else text[pos : end + 1]
+            body = "" if end < 0 else text[end + 1 :]
+            return Parts(opening, text[first_end + 1 : pos], closing, body)
+        if end < 0:
+            break
+        pos = end + 1
+    raise SpecParseError(path, "frontmatter is not closed (no '---' line after the opening one)", 1)
+
+
+def parse_frontmatter(parts: Parts, path: str = "<spec>") -> dict[str, Any]:
+    if not parts.frontmatter.strip():
+        return {}
+    try:
+        data = yamlio.load(parts.frontmatter)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening '---'
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise SpecParseError(path, f"invalid YAML in frontmatter: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise SpecParseError(path, f"invalid YAML in frontmatter: {exc}", 2) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SpecParseError(path, "frontmatter must be a mapping of fields (key: value)", 2)
+    return {str(key): value for key, value in data.items()}
+
+
+def _outside_fences(body: str) -> list[tuple[int, str]]:
+    """(index, line) pairs of the body's lines that are not inside a fenced code block."""
+    visible: list[tuple[int, str]] = []
+    fence: str | None = None
+    for index, line in enumerate(body.split("\n")):
+        match = _FENCE.match(line)
+        if fence is None:
+            if match:
+                fence = match.group(1)[0] * len(match.group(1))
+                continue
+            visible.append((index, line))
+        elif match and match.group(1).startswith(fence):
+            fence = None
+    return visible
+
+
+def title_of(body: str) -> str | None:
+    # Fast path for the common layout: a "# " line with no code fence before it.
+    pos = 0 if body.startswith("# ") else body.find("\n# ") + 1
+    if pos > 0 or body.startswith("# "):
+        before = body[:pos]
+        if "```" not in before and "~~~" not in before:
+            end = body.find("\n", pos)
+            title = (body[pos + 2 :] if end < 0 else body[pos + 2 : end]).strip()
+            return title or None
+    for _index, line in _outside_fences(body):
+        if line.startswith("# "):
+            title = line[2:].strip()
+            return title or None
+    return None
+
+
+def criteria_of(body: str, line_offset: int = 0) -> list[Criterion]:
+    """Checkbox items of the *last* ``## Acceptance Criteria`` section outside code fences."""
+    visible = _outside_fences(body)
+    start = None
+    for position, (_index, line) in enumerate(visible):
+        if line.startswith(AC_HEADING):
+            start = position
+    if start is None:
+        return []
+    found: list[Criterion] = []
+    for index, line in visible[start + 1 :]:
+        if line.startswith("## ") or line.startswith("# "):
+            break
+        match = _CHECKBOX.match(line)
+        if match:
+            found.append(Criterion(match.group(2).strip(), match.group(1) != " ", line_offset + index + 1))
+    return found
+
+
+def checkboxes_of_section(body: str, heading: str) -> list[Criterion]:
+    """Checkbox items under the first ``## <heading>`` section (e.g. "Tasks")."""
+    visible = _outside_fences(body)
+    items: list[Criterion] = []
+    inside = False
+    for index, line in visible:
+        if line.startswith("## "):
+            if inside:
+                break
+            inside = line[3:].strip().lower() == heading.lower()
+            continue
+        if inside:
+            match = _CHECKBOX.match(line)
+            if match:
+                items.append(Criterion(match.group(2).strip(), match.group(1) != " ", index + 1))
+    return items

@@ -1,0 +1,150 @@
+"""Round-trip frontmatter edits: change one field, keep every other byte of the file.
+
+Each edit touches only the lines of the key being changed. Where the key sits in the file comes from the
+YAML parser's node positions, so comments, key order, quoting, unknown keys and the body are untouched.
+A single-line scalar is edited in place, keeping any trailing ``# comment`` on its line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from chant.errors import SpecParseError
+from chant.spec import document, yamlio
+
+
+class _Remove:
+    def __repr__(self) -> str:
+        return "REMOVE"
+
+
+REMOVE: Any = _Remove()
+
+
+def _newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text[:200] else "\n"
+
+
+def _seq_indent(root: yaml.MappingNode | None) -> int:
+    """How far block lists are indented under their key in this file (``  - x`` -> 2, ``- x`` -> 0)."""
+    if root is None:
+        return 2
+    for key_node, value_node in root.value:
+        if isinstance(value_node, yaml.SequenceNode) and not value_node.flow_style and value_node.value:
+            return max(0, value_node.start_mark.column - key_node.start_mark.column)
+    return 2
+
+
+def emit_block(key: str, value: Any, *, indent: int, flow: bool, nl: str) -> str:
+    if isinstance(value, list | tuple):
+        items = list(value)
+        if not items:
+            return f"{key}: []{nl}"
+        if flow and all(not isinstance(i, dict | list) for i in items):
+            return f"{key}: [{', '.join(yamlio.emit_scalar(i) for i in items)}]{nl}"
+        pad = " " * indent
+        lines = [f"{key}:"]
+        for item in items:
+            if isinstance(item, dict | list):
+                dumped = yaml.safe_dump(item, default_flow_style=True, width=1 << 30).strip()
+                lines.append(f"{pad}- {dumped}")
+            else:
+                lines.append(f"{pad}- {yamlio.emit_scalar(item)}")
+        return nl.join(lines) + nl
+    if isinstance(value, dict):
+        if not value:
+            return f"{key}: {{}}{nl}"
+        dumped = yaml.safe_dump(
+            value, default_flow_style=False, sort_keys=False, width=1 << 30, allow_unicode=True
+        )
+        body = nl.join("  " + line for line in dumped.rstrip("\n").split("\n"))
+        return f"{key}:{nl}{body}{nl}"
+    return f"{key}: {yamlio.emit_scalar(value)}{nl}"
+
+
+def _is_blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def set_fields(text: str, updates: dict[str, Any], path: str = "<spec>") -> str:
+    """Return ``text`` with each key in ``updates`` set (or removed when the value is ``REMOVE``)."""
+    parts = document.split(text, path)
+    nl = _newline_of(text)
+    if not parts.opening:
+        parts = document.Parts("---" + nl, "", "---" + nl, parts.body)
+    fm = parts.frontmatter
+    for key, value in updates.items():
+        fm = _set_one(fm, key, value, nl, path)
+    return parts.opening + fm + parts.closing + parts.body
+
+
+def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
+    try:
+        root = yamlio.compose(fm) if fm.strip() else None
+    except yaml.YAMLError as exc:
+        raise SpecParseError(path, f"cannot edit: invalid YAML in frontmatter ({exc})") from None
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise SpecParseError(path, "cannot edit: frontmatter is not a mapping")
+    lines = fm.splitlines(keepends=True)
+    entries = root.value if root is not None else []
+    index = next((i for i, (k, _v) in enumerate(entries) if k.value == key), None)
+
+    if index is None:
+        if value is REMOVE:
+            return fm
+        block = emit_block(key, value, indent=_seq_indent(root), flow=False, nl=nl)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += nl
+        return "".join(lines) + block
+
+    key_node, value_node = entries[index]
+    key_line = key_node.start_mark.line
+    end = value_node.end_mark
+    end_line = end.line if end.column == 0 else end.line + 1
+    if index + 1 < len(entries):
+        end_line = min(end_line, entries[index + 1][0].start_mark.line)
+    end_line = min(max(end_line, key_line + 1), len(lines))
+    # Comments and blank lines after the value belong to what follows, so they stay.
+    while end_line - 1 > key_line and _is_blank_or_comment(lines[end_line - 1]):
+        end_line -= 1
+
+    if value is REMOVE:
+        return "".join(lines[:key_line] + lines[end_line:])
+
+    single_line = (
+        isinstance(value_node, yaml.ScalarNode)
+        and value_node.start_mark.line == key_line
+        and value_node.end_mark.line == key_line
+        and value_node.style in (None, "'", '"')
+        and not isinstance(value, list | tuple | dict)
+    )
+    if single_line:
+        line = lines[key_line]
+        if value_node.start_mark.column == value_node.end_mark.column:  # empty value: "key:"
+            head = line[: key_node.end_mark.column + 1].rstrip()
+            rest = line[len(line.rstrip("\r\n")) :]
+            lines[key_line] = f"{head} {yamlio.emit_scalar(value)}{rest}"
+        else:
+            lines[key_line] = (
+                line[: value_node.start_mark.column]
+                + yamlio.emit_scalar(value)
+                + line[value_node.end_mark.column :]
+            )
+        return "".join(lines)
+
+    flow = bool(getattr(value_node, "flow_style", False))
+    if (
+        flow
+        and value_node.start_mark.line == key_line == value_node.end_mark.line
+        and isinstance(value, list)
+    ):
+        # A one-line flow list keeps its trailing comment, like a scalar does.
+        line = lines[key_line]
+        new = emit_block(key, value, indent=0, flow=True, nl="").split(": ", 1)[1]
+        lines[key_line] = line[: value_node.start_mark.column] + new + line[value_node.end_mark.column :]
+        return "".join(lines)
+    block = emit_block(key, value, indent=_seq_indent(root), flow=flow, nl=nl)
+    return "".join(lines[:key_line]) + block + "".join(lines[end_line:])

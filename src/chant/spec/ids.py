@@ -1,0 +1,115 @@
+"""Spec IDs: generation, ordering and resolution (pure functions).
+
+IDs look like ``YYYY-MM-DD-SSS-xxx`` (date, base-36 per-day sequence, random suffix); members append
+``.N`` (and nested ``.N.M``). Any file stem is accepted as an ID so repositories made by other tools load.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+
+from chant.errors import AmbiguousIdError, NotFoundError
+
+BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+DATE_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([0-9a-z]{1,8})-([0-9a-z]+)$")
+_MEMBER_TAIL = re.compile(r"^(.*?)((?:\.\d+)+)$")
+_CHUNK = re.compile(r"\d+|\D+")
+
+
+def to_base36(number: int, width: int = 3) -> str:
+    if number < 0:
+        raise ValueError("negative sequence")
+    digits = ""
+    while number:
+        number, rem = divmod(number, 36)
+        digits = BASE36[rem] + digits
+    return digits.rjust(width, "0")
+
+
+def from_base36(text: str) -> int | None:
+    """Parse a base-36 sequence; ``None`` for anything malformed (never raises)."""
+    if not text or len(text) > 8 or any(ch not in BASE36 for ch in text):
+        return None
+    return int(text, 36)
+
+
+def split_member(spec_id: str) -> tuple[str, tuple[int, ...]]:
+    """``X.2.10`` -> ``("X", (2, 10))``; a non-member returns ``(id, ())``."""
+    match = _MEMBER_TAIL.match(spec_id)
+    if not match or not match.group(1):
+        return spec_id, ()
+    numbers = tuple(int(part) for part in match.group(2).split(".")[1:])
+    return match.group(1), numbers
+
+
+def parent_id(spec_id: str) -> str | None:
+    """The driver one level up: ``X.2.1`` -> ``X.2``; ``X.2`` -> ``X``."""
+    base, numbers = split_member(spec_id)
+    if not numbers:
+        return None
+    if len(numbers) == 1:
+        return base
+    return base + "".join(f".{n}" for n in numbers[:-1])
+
+
+def root_id(spec_id: str) -> str:
+    return split_member(spec_id)[0]
+
+
+def member_number(spec_id: str) -> int | None:
+    numbers = split_member(spec_id)[1]
+    return numbers[-1] if numbers else None
+
+
+def sort_key(spec_id: str) -> tuple[object, ...]:
+    """Natural order: dates, then the base-36 sequence numerically, then member numbers (``.2`` < ``.10``)."""
+    base, numbers = split_member(spec_id)
+    match = DATE_ID.match(base)
+    if match:
+        seq = from_base36(match.group(2))
+        head: tuple[object, ...] = (0, match.group(1), seq if seq is not None else -1, match.group(3))
+    else:
+        head = (1, tuple((0, int(c), "") if c.isdigit() else (1, 0, c) for c in _CHUNK.findall(base)))
+    return (*head, numbers)
+
+
+def sorted_ids(ids: Iterable[str]) -> list[str]:
+    return sorted(ids, key=sort_key)
+
+
+def next_sequence(date: str, existing_ids: Iterable[str]) -> int:
+    """One more than the highest sequence used on ``date`` (archived IDs included by the caller)."""
+    highest = 0
+    for spec_id in existing_ids:
+        match = DATE_ID.match(root_id(spec_id))
+        if match and match.group(1) == date:
+            seq = from_base36(match.group(2))
+            if seq is not None and seq > highest:
+                highest = seq
+    return highest + 1
+
+
+def make_id(date: str, sequence: int, suffix: str | None = None) -> str:
+    if suffix is None:
+        suffix = "".join(secrets.choice(BASE36) for _ in range(3))
+    return f"{date}-{to_base36(sequence)}-{suffix}"
+
+
+def resolve(query: str, ids: Sequence[str]) -> str:
+    """Exact ID, else a unique suffix, else a unique substring. Ambiguity lists the candidates."""
+    query = query.strip()
+    if not query:
+        raise NotFoundError("Empty spec ID")
+    if query.endswith(".md"):
+        query = query[:-3].rsplit("/", 1)[-1]
+    if query in ids:
+        return query
+    for matcher in (str.endswith, str.__contains__):
+        found = [spec_id for spec_id in ids if matcher(spec_id, query)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise AmbiguousIdError(query, sorted_ids(found))
+    raise NotFoundError(f"Spec not found: {query}", hint="run `chant list` to see spec IDs")

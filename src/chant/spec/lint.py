@@ -1,0 +1,186 @@
+"""Lint rules over a loaded project (pure: takes specs, returns diagnostics)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from chant.errors import ChantError, SpecParseError
+from chant.graph import Graph
+from chant.spec import ids
+from chant.spec.model import SPEC_TYPES, Spec
+from chant.spec.status import is_known_status
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    spec_id: str
+    path: str
+    line: int | None
+    severity: str  # "error" | "warning"
+    rule: str
+    message: str
+
+    def render(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}[{self.rule}]: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _line_of(spec: Spec, needle: str, *, key: bool = False) -> int | None:
+    """1-based file line of a frontmatter key (``key=True``) or of the first line mentioning ``needle``."""
+    try:
+        lines = spec.path.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return None
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() == "---":
+            break
+        if (key and line.startswith(f"{needle}:")) or (not key and needle in line):
+            return number
+    return None
+
+
+def lint(
+    graph: Graph, invalid: dict[str, SpecParseError], rel: dict[str, str], only: set[str] | None = None
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+
+    def add(spec_id: str, severity: str, rule: str, message: str, line: int | None = None) -> None:
+        if only is None or spec_id in only:
+            out.append(Diagnostic(spec_id, rel.get(spec_id, spec_id), line, severity, rule, message))
+
+    for spec_id, exc in invalid.items():
+        add(spec_id, "error", "parse", exc.detail, exc.line)
+
+    specs = graph.specs
+    for spec_id in ids.sorted_ids(specs):
+        spec = specs[spec_id]
+        if only is not None and spec_id not in only:
+            continue
+        if not spec.title:
+            add(spec_id, "error", "title", "missing title (the body needs a '# Title' line)")
+        if spec.type not in SPEC_TYPES:
+            add(
+                spec_id,
+                "error",
+                "type",
+                f"unknown type '{spec.type}' (expected one of {', '.join(SPEC_TYPES)})",
+                _line_of(spec, "type", key=True),
+            )
+        raw = spec.frontmatter.get("status")
+        if not is_known_status(raw):
+            add(spec_id, "error", "status", f"unknown status '{raw}'", _line_of(spec, "status", key=True))
+        elif str(raw) in ("ready", "blocked"):
+            add(
+                spec_id,
+                "warning",
+                "status",
+                f"'{raw}' is computed, not stored; it is read as pending",
+                _line_of(spec, "status", key=True),
+            )
+        for dep in spec.depends_on:
+            line = _line_of(spec, dep)
+            if dep == spec_id:
+                add(spec_id, "error", "dependency", "depends on itself", line)
+            elif dep not in specs and dep not in graph.archived:
+                reason = "unparsable" if dep in graph.invalid else "unknown"
+                add(spec_id, "error", "dependency", f"depends on {reason} spec '{dep}'", line)
+        driver = ids.parent_id(spec_id)
+        if driver is not None:
+            if driver not in specs and driver not in graph.archived:
+                add(spec_id, "error", "orphan", f"member of '{driver}', which does not exist")
+            elif driver in spec.depends_on:
+                add(
+                    spec_id,
+                    "error",
+                    "dependency",
+                    f"depends on its own driver '{driver}' (deadlock: the driver completes after its members)",
+                    _line_of(spec, driver),
+                )
+            elif (
+                driver in specs and specs[driver].members_field and spec_id not in specs[driver].members_field
+            ):
+                add(
+                    driver,
+                    "warning",
+                    "members",
+                    f"member '{spec_id}' is not listed in members:",
+                    _line_of(specs[driver], "members", key=True),
+                )
+            parent = spec.parent_field
+            if parent is not None and parent != driver:
+                add(
+                    spec_id,
+                    "warning",
+                    "parent",
+                    f"parent: '{parent}' but the file name makes it a member of '{driver}'",
+                    _line_of(spec, "parent", key=True),
+                )
+        for member in spec.members_field:
+            if member not in specs and member not in graph.archived:
+                add(
+                    spec_id,
+                    "error",
+                    "members",
+                    f"members: lists '{member}', which does not exist",
+                    _line_of(spec, member),
+                )
+        if graph.is_driver(spec_id):
+            if not graph.members(spec_id):
+                add(spec_id, "warning", "members", "driver has no member specs")
+            else:
+                _lint_phases(graph, spec_id, add)
+        elif not spec.criteria:
+            add(
+                spec_id,
+                "warning",
+                "criteria",
+                "no '## Acceptance Criteria' checkboxes: nothing can verify the work",
+            )
+
+    for cycle in graph.cycles():
+        for spec_id in dict.fromkeys(cycle[:-1]):
+            add(spec_id, "error", "cycle", "dependency cycle: " + " -> ".join(cycle))
+    return out
+
+
+def _lint_phases(graph: Graph, driver: str, add: object) -> None:
+    from collections.abc import Callable
+
+    assert callable(add)
+    report: Callable[..., None] = add
+    try:
+        phases = graph.phases(driver)
+    except ChantError:
+        return  # the cycle rule reports it
+    for phase in phases:
+        if not phase.parallel:
+            continue
+        owners: dict[str, str] = {}
+        for member in phase.members:
+            for target in graph.specs[member].target_files:
+                if target in owners:
+                    report(
+                        member,
+                        "warning",
+                        "overlap",
+                        f"target file '{target}' is also a target of '{owners[target]}' in the same parallel "
+                        f"phase {phase.number}; their merges may conflict",
+                    )
+                else:
+                    owners[target] = member
+
+
+def relative_paths(specs: dict[str, Spec], invalid: dict[str, SpecParseError], root: Path) -> dict[str, str]:
+    rel: dict[str, str] = {}
+    for spec_id, spec in specs.items():
+        try:
+            rel[spec_id] = str(spec.path.relative_to(root))
+        except ValueError:
+            rel[spec_id] = str(spec.path)
+    for spec_id, exc in invalid.items():
+        rel[spec_id] = exc.path
+    return rel

@@ -1,0 +1,84 @@
+"""YAML reading and scalar emission shared by the fast reader and the round-trip editor.
+
+Reads use libyaml (``CSafeLoader``) for speed, with YAML-1.2-style implicit typing so that ``yes``/``on``
+stay strings, ``0755`` is not octal and timestamps stay the strings they were written as.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class SpecLoader(_BaseLoader):
+    """libyaml loader with YAML 1.2 core-schema scalars."""
+
+
+SpecLoader.yaml_implicit_resolvers = {}
+_RESOLVERS: list[tuple[str, re.Pattern[str], str]] = [
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    ("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        "-+0123456789.",
+    ),
+    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN\0"),
+]
+for _tag, _regexp, _first in _RESOLVERS:
+    SpecLoader.add_implicit_resolver(
+        _tag, _regexp, list(_first) if _first != "~nN\0" else ["~", "n", "N", ""]
+    )
+
+
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+SpecLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def load(text: str) -> Any:
+    return yaml.load(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a safe loader
+
+
+def compose(text: str) -> Any:
+    return yaml.compose(text, Loader=SpecLoader)
+
+
+class _ScalarDumper(_BaseDumper):
+    """Safe dumper that leaves timestamp-looking strings unquoted (we read them back as strings)."""
+
+
+_ScalarDumper.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
+    for first, entries in yaml.SafeDumper.yaml_implicit_resolvers.items()
+}
+
+
+def emit_scalar(value: Any) -> str:
+    """One scalar as it would appear after ``key: `` (quoted only when a YAML reader would misread it)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = yaml.dump(
+        str(value), Dumper=_ScalarDumper, default_flow_style=True, width=1 << 30, allow_unicode=True
+    )
+    if text.endswith("\n...\n"):
+        text = text[: -len("\n...\n")]
+    return text.rstrip("\n")
