@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import subprocess
 from typing import Any
 
@@ -195,7 +196,7 @@ def cancel(spec_id: str, yes: bool) -> None:
     dependents = cancel_ops.dependents_of(proj, spec.id)
     if dependents:
         click.echo(f"Note: {len(dependents)} spec(s) depend on {spec.id}: {', '.join(dependents)}", err=True)
-    if not yes and click.get_text_stream("stdin").isatty():
+    if not yes and sys.stdin.isatty():
         click.confirm(f"Cancel {spec.id} ({spec.display_title})?", abort=True)
     cancel_ops.cancel(proj, spec)
     click.echo(f"Cancelled {spec.id}")
