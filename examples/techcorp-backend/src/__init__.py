@@ -1,1 +1,1 @@
-"""TechCorp backend: the B2B SaaS monolith (auth, users, billing, notifications, reporting)."""
+"""TechCorp backend: the B2B SaaS monolith.  See ``src/app.py`` for the module list."""

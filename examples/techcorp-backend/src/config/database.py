@@ -1,8 +1,8 @@
 """The primary database.
 
-Every module (auth, users, billing, notifications, reporting) shares this one
-connection pool against the one primary database.  Reporting's heavy reads
-therefore compete with billing's writes for the same connections.
+Every module of the monolith shares this one connection pool against the one
+primary database, so heavy analytical reads compete with billing's writes for
+the same connections.
 """
 
 from __future__ import annotations

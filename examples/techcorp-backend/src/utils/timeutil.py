@@ -56,7 +56,10 @@ def parse_date(text: str) -> date:
     """Strict ``YYYY-MM-DD``; raises ValueError otherwise."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
         raise ValueError(f"invalid date {text!r}, expected YYYY-MM-DD")
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"invalid date {text!r}: {exc}") from exc
 
 
 def day_bounds(day: date) -> tuple[str, str]:
