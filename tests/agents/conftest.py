@@ -84,3 +84,8 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
+
+
+def logged(request: AgentRequest) -> list[str]:
+    assert isinstance(request.log, LogSink)
+    return request.log.lines

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from chant.agents import get_agent
 from chant.agents.base import AgentRequest
+from chant.agents.claude import ClaudeAgent
 
-from .conftest import write_script
+from .conftest import logged, write_script
 
 FAKE_CLAUDE = """
 import json, os, sys
@@ -64,7 +65,7 @@ def test_parses_stream_json(make_request: Callable[..., AgentRequest], bin_dir: 
         "--model",
         "sonnet",
     ]
-    lines = request.log.lines  # type: ignore[attr-defined]
+    lines = logged(request)
     assert "Warning: some non-JSON banner" in lines
     assert "I will create the file." in lines and "Then commit." in lines
     assert '[tool] Bash {"command": "echo hi > out.txt"}' in lines
@@ -142,3 +143,17 @@ def test_huge_output_is_capped_keeping_the_tail(
     assert result.ok
     assert len(result.output.encode()) <= 20_000
     assert result.output.endswith("line 2999 " + "🎉" * 10)
+
+
+def test_cancel_stops_the_agent(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
+    import threading
+    import time
+
+    write_script(bin_dir, "claude", "import sys, time\nsys.stdin.read()\ntime.sleep(100)\n")
+    request = make_request(settings={"extra_args": ["--append-system-prompt", "be brief"]})
+    threading.Timer(0.3, request.cancel.set).start()
+    start = time.monotonic()
+    result = get_agent("claude").run(request)
+    assert result.cancelled and not result.ok and result.error == "agent cancelled"
+    assert time.monotonic() - start < 3
+    assert ClaudeAgent().build_argv(request)[-2:] == ["--append-system-prompt", "be brief"]

@@ -10,7 +10,7 @@ import pytest
 from chant.agents import AGENT_NAMES, get_agent
 from chant.agents.base import AgentRequest, UnknownAgentError
 
-from .conftest import write_script
+from .conftest import logged, write_script
 
 FAKE_CODEX = """
 import json, os, sys
@@ -76,7 +76,7 @@ def test_codex_parses_events(make_request: Callable[..., AgentRequest], bin_dir:
         "args": ["exec", "--json", "--full-auto", "--model", "gpt-5-codex", "-"],
         "prompt": "fix it",
     }
-    lines = request.log.lines  # type: ignore[attr-defined]
+    lines = logged(request)
     assert "[tool] shell bash -lc ls" in lines
     assert "[tool result] exit=0 README.md src" in lines
     assert "[file] update src/app.py" in lines
@@ -108,7 +108,7 @@ def test_gemini_parses_stream_json(make_request: Callable[..., AgentRequest], bi
     seen = json.loads((request.worktree / "seen.json").read_text())
     assert seen["args"] == ["--output-format", "stream-json", "--yolo", "--model", "gemini-2.5-pro"]
     assert seen["prompt"] == "list files"
-    lines = request.log.lines  # type: ignore[attr-defined]
+    lines = logged(request)
     assert lines.index("I will") < lines.index('[tool] run_shell_command {"command": "ls"}')
     assert "[tool result] success a.txt" in lines
     assert "Next step done." in lines
@@ -139,7 +139,7 @@ def test_command_agent_python_placeholder_and_chant_result(make_request: Callabl
     assert result.model == "my-model" and result.cost_usd == 0.5
     assert (result.input_tokens, result.output_tokens) == (7, 9)
     assert result.output == "got 5 2026-01-01-001-abc 2026-01-01-001-abc"
-    assert "[stderr] progress" in request.log.lines  # type: ignore[attr-defined]
+    assert "[stderr] progress" in logged(request)
 
 
 def test_command_agent_string_command_and_failure(make_request: Callable[..., AgentRequest]) -> None:

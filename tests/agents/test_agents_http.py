@@ -9,6 +9,7 @@ from pathlib import Path
 from chant.agents import get_agent
 from chant.agents.base import AgentRequest
 
+from .conftest import logged
 from .fake_llm import FakeLLM, Reply, ollama_reply, openai_reply, serve
 
 FAST = {"retry_delay": 0.01, "max_retries": 3}
@@ -79,7 +80,7 @@ def test_openai_loop_writes_files_retries_and_refuses_escapes(
     assistant = [m for m in third if m["role"] == "assistant"]
     assert assistant[0]["tool_calls"][0]["function"]["name"] == "write_file"
 
-    log = request.log.lines  # type: ignore[attr-defined]
+    log = logged(request)
     assert any(line.startswith("[chant] HTTP 429") and "retry 1/3" in line for line in log)
     assert '[tool] write_file {"content": "hi\\n", "path": "hello.txt"}' in log
     assert any(line.startswith("[tool error] error: path '../outside.txt' is outside") for line in log)
@@ -183,7 +184,7 @@ def test_ollama_native_api(make_request: Callable[..., AgentRequest]) -> None:
     assert messages[2]["tool_calls"][0]["function"]["arguments"]["path"] == "src/app.py"
     assert messages[3]["role"] == "tool" and messages[3]["tool_name"] == "write_file"
     assert messages[3]["content"].startswith("wrote")
-    log = request.log.lines  # type: ignore[attr-defined]
+    log = logged(request)
     assert any(line.startswith("[tool result] exit code 0 hi") for line in log)
 
 
@@ -205,4 +206,4 @@ def test_ollama_not_running(make_request: Callable[..., AgentRequest]) -> None:
     assert not result.ok
     assert result.error and result.error.startswith(f"cannot reach Ollama at http://127.0.0.1:{port}")
     assert "ollama serve" in result.error
-    assert sum("retry" in line for line in request.log.lines) == 3  # type: ignore[attr-defined]
+    assert sum("retry" in line for line in logged(request)) == 3

@@ -5,6 +5,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from chant.agents import process
 from chant.agents.process import run_process
@@ -15,7 +16,7 @@ from .conftest import pid_alive, write_script
 def _run(argv: list[str], cwd: Path, **kw: object) -> tuple[process.ProcessOutcome, list[str], list[str]]:
     out: list[str] = []
     err: list[str] = []
-    options: dict[str, object] = {
+    options: dict[str, Any] = {
         "env": None,
         "stdin_text": None,
         "timeout": 20.0,
@@ -27,7 +28,7 @@ def _run(argv: list[str], cwd: Path, **kw: object) -> tuple[process.ProcessOutco
         cwd=cwd,
         on_stdout_line=out.append,
         on_stderr_line=err.append,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
     return outcome, out, err
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import StreamParser, command_prefix, run_cli
+from chant.agents.cli import StreamParser, command_prefix, extra_args, run_cli
 from chant.agents.text import as_float, as_int, clip, log_lines, summarize
 
 FLAGS = ["-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"]
@@ -19,7 +19,7 @@ class ClaudeAgent:
         argv = command_prefix(request, "claude") + FLAGS
         if request.model:
             argv += ["--model", request.model]
-        return argv
+        return argv + extra_args(request)
 
     def run(self, request: AgentRequest) -> AgentResult:
         return run_cli(request, self.build_argv(request), ClaudeStreamParser(request))

@@ -56,6 +56,12 @@ def command_prefix(request: AgentRequest, default: str) -> list[str]:
     return [str(part) for part in configured] if configured else [default]
 
 
+def extra_args(request: AgentRequest) -> list[str]:
+    """``settings["extra_args"]``: flags chant does not know about (sandbox modes, allowed dirs...)."""
+    extra = request.settings.get("extra_args") or []
+    return shlex.split(extra) if isinstance(extra, str) else [str(a) for a in extra]
+
+
 def run_cli(request: AgentRequest, argv: list[str], parser: StreamParser) -> AgentResult:
     state = parser.state
 

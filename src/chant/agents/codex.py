@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import StreamParser, command_prefix, run_cli
+from chant.agents.cli import StreamParser, command_prefix, extra_args, run_cli
 from chant.agents.text import add_opt, as_int, clip, log_lines, summarize
 
 _MODEL_LINE = re.compile(r"^\s*model:\s*(\S+)")
@@ -20,7 +20,7 @@ class CodexAgent:
         argv = command_prefix(request, "codex") + ["exec", "--json", "--full-auto"]
         if request.model:
             argv += ["--model", request.model]
-        return argv + ["-"]
+        return argv + extra_args(request) + ["-"]
 
     def run(self, request: AgentRequest) -> AgentResult:
         return run_cli(request, self.build_argv(request), CodexStreamParser(request))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import StreamParser, command_prefix, run_cli
+from chant.agents.cli import StreamParser, command_prefix, extra_args, run_cli
 from chant.agents.text import add_opt, as_int, clip, summarize
 
 
@@ -17,7 +17,7 @@ class GeminiAgent:
         argv = command_prefix(request, "gemini") + ["--output-format", "stream-json", "--yolo"]
         if request.model:
             argv += ["--model", request.model]
-        return argv
+        return argv + extra_args(request)
 
     def run(self, request: AgentRequest) -> AgentResult:
         return run_cli(request, self.build_argv(request), GeminiStreamParser(request))

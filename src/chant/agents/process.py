@@ -23,7 +23,8 @@ KILL_GRACE = 3.0
 _READER_JOIN = 2.0
 _POLL = 0.05
 
-_live_lock = threading.Lock()
+# Re-entrant: kill_all() may run from a SIGINT handler that interrupted this thread while it held the lock.
+_live_lock = threading.RLock()
 _live_groups: set[int] = set()
 
 
