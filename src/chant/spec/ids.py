@@ -13,9 +13,12 @@ from collections.abc import Iterable, Sequence
 from chant.errors import AmbiguousIdError, NotFoundError
 
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-DATE_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([0-9a-z]{1,8})-([0-9a-z]+)$")
-_MEMBER_TAIL = re.compile(r"^(.*?)((?:\.\d+)+)$")
-_CHUNK = re.compile(r"\d+|\D+")
+# ASCII digits only: ``\d`` also matches other scripts' digits, and ``str.isdigit`` accepts "²", which
+# ``int()`` rejects -- sort_key("²") used to raise. Member numbers are bounded so ``int()`` can never hit
+# Python's digit limit either; a longer numeric tail is simply not a member.
+DATE_ID = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-([0-9a-z]{1,8})-([0-9a-z]+)$")
+_MEMBER_TAIL = re.compile(r"^(.*?)((?:\.[0-9]{1,9})+)$")
+_CHUNK = re.compile(r"[0-9]+|[^0-9]+")
 
 
 def to_base36(number: int, width: int = 3) -> str:
@@ -71,8 +74,16 @@ def sort_key(spec_id: str) -> tuple[object, ...]:
         seq = from_base36(match.group(2))
         head: tuple[object, ...] = (0, match.group(1), seq if seq is not None else -1, match.group(3))
     else:
-        head = (1, tuple((0, int(c), "") if c.isdigit() else (1, 0, c) for c in _CHUNK.findall(base)))
+        head = (1, tuple(_chunk_key(c) for c in _CHUNK.findall(base)))
     return (*head, numbers)
+
+
+def _chunk_key(chunk: str) -> tuple[int, int, str, str]:
+    """Natural order for one run of a non-date ID: digit runs by value (without ``int()``), text as is."""
+    if chunk[0] in "0123456789":
+        digits = chunk.lstrip("0")
+        return (0, len(digits), digits, chunk)
+    return (1, 0, chunk, chunk)
 
 
 def sorted_ids(ids: Iterable[str]) -> list[str]:
