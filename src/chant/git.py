@@ -120,3 +120,145 @@ def commit_paths(
     full = f"{message}\n\n{BOOKKEEPING_TRAILER}" if bookkeeping else message
     run(["commit", "--quiet", "--no-verify", "-m", full, "--only", "--", *rels], root)
     return head(root)
+
+
+# -- refs, objects and history ---------------------------------------------------------------------
+def branch_exists(root: Path, branch: str) -> bool:
+    return run(["show-ref", "--verify", "--quiet", f"refs/heads/{branch}"], root, check=False).ok
+
+
+def delete_branch(root: Path, branch: str) -> None:
+    run(["branch", "-D", branch], root, check=False)
+
+
+def rename_branch(root: Path, old: str, new: str) -> None:
+    run(["branch", "-M", old, new], root)
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    result = run(["merge-base", a, b], root, check=False)
+    return result.stdout.strip() or None
+
+
+def rev_list(root: Path, spec: str) -> list[str]:
+    """Commits in ``spec`` (e.g. ``base..branch``), oldest first."""
+    output = run(["rev-list", "--reverse", spec], root).stdout
+    return [line for line in output.splitlines() if line]
+
+
+def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
+    if not shas:
+        return {}
+    output = run(["show", "-s", "--format=%H%x00%B%x01", *shas], root).stdout
+    messages: dict[str, str] = {}
+    for record in output.split("\x01"):
+        record = record.strip("\n")
+        if "\x00" in record:
+            sha, body = record.split("\x00", 1)
+            messages[sha.strip()] = body
+    return messages
+
+
+def is_bookkeeping(message: str) -> bool:
+    return BOOKKEEPING_TRAILER in message
+
+
+def show_file(root: Path, rev: str, path: str) -> str | None:
+    result = run(["show", f"{rev}:{path}"], root, check=False)
+    return result.stdout if result.ok else None
+
+
+def path_exists_at(root: Path, rev: str, path: str) -> bool:
+    return run(["cat-file", "-e", f"{rev}:{path}"], root, check=False).ok
+
+
+def ls_tree(root: Path, rev: str) -> dict[str, str]:
+    """``path -> blob sha`` of every file at ``rev``."""
+    output = run(["ls-tree", "-r", "-z", rev], root).stdout
+    files: dict[str, str] = {}
+    for entry in output.split("\0"):
+        if "\t" in entry:
+            meta, path = entry.split("\t", 1)
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                files[path] = parts[2]
+    return files
+
+
+def status_porcelain(cwd: Path) -> list[str]:
+    return [line for line in run(["status", "--porcelain"], cwd).stdout.splitlines() if line]
+
+
+# -- worktrees -----------------------------------------------------------------------------------
+def worktree_add(root: Path, path: Path, branch: str, base: str | None) -> None:
+    """New branch ``branch`` at ``base`` checked out at ``path``; an existing branch is checked out as is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if base is None:
+        run(["worktree", "add", str(path), branch], root)
+    else:
+        run(["worktree", "add", "-b", branch, str(path), base], root)
+
+
+def worktree_remove(root: Path, path: Path) -> None:
+    run(["worktree", "remove", "--force", "--force", str(path)], root, check=False)
+    if path.exists():
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    run(["worktree", "prune"], root, check=False)
+
+
+def worktrees(root: Path) -> list[dict[str, str]]:
+    output = run(["worktree", "list", "--porcelain"], root).stdout
+    found: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in output.splitlines():
+        if not line:
+            if current:
+                found.append(current)
+            current = {}
+            continue
+        key, _, value = line.partition(" ")
+        current[key] = value
+    if current:
+        found.append(current)
+    return found
+
+
+# -- integration ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MergePlan:
+    tree: str | None
+    conflicts: list[str]
+
+
+def merge_tree(root: Path, ours: str, theirs: str) -> MergePlan:
+    """Compute a three-way merge without touching any checkout (``git merge-tree --write-tree``)."""
+    result = run(
+        ["merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs], root, check=False
+    )
+    lines = [line for line in result.stdout.splitlines() if line]
+    if result.returncode == 0 and lines:
+        return MergePlan(lines[0], [])
+    if result.returncode == 1 and lines:
+        return MergePlan(None, sorted(set(lines[1:])))
+    raise GitError(["merge-tree", ours, theirs], result.returncode, result.stderr)
+
+
+def commit_tree(root: Path, tree: str, parents: Sequence[str], message: str) -> str:
+    args = ["commit-tree", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    return run([*args, "-m", message], root).stdout.strip()
+
+
+def advance_branch(root: Path, branch: str, new: str, old: str) -> None:
+    """Move ``branch`` from ``old`` to ``new`` (a descendant) without disturbing the user's work.
+
+    If the user's checkout is on ``branch``, a fast-forward merge updates its files and keeps their
+    uncommitted changes (git refuses rather than overwrite them). Otherwise only the ref moves.
+    """
+    if current_branch(root) == branch:
+        run(["merge", "--ff-only", "--quiet", new], root)
+    else:
+        run(["update-ref", f"refs/heads/{branch}", new, old], root)

@@ -1,0 +1,120 @@
+"""work."""
+
+from __future__ import annotations
+
+import click
+
+from chant.cli import common
+
+
+@click.command()
+@click.argument("spec_ids", nargs=-1, shell_complete=common.complete_ids)
+@click.option(
+    "--parallel",
+    "parallel",
+    is_flag=False,
+    flag_value=-1,
+    default=None,
+    type=int,
+    metavar="[N]",
+    help="Run all ready specs (or the given ones), N at a time (default: parallel.max).",
+)
+@click.option("--chain", is_flag=True, help="Run ready specs one at a time until done or a failure.")
+@click.option("--max", "max_parallel", type=int, help="At most N agents at once (drivers and --parallel).")
+@click.option("--sequential", is_flag=True, help="Run a driver's members one at a time, in phase order.")
+@click.option("--agent", help="Agent provider (claude, codex, gemini, openai, ollama, command).")
+@click.option("--model", help="Model to ask the agent for.")
+@click.option("--prompt", help="Prompt name from .chant/prompts/.")
+@click.option("--timeout", type=float, help="Kill an agent after this many seconds.")
+@click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
+@click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
+@click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
+@click.option("--json", "as_json", is_flag=True, help="Stream JSON events (schema 1), one per line.")
+def work(
+    spec_ids: tuple[str, ...],
+    parallel: int | None,
+    chain: bool,
+    max_parallel: int | None,
+    sequential: bool,
+    agent: str | None,
+    model: str | None,
+    prompt: str | None,
+    timeout: float | None,
+    skip_deps: bool,
+    skip_approval: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Execute specs: each in its own git worktree, checked, merged into the main branch, finalized.
+
+    \b
+    chant work ID            one spec (a driver runs its members in phases)
+    chant work --parallel=3  every ready spec, 3 at a time, refilling as dependencies complete
+    chant work --chain       ready specs one by one, stopping at the first failure
+    """
+    from chant.errors import ChantError
+    from chant.graph import Graph
+    from chant.run.events import make_reporter
+    from chant.run.pipeline import RunOptions
+    from chant.run.scheduler import Scheduler
+
+    proj = common.project()
+    if not spec_ids and parallel is None and not chain:
+        raise click.UsageError("give a spec ID, or --parallel / --chain to work every ready spec")
+    if len(spec_ids) > 1 and parallel is None and not chain:
+        raise click.UsageError("several IDs need --parallel or --chain")
+    resolved = [proj.resolve(s).id for s in spec_ids]
+    graph = Graph.of(proj.specs())
+    if dry_run:
+        _dry_run(graph, resolved, parallel is not None or chain)
+        return
+    options = RunOptions(
+        agent=agent,
+        model=model,
+        prompt=prompt,
+        timeout=timeout,
+        skip_deps=skip_deps,
+        skip_approval=skip_approval,
+    )
+    limit = max_parallel or (parallel if parallel and parallel > 0 else None)
+    reporter = make_reporter(as_json)
+    scheduler = Scheduler(proj, options, reporter, max_parallel=1 if chain else limit)
+    try:
+        if chain or parallel is not None:
+            summary = scheduler.run_queue(resolved or None, stop_on_failure=chain)
+        elif graph.is_driver(resolved[0]) and graph.members(resolved[0]):
+            summary = scheduler.run_driver(resolved[0], sequential=sequential)
+        else:
+            summary = scheduler.run_single(resolved[0])
+    except ChantError:
+        reporter.close()
+        raise
+    reporter.close()
+    if summary.interrupted:
+        raise SystemExit(130)
+    if not summary.ok:
+        raise SystemExit(1)
+
+
+def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
+    from chant.graph import Graph
+
+    assert isinstance(graph, Graph)
+    if not queue and resolved and graph.is_driver(resolved[0]) and graph.members(resolved[0]):
+        driver = graph.specs[resolved[0]]
+        click.echo(f"Would work: {driver.id} ({driver.display_title})\n")
+        for phase in graph.phases(driver.id):
+            click.echo(f"Phase {phase.number}: {phase.label}")
+            for member in phase.members:
+                state = graph.display_status(member)
+                action = "skip (completed)" if state == "completed" else "run"
+                click.echo(f"  {member} ({graph.specs[member].display_title}) - {action}")
+            click.echo("")
+        wrap = driver.target_files or driver.unchecked
+        click.echo("Then: " + ("a wrap-up run of the driver" if wrap else "auto-complete the driver"))
+        return
+    targets = resolved or [s for s in graph.ready() if not graph.is_driver(s)]
+    for spec_id in targets:
+        blockers = graph.blockers(spec_id)
+        note = f"blocked by {', '.join(map(str, blockers))}" if blockers else "ready"
+        click.echo(f"{spec_id} ({graph.specs[spec_id].display_title}) - {note}")

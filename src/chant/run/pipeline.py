@@ -1,0 +1,437 @@
+"""The one execution pipeline: prepare -> run agent -> check -> integrate -> finalize.
+
+Every mode (single, driver, parallel, chain) feeds specs through these steps; only scheduling differs.
+Everything that moves the main branch (status commits, merges) happens under the project's integration
+lock, so concurrent members and concurrent chant processes never race on it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chant import clock, git
+from chant.agents import AgentRequest, AgentResult, get_agent
+from chant.errors import ChantError
+from chant.graph import Graph
+from chant.locks import FileLock, LockBusy, locked
+from chant.project import Project, atomic_write
+from chant.run import prompts
+from chant.run.logs import SpecLog
+from chant.spec.edit import REMOVE
+from chant.spec.model import Spec
+from chant.spec.status import Status
+
+# One in-process lock in front of the cross-process integration lock: threads of one chant queue here
+# instead of spinning on flock.
+_MAIN_MUTEX = threading.Lock()
+
+
+@dataclass
+class RunOptions:
+    agent: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+    timeout: float | None = None
+    skip_deps: bool = False
+    skip_approval: bool = False
+    allow_completed: bool = False
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class Outcome:
+    spec_id: str
+    title: str
+    state: str  # completed | failed | needs_attention | skipped | cancelled
+    duration: float = 0.0
+    started: float = 0.0
+    ended: float = 0.0
+    reason: str | None = None
+    commits: list[str] = field(default_factory=list)
+    model: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "completed"
+
+
+@dataclass
+class Prepared:
+    spec: Spec
+    lock: FileLock
+    branch: str
+    worktree: Path
+    base: str
+    spec_rel: str
+    prompt_name: str
+    agent_name: str
+    log: SpecLog
+    started: float
+    result: AgentResult | None = None
+    commits: list[str] = field(default_factory=list)
+
+
+class Pipeline:
+    def __init__(self, project: Project, options: RunOptions) -> None:
+        self.project = project
+        self.options = options
+        self.main_branch = main_branch(project)
+
+    # -- shared helpers ---------------------------------------------------------------------------------
+    def main_lock(self) -> _MainLock:
+        return _MainLock(self.project)
+
+    def branch_name(self, spec_id: str) -> str:
+        return f"{self.project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
+
+    def worktree_path(self, spec_id: str) -> Path:
+        root = os.environ.get("CHANT_WORKTREE_ROOT") or self.project.config.get("worktree.root")
+        base = Path(root).expanduser() if root else self.project.run_dir / "worktrees"
+        if not base.is_absolute():
+            base = self.project.root / base
+        return base / f"{self.project.name}-{spec_id}"
+
+    # -- prepare ---------------------------------------------------------------------------------------
+    def prepare(self, spec_id: str) -> Prepared:
+        project = self.project
+        lock = FileLock(project.lock_path(f"run-{spec_id}"))
+        try:
+            lock.acquire(timeout=0, note=str(os.getpid()))
+        except LockBusy:
+            raise ChantError(f"{spec_id} is already being worked by another chant process") from None
+        try:
+            return self._prepare_locked(spec_id, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    def _prepare_locked(self, spec_id: str, lock: FileLock) -> Prepared:
+        project = self.project
+        specs = project.specs(refresh=True)
+        spec = project.reload(spec_id)
+        status = spec.status
+        if status == Status.CANCELLED:
+            raise ChantError(
+                f"{spec_id} is cancelled", hint=f"`chant reset {spec_id}` makes it pending again"
+            )
+        if status == Status.COMPLETED and not self.options.allow_completed:
+            raise ChantError(f"{spec_id} is already completed", hint=f"`chant replay {spec_id}` re-runs it")
+        graph = Graph.of(specs)
+        blockers = graph.blockers(spec_id)
+        if not self.options.skip_approval and any(
+            b.reason in ("awaiting approval", "rejected") for b in blockers
+        ):
+            raise ChantError(f"{spec_id} needs approval before it can run", hint=f"`chant approve {spec_id}`")
+        dep_blockers = [b for b in blockers if b.id]
+        if dep_blockers and not self.options.skip_deps:
+            raise ChantError(
+                f"{spec_id} is blocked by " + ", ".join(map(str, dep_blockers)),
+                hint="finish those first, or pass --skip-deps",
+            )
+        branch = self.branch_name(spec_id)
+        worktree = self.worktree_path(spec_id)
+        spec_rel = project.rel(spec.path)
+        with self.main_lock():
+            project.update_spec(
+                spec_id,
+                {"branch": branch, "failure_reason": REMOVE},
+                status=Status.IN_PROGRESS,
+                force=status == Status.IN_PROGRESS,
+                commit=f"chant({spec_id}): start",
+            )
+            base = git.head(project.root, self.main_branch)
+            if base is None:
+                raise ChantError(f"main branch '{self.main_branch}' has no commits")
+            if worktree.exists():
+                git.worktree_remove(project.root, worktree)
+            if git.branch_exists(project.root, branch):
+                # Resume on the existing branch so an earlier run's commits are never thrown away.
+                git.worktree_add(project.root, worktree, branch, None)
+                base = git.merge_base(project.root, self.main_branch, branch) or base
+            else:
+                git.worktree_add(project.root, worktree, branch, base)
+        spec = project.reload(spec_id)
+        prompt_name = prompts.choose(project, spec, self.options.prompt)
+        agent_name = self.options.agent or str(
+            spec.get("agent") or project.config.get("defaults.agent", "claude")
+        )
+        log = SpecLog(project.logs_dir / f"{spec_id}.log")
+        log.start(spec_id, agent=agent_name, prompt=prompt_name, model=self._model(spec, agent_name))
+        log.write(f"worktree: {worktree}  branch: {branch}  base: {base}")
+        return Prepared(
+            spec, lock, branch, worktree, base, spec_rel, prompt_name, agent_name, log, time.monotonic()
+        )
+
+    def _model(self, spec: Spec, agent_name: str) -> str | None:
+        if self.options.model:
+            return self.options.model
+        if spec.get("model") and not spec.get("completed_at"):
+            return str(spec.get("model"))
+        settings = self.project.config.agent_settings(agent_name)
+        value = settings.get("model") or self.project.config.get("defaults.model")
+        return str(value) if value else None
+
+    # -- run agent -------------------------------------------------------------------------------------
+    def run_agent(self, prep: Prepared) -> AgentResult:
+        project = self.project
+        spec_path = prep.worktree / prep.spec_rel
+        values = prompts.variables(project, prep.spec, prep.worktree, prep.branch, spec_path)
+        text = prompts.render(prompts.load_template(project, prep.prompt_name), values)
+        prompt_file = project.run_dir / "prompts" / f"{prep.spec.id}.md"
+        prompt_file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(prompt_file, text)
+        model = self._model(prep.spec, prep.agent_name)
+        env = dict(os.environ)
+        env.update(clock.git_date_env())
+        env.update(
+            {
+                "CHANT_SPEC_ID": prep.spec.id,
+                "CHANT_SPEC_FILE": str(spec_path),
+                "CHANT_WORKTREE": "1",
+                "CHANT_WORKTREE_PATH": str(prep.worktree),
+                "CHANT_BRANCH": prep.branch,
+                "CHANT_PROMPT_FILE": str(prompt_file),
+                "CHANT_PROJECT_ROOT": str(project.root),
+            }
+        )
+        if model:
+            env["CHANT_MODEL"] = model
+        timeout = self.options.timeout
+        if timeout is None:
+            configured = project.config.get("defaults.timeout")
+            timeout = float(configured) if configured else None
+        request = AgentRequest(
+            spec_id=prep.spec.id,
+            prompt=text,
+            prompt_file=prompt_file,
+            worktree=prep.worktree,
+            env=env,
+            model=model,
+            timeout=timeout,
+            settings=project.config.agent_settings(prep.agent_name),
+            log=prep.log.write,
+            cancel=self.options.cancel,
+        )
+        try:
+            agent = get_agent(prep.agent_name)
+        except ValueError as exc:
+            return AgentResult(False, None, str(exc), None)
+        prep.log.write(f"--- agent {prep.agent_name} started ---")
+        result = agent.run(request)
+        prep.log.write(f"--- agent exited: ok={result.ok} exit={result.exit_code} model={result.model} ---")
+        prep.result = result
+        return result
+
+    # -- check -----------------------------------------------------------------------------------------
+    def check(self, prep: Prepared) -> str | None:
+        """``None`` when the branch holds acceptable work, else a one-line reason."""
+        result = prep.result
+        root = self.project.root
+        if result is not None and not result.ok:
+            if result.cancelled:
+                return "interrupted"
+            if result.timed_out:
+                return f"agent timed out after {self.options.timeout or self.project.config.get('defaults.timeout')}s"
+            return result.error or f"agent exited with status {result.exit_code}"
+        leftovers = git.status_porcelain(prep.worktree)
+        if leftovers:
+            prep.log.write(
+                f"warning: {len(leftovers)} uncommitted change(s) left in the worktree were not integrated"
+            )
+        shas = git.rev_list(root, f"{prep.base}..{prep.branch}")
+        messages = git.commit_messages(root, shas)
+        prep.commits = [sha for sha in shas if not git.is_bookkeeping(messages.get(sha, ""))]
+        if not prep.commits:
+            return f"no commits by the agent on {prep.branch}"
+        text = git.show_file(root, prep.branch, prep.spec_rel)
+        if text is None:
+            return f"the spec file {prep.spec_rel} is missing on {prep.branch}"
+        try:
+            branch_spec = Spec.from_text(prep.spec.id, prep.spec.path, text)
+        except ChantError as exc:
+            return f"the agent left an unparsable spec: {exc.message}"
+        unchecked = branch_spec.unchecked
+        if unchecked:
+            first = unchecked[0].text
+            return f"{len(unchecked)} acceptance criteri{'on' if len(unchecked) == 1 else 'a'} unchecked (first: {first})"
+        missing = [t for t in prep.spec.target_files if not git.path_exists_at(root, prep.branch, t)]
+        if missing:
+            return "target file(s) missing on the branch: " + ", ".join(missing)
+        return None
+
+    # -- integrate + finalize ------------------------------------------------------------------------
+    def integrate(self, prep: Prepared) -> tuple[str | None, list[str]]:
+        """Merge the branch into main with a real merge commit. Returns (merge sha, conflicting files)."""
+        root = self.project.root
+        message = f"chant({prep.spec.id}): merge {prep.branch}\n\n{git.BOOKKEEPING_TRAILER}"
+        for _attempt in range(5):
+            main_tip = git.head(root, self.main_branch)
+            branch_tip = git.head(root, prep.branch)
+            assert main_tip and branch_tip
+            plan = git.merge_tree(root, main_tip, branch_tip)
+            if plan.tree is None:
+                return None, plan.conflicts
+            merge = git.commit_tree(root, plan.tree, [main_tip, branch_tip], message)
+            try:
+                with locked(self.project.lock_path("git-index"), timeout=120):
+                    git.advance_branch(root, self.main_branch, merge, main_tip)
+                return merge, []
+            except git.GitError as exc:
+                if git.head(root, self.main_branch) != main_tip:
+                    continue  # main moved under us (e.g. `chant add` elsewhere): recompute
+                blocked = exc.stderr.strip().splitlines()
+                raise ChantError(
+                    "cannot update your checkout of "
+                    f"{self.main_branch}: {blocked[-1] if blocked else exc.message}",
+                    hint="commit or stash the uncommitted changes that block the merge",
+                ) from None
+        raise ChantError(f"{self.main_branch} kept moving while integrating {prep.spec.id}")
+
+    def complete(self, prep: Prepared) -> Outcome:
+        """Check, integrate and finalize one prepared run (serialised on the main branch)."""
+        try:
+            reason = self.check(prep)
+            with self.main_lock():
+                if reason is not None:
+                    state = "cancelled" if reason == "interrupted" else "failed"
+                    return self._fail(prep, reason, state)
+                try:
+                    merge, conflicts = self.integrate(prep)
+                except ChantError as exc:
+                    return self._fail(prep, exc.message, "needs_attention", status=Status.NEEDS_ATTENTION)
+                if merge is None:
+                    return self._fail(
+                        prep,
+                        "merge conflict in " + ", ".join(conflicts),
+                        "needs_attention",
+                        status=Status.NEEDS_ATTENTION,
+                        extra={"conflicting_files": conflicts},
+                    )
+                return self._finalize(prep, merge)
+        finally:
+            self._cleanup(prep)
+
+    def _finalize(self, prep: Prepared, merge: str) -> Outcome:
+        result = prep.result
+        updates: dict[str, Any] = {
+            "completed_at": clock.iso(),
+            "commits": prep.commits,
+            "model": (result.model if result and result.model else self._model(prep.spec, prep.agent_name))
+            or REMOVE,
+            "branch": REMOVE,
+            "failure_reason": REMOVE,
+            "conflicting_files": REMOVE,
+            "input_baseline": merge,
+        }
+        if result is not None and result.cost_usd is not None:
+            updates["cost_usd"] = round(result.cost_usd, 6)
+        if result is not None and (result.input_tokens or result.output_tokens):
+            updates["tokens"] = {"input": result.input_tokens or 0, "output": result.output_tokens or 0}
+        self.project.update_spec(
+            prep.spec.id, updates, status=Status.COMPLETED, commit=f"chant({prep.spec.id}): complete"
+        )
+        git.delete_branch(self.project.root, prep.branch)
+        ended = time.monotonic()
+        prep.log.close(f"completed: {len(prep.commits)} commit(s), merged as {merge[:12]}")
+        return Outcome(
+            prep.spec.id,
+            prep.spec.display_title,
+            "completed",
+            ended - prep.started,
+            prep.started,
+            ended,
+            commits=prep.commits,
+            model=updates["model"] if updates["model"] is not REMOVE else None,
+        )
+
+    def _fail(
+        self,
+        prep: Prepared,
+        reason: str,
+        state: str,
+        *,
+        status: Status = Status.FAILED,
+        extra: dict[str, Any] | None = None,
+    ) -> Outcome:
+        # Caller holds the main lock.
+        updates: dict[str, Any] = {"failure_reason": reason, **(extra or {})}
+        self.project.update_spec(
+            prep.spec.id, updates, status=status, force=True, commit=f"chant({prep.spec.id}): {state}"
+        )
+        root = self.project.root
+        if not git.rev_list(root, f"{prep.base}..{prep.branch}"):
+            git.delete_branch(root, prep.branch)
+        ended = time.monotonic()
+        prep.log.close(f"{state}: {reason}")
+        return Outcome(
+            prep.spec.id,
+            prep.spec.display_title,
+            state,
+            ended - prep.started,
+            prep.started,
+            ended,
+            reason=reason,
+        )
+
+    def _cleanup(self, prep: Prepared) -> None:
+        with self.main_lock():
+            git.worktree_remove(self.project.root, prep.worktree)
+        prep.lock.release()
+
+    # -- whole run of one spec (used by the schedulers) -------------------------------------------------
+    def execute(self, spec_id: str, on_start: Callable[[str], None] | None = None) -> Prepared | Outcome:
+        """prepare + run agent. Returns the prepared run (to integrate later) or a failed outcome."""
+        started = time.monotonic()
+        try:
+            prep = self.prepare(spec_id)
+        except ChantError as exc:
+            spec = self.project.specs().get(spec_id)
+            title = spec.display_title if spec else spec_id
+            now = time.monotonic()
+            return Outcome(spec_id, title, "failed", now - started, started, now, reason=exc.message)
+        if on_start:
+            on_start(spec_id)
+        try:
+            self.run_agent(prep)
+        except BaseException:
+            self._cleanup(prep)
+            raise
+        return prep
+
+
+class _MainLock:
+    """Serialises everything that moves the main branch: in-process mutex + cross-process flock."""
+
+    def __init__(self, project: Project) -> None:
+        self.lock = FileLock(project.lock_path("integration"))
+
+    def __enter__(self) -> _MainLock:
+        _MAIN_MUTEX.acquire()
+        try:
+            self.lock.acquire(timeout=600)
+        except BaseException:
+            _MAIN_MUTEX.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+        _MAIN_MUTEX.release()
+
+
+def main_branch(project: Project) -> str:
+    configured = project.config.get("defaults.main_branch")
+    if configured:
+        return str(configured)
+    current = git.current_branch(project.root)
+    if current is None:
+        raise ChantError(
+            "HEAD is detached; chant needs the main branch checked out (or defaults.main_branch set)"
+        )
+    return current

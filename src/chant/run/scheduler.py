@@ -1,0 +1,309 @@
+"""Schedulers: they decide what runs when; the pipeline does the running.
+
+- single: one spec.
+- driver: its members in phases (topological layers), each phase concurrently up to ``max``, merged in ID
+  order when the phase ends; then the driver's wrap-up run or auto-completion.
+- queue (``--parallel``): every ready spec, at most ``max`` at a time, refilled as dependencies complete.
+- chain: the queue with one slot that stops at the first failure.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from chant import clock
+from chant.agents import process
+from chant.errors import ChantError
+from chant.graph import Graph, Phase
+from chant.project import Project
+from chant.run.events import Reporter
+from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions
+from chant.spec import ids
+from chant.spec.edit import REMOVE
+from chant.spec.status import Status
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(o.ok for o in self.outcomes)
+
+
+class Scheduler:
+    def __init__(
+        self, project: Project, options: RunOptions, reporter: Reporter, max_parallel: int | None = None
+    ):
+        self.project = project
+        self.options = options
+        self.reporter = reporter
+        self.pipeline = Pipeline(project, options)
+        configured = int(project.config.get("parallel.max", 4) or 4)
+        self.max_parallel = max(1, max_parallel or configured)
+
+    # -- the unit of work shared by every mode ------------------------------------------------------
+    def _execute(self, spec_id: str) -> Prepared | Outcome:
+        return self.pipeline.execute(spec_id, on_start=self.reporter.started)
+
+    def _finish(self, item: Prepared | Outcome) -> Outcome:
+        return item if isinstance(item, Outcome) else self.pipeline.complete(item)
+
+    def _run_batch(self, spec_ids: list[str]) -> list[Outcome]:
+        """Run specs concurrently, then check/integrate/finalize them in ID order."""
+        if not spec_ids:
+            return []
+        results: dict[str, Prepared | Outcome] = {}
+        with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(spec_ids))) as pool:
+            futures = {pool.submit(self._execute, s): s for s in spec_ids}
+            try:
+                for future in futures:
+                    results[futures[future]] = _wait_interruptibly(future)
+            except KeyboardInterrupt:
+                self._interrupt()
+                for future, spec_id in futures.items():
+                    results[spec_id] = future.result()
+                outcomes = [self._finish(results[s]) for s in ids.sorted_ids(results)]
+                raise Interrupted(outcomes) from None
+        return [self._finish(results[s]) for s in ids.sorted_ids(results)]
+
+    def _interrupt(self) -> None:
+        self.options.cancel.set()
+        process.kill_all()
+
+    # -- single ---------------------------------------------------------------------------------
+    def run_single(self, spec_id: str) -> RunSummary:
+        spec = self.project.resolve(spec_id)
+        self.reporter.working(spec.id, spec.display_title)
+        try:
+            outcomes = self._run_batch([spec.id])
+        except Interrupted as stop:
+            return self._report_interrupt(stop.outcomes)
+        for outcome in outcomes:
+            self.reporter.result(outcome)
+        return RunSummary(outcomes)
+
+    # -- driver ---------------------------------------------------------------------------------
+    def run_driver(self, driver_id: str, *, sequential: bool = False) -> RunSummary:
+        project = self.project
+        graph = Graph.of(project.specs(refresh=True))
+        driver = graph.specs[driver_id]
+        members = graph.members(driver_id)
+        if not members:
+            raise ChantError(f"{driver_id} is a driver with no member specs")
+        if driver.status == Status.CANCELLED:
+            raise ChantError(f"{driver_id} is cancelled")
+        dep_blockers = [b for b in graph.blockers(driver_id) if b.id]
+        if dep_blockers and not self.options.skip_deps:
+            raise ChantError(
+                f"{driver_id} is blocked by " + ", ".join(map(str, dep_blockers)),
+                hint="finish those first, or pass --skip-deps",
+            )
+        phases = graph.phases(driver_id)
+        if sequential:
+            flat = [m for p in phases for m in p.members]
+            phases = [Phase(i + 1, (m,), False) for i, m in enumerate(flat)]
+        edges = graph.member_edges(driver_id)
+        self.reporter.working(driver_id, driver.display_title)
+        if driver.status != Status.IN_PROGRESS:
+            with self.pipeline.main_lock():
+                project.update_spec(
+                    driver_id,
+                    {"failure_reason": REMOVE},
+                    status=Status.IN_PROGRESS,
+                    force=True,
+                    commit=f"chant({driver_id}): start driver",
+                )
+        summary = RunSummary()
+        bad: set[str] = set()
+        for phase in phases:
+            self.reporter.phase_start(phase)
+            graph = Graph.of(project.specs(refresh=True))
+            done = [m for m in phase.members if graph.specs[m].status == Status.COMPLETED]
+            skipped = {m: [d for d in edges[m] if d in bad] for m in phase.members if m not in done}
+            skipped = {m: blockers for m, blockers in skipped.items() if blockers}
+            runnable = [m for m in phase.members if m not in done and m not in skipped]
+            interrupted: list[Outcome] | None = None
+            try:
+                outcomes = self._run_batch(runnable)
+            except Interrupted as stop:
+                outcomes, interrupted = stop.outcomes, stop.outcomes
+            for member in done:
+                outcomes.append(
+                    Outcome(member, graph.specs[member].display_title, "completed", reason="done earlier")
+                )
+            for member, blockers in skipped.items():
+                outcomes.append(
+                    Outcome(
+                        member,
+                        graph.specs[member].display_title,
+                        "skipped",
+                        reason="blocked by " + ", ".join(blockers),
+                    )
+                )
+            outcomes.sort(key=lambda o: ids.sort_key(o.spec_id))
+            bad.update(o.spec_id for o in outcomes if not o.ok)
+            summary.outcomes.extend(outcomes)
+            self.reporter.phase_done(phase, outcomes)
+            if interrupted is not None:
+                summary.interrupted = True
+                self._mark_driver(driver_id, Status.FAILED, "interrupted")
+                self.reporter.note("Interrupted. Run the same command again to resume.")
+                return summary
+        member_outcomes = [o for o in summary.outcomes if o.spec_id in members]
+        if bad:
+            failed = [o for o in member_outcomes if o.state not in ("completed", "skipped")]
+            skipped_n = sum(1 for o in member_outcomes if o.state == "skipped")
+            succeeded = len(members) - len(failed) - skipped_n
+            self._mark_driver(driver_id, Status.FAILED, f"{len(failed)} member(s) failed")
+            self.reporter.note(
+                f"Driver failed. {succeeded} of {len(members)} members succeeded, "
+                f"{len(failed)} failed, {skipped_n} skipped."
+            )
+            for outcome in failed:
+                self.reporter.note(f"  {outcome.spec_id}: {outcome.reason}")
+            self.reporter.note(f"Fix the cause, then run `chant work {driver_id}` again to resume.")
+            return summary
+        wrap = self._wrap_up(driver_id)
+        if wrap is not None:
+            summary.outcomes.append(wrap)
+            if not wrap.ok:
+                self.reporter.result(wrap)
+                self.reporter.note(f"Driver wrap-up failed: {wrap.reason}")
+                return summary
+        self.reporter.note(f"Driver complete. All {len(members)} members succeeded.")
+        return summary
+
+    def _wrap_up(self, driver_id: str) -> Outcome | None:
+        """A driver with its own target files or open criteria gets a run of its own; else it auto-completes."""
+        driver = self.project.reload(driver_id)
+        if driver.target_files or driver.unchecked:
+            try:
+                outcomes = self._run_batch([driver_id])
+            except Interrupted as stop:
+                outcomes = stop.outcomes
+            return outcomes[0]
+        with self.pipeline.main_lock():
+            self.project.update_spec(
+                driver_id,
+                {
+                    "completed_at": clock.iso(),
+                    "model": "auto-completed",
+                    "failure_reason": REMOVE,
+                    "branch": REMOVE,
+                },
+                status=Status.COMPLETED,
+                force=True,
+                commit=f"chant({driver_id}): complete",
+            )
+        return None
+
+    def _mark_driver(self, driver_id: str, status: Status, reason: str) -> None:
+        with self.pipeline.main_lock():
+            self.project.update_spec(
+                driver_id,
+                {"failure_reason": reason},
+                status=status,
+                force=True,
+                commit=f"chant({driver_id}): {status.value}",
+            )
+
+    # -- queue (parallel) and chain ---------------------------------------------------------------
+    def run_queue(self, only: list[str] | None = None, *, stop_on_failure: bool = False) -> RunSummary:
+        """Run ready specs (or just ``only``) at most ``max_parallel`` at a time; refill as deps complete."""
+        summary = RunSummary()
+        attempted: set[str] = set()
+        failed: set[str] = set()
+        lock = threading.Lock()
+        with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
+            running: dict[Future[Prepared | Outcome], str] = {}
+
+            def refill() -> None:
+                graph = Graph.of(self.project.specs(refresh=True))
+                for spec_id in graph.ready():
+                    if len(running) >= self.max_parallel:
+                        return
+                    if spec_id in attempted or graph.is_driver(spec_id):
+                        continue
+                    if only is not None and spec_id not in only:
+                        continue
+                    attempted.add(spec_id)
+                    running[pool.submit(self._execute, spec_id)] = spec_id
+
+            refill()
+            if not running:
+                raise ChantError("No ready specs to work", hint="`chant list` shows what blocks them")
+            try:
+                while running:
+                    done, _pending = _wait_any(list(running))
+                    for future in done:
+                        running.pop(future)
+                        outcome = self._finish(future.result())
+                        with lock:
+                            summary.outcomes.append(outcome)
+                        self.reporter.result(outcome)
+                        if not outcome.ok:
+                            failed.add(outcome.spec_id)
+                    if failed and stop_on_failure:
+                        for future in list(running):
+                            outcome = self._finish(future.result())
+                            summary.outcomes.append(outcome)
+                            self.reporter.result(outcome)
+                        running.clear()
+                        break
+                    refill()
+            except KeyboardInterrupt:
+                self._interrupt()
+                for future in list(running):
+                    outcome = self._finish(future.result())
+                    summary.outcomes.append(outcome)
+                    self.reporter.result(outcome)
+                summary.interrupted = True
+        self._complete_finished_drivers()
+        return summary
+
+    def _complete_finished_drivers(self) -> None:
+        graph = Graph.of(self.project.specs(refresh=True))
+        for spec_id in ids.sorted_ids(graph.specs):
+            members = graph.members(spec_id)
+            spec = graph.specs[spec_id]
+            if (
+                members
+                and spec.status not in (Status.COMPLETED, Status.CANCELLED)
+                and all(graph.specs[m].status in (Status.COMPLETED, Status.CANCELLED) for m in members)
+            ):
+                self._wrap_up(spec_id)
+
+    def _report_interrupt(self, outcomes: list[Outcome]) -> RunSummary:
+        for outcome in outcomes:
+            self.reporter.result(outcome)
+        self.reporter.note("Interrupted. Run the same command again to resume.")
+        return RunSummary(outcomes, interrupted=True)
+
+
+class Interrupted(Exception):
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        super().__init__("interrupted")
+        self.outcomes = outcomes
+
+
+def _wait_interruptibly(future: Future[Prepared | Outcome]) -> Prepared | Outcome:
+    # Waiting in short slices keeps the main thread responsive to Ctrl-C.
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except TimeoutError:
+            continue
+
+
+def _wait_any(
+    futures: list[Future[Prepared | Outcome]],
+) -> tuple[set[Future[Prepared | Outcome]], set[Future[Prepared | Outcome]]]:
+    while True:
+        done, pending = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+        if done:
+            return done, pending
