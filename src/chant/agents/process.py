@@ -95,18 +95,18 @@ def run_process(
         return ProcessOutcome(None, False, False, 0.0, f"cannot start {argv[0]}: {exc.strerror or exc}")
 
     pgid = proc.pid  # start_new_session makes the child its own group leader
-    with _live_lock:
-        _live_groups.add(pgid)
-    callback_lock = threading.Lock()
-    failures: list[BaseException] = []
-    threads = [
-        _reader(proc.stdout, on_stdout_line, callback_lock, failures),
-        _reader(proc.stderr, on_stderr_line, callback_lock, failures),
-    ]
-    if stdin_text is not None:
-        threads.append(_writer(proc.stdin, stdin_text))
     timed_out = cancelled = False
+    failures: list[BaseException] = []
     try:
+        with _live_lock:
+            _live_groups.add(pgid)
+        callback_lock = threading.Lock()
+        threads = [
+            _reader(proc.stdout, on_stdout_line, callback_lock, failures),
+            _reader(proc.stderr, on_stderr_line, callback_lock, failures),
+        ]
+        if stdin_text is not None:
+            threads.append(_writer(proc.stdin, stdin_text))
         deadline = None if timeout is None else start + timeout
         while proc.poll() is None:
             if cancel.is_set():
