@@ -48,7 +48,7 @@ class SpecLog:
         with self._lock:
             if self._handle is not None:
                 self._handle.close()
-                self._handle: TextIO | None = None
+                self._handle = None
 
 
 def latest_run(text: str) -> str:

@@ -75,6 +75,7 @@ class Prepared:
     started: float
     result: AgentResult | None = None
     commits: list[str] = field(default_factory=list)
+    drop_branch: bool = False  # merged (or empty): delete it once its worktree is gone
 
 
 class Pipeline:
@@ -364,9 +365,8 @@ class Pipeline:
         self.project.update_spec(
             prep.spec.id, updates, status=status, force=True, commit=f"chant({prep.spec.id}): {state}"
         )
-        root = self.project.root
-        if not git.rev_list(root, f"{prep.base}..{prep.branch}"):
-            git.delete_branch(root, prep.branch)
+        # A failed branch keeps the agent's commits for inspection and resumption; an empty one is noise.
+        prep.drop_branch = not git.rev_list(self.project.root, f"{prep.base}..{prep.branch}")
         ended = time.monotonic()
         prep.log.close(f"{state}: {reason}")
         return Outcome(
@@ -382,6 +382,8 @@ class Pipeline:
     def _cleanup(self, prep: Prepared) -> None:
         with self.main_lock():
             git.worktree_remove(self.project.root, prep.worktree)
+            if prep.drop_branch:
+                git.delete_branch(self.project.root, prep.branch)
         prep.lock.release()
 
     # -- whole run of one spec (used by the schedulers) -------------------------------------------------
