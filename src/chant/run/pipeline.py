@@ -337,7 +337,7 @@ class Pipeline:
         self.project.update_spec(
             prep.spec.id, updates, status=Status.COMPLETED, commit=f"chant({prep.spec.id}): complete"
         )
-        git.delete_branch(self.project.root, prep.branch)
+        prep.drop_branch = True
         ended = time.monotonic()
         prep.log.close(f"completed: {len(prep.commits)} commit(s), merged as {merge[:12]}")
         return Outcome(
