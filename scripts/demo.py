@@ -40,11 +40,18 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="chant-demo-"))
     repo = workdir / "techcorp-backend"
     shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.db"))
-    env = {**os.environ, **IDENTITY, "CHANT_NOW": "2026-02-01T18:00:00Z", "NO_COLOR": "1",
-           "CHANT_WORKTREE_ROOT": str(workdir / "worktrees")}
+    env = {
+        **os.environ,
+        **IDENTITY,
+        "CHANT_NOW": "2026-02-01T18:00:00Z",
+        "NO_COLOR": "1",
+        "CHANT_WORKTREE_ROOT": str(workdir / "worktrees"),
+    }
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
-    subprocess.run(["git", "commit", "-q", "-m", "TechCorp monolith and its chant specs"], cwd=repo, check=True, env=env)
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "TechCorp monolith and its chant specs"], cwd=repo, check=True, env=env
+    )
     print(f"Demo repository: {repo}")
     sh(chant("init"), repo, env)
     sh(chant("lint"), repo, env)
@@ -58,8 +65,11 @@ def main() -> None:
         print("\nThe example agent lands with its issue; until then the demo stops at the plan above.")
         print(f"Files are in {repo}")
         return
-    for spec, now in (("001-cpl", "2026-01-27T16:30:00Z"), ("001-doc", "2026-01-28T14:45:00Z"),
-                      ("001-ext", "2026-02-01T18:00:00Z")):
+    for spec, now in (
+        ("001-cpl", "2026-01-27T16:30:00Z"),
+        ("001-doc", "2026-01-28T14:45:00Z"),
+        ("001-ext", "2026-02-01T18:00:00Z"),
+    ):
         sh(chant("work", spec), repo, {**env, "CHANT_NOW": now})
     report = repo / "analysis" / "extraction" / "validation-report.md"
     if report.exists():
