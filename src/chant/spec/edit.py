@@ -48,7 +48,7 @@ def emit_block(key: str, value: Any, *, indent: int, flow: bool, nl: str) -> str
         lines = [f"{key}:"]
         for item in items:
             if isinstance(item, dict | list):
-                dumped = yaml.safe_dump(item, default_flow_style=True, width=1 << 30).strip()
+                dumped = yamlio.dump_flow(item)
                 lines.append(f"{pad}- {dumped}")
             else:
                 lines.append(f"{pad}- {yamlio.emit_scalar(item)}")
@@ -56,9 +56,7 @@ def emit_block(key: str, value: Any, *, indent: int, flow: bool, nl: str) -> str
     if isinstance(value, dict):
         if not value:
             return f"{key}: {{}}{nl}"
-        dumped = yaml.safe_dump(
-            value, default_flow_style=False, sort_keys=False, width=1 << 30, allow_unicode=True
-        )
+        dumped = yamlio.dump_block(value)
         body = nl.join("  " + line for line in dumped.rstrip("\n").split("\n"))
         return f"{key}:{nl}{body}{nl}"
     return f"{key}: {yamlio.emit_scalar(value)}{nl}"
@@ -76,9 +74,32 @@ def set_fields(text: str, updates: dict[str, Any], path: str = "<spec>") -> str:
     if not parts.opening:
         parts = document.Parts("---" + nl, "", "---" + nl, parts.body)
     fm = parts.frontmatter
+    current = _current_values(fm)
     for key, value in updates.items():
+        # Setting a field to the value it already has is a no-op: re-emitting it would drop its
+        # quoting (``status: "pending"``) or the comments inside a list (the seed's ``depends_on``).
+        if value is not REMOVE and key in current and _same(current[key], value):
+            continue
         fm = _set_one(fm, key, value, nl, path)
     return parts.opening + fm + parts.closing + parts.body
+
+
+def _current_values(fm: str) -> dict[Any, Any]:
+    try:
+        data = yamlio.load(fm) if fm.strip() else None
+    except yaml.YAMLError:
+        return {}  # _set_one reports the error with the file's name
+    return data if isinstance(data, dict) else {}
+
+
+def _same(old: Any, new: Any) -> bool:
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    if isinstance(old, dict):
+        return old.keys() == new.keys() and all(_same(old[k], new[k]) for k in old)
+    return bool(old == new)
 
 
 def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
@@ -118,7 +139,9 @@ def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
         isinstance(value_node, yaml.ScalarNode)
         and value_node.start_mark.line == key_line
         and value_node.end_mark.line == key_line
-        and value_node.style in (None, "'", '"')
+        # libyaml's composer reports a plain scalar's style as "" (PyYAML's as None): both are plain.
+        # Missing "" here sent every plain value through the block rewrite, dropping its "# comment".
+        and value_node.style in (None, "", "'", '"')
         and not isinstance(value, list | tuple | dict)
     )
     if single_line:

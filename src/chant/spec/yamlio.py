@@ -59,13 +59,46 @@ def compose(text: str) -> Any:
 
 
 class _ScalarDumper(_BaseDumper):
-    """Safe dumper that leaves timestamp-looking strings unquoted (we read them back as strings)."""
+    """Safe dumper that leaves timestamp-looking strings unquoted (we read them back as strings).
+
+    It quotes a string when *either* YAML 1.1 (PyYAML's default, what other tools read with) or our
+    1.2-style reader would resolve it to a non-string. With the 1.1 rules alone, strings such as ``08``,
+    ``1e5``, ``-.5`` or ``0o17`` were written bare and read back by chant as numbers -- e.g. a short commit
+    SHA like ``0812345`` in ``commits:`` came back as the integer 812345.
+    """
 
 
 _ScalarDumper.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
     for first, entries in yaml.SafeDumper.yaml_implicit_resolvers.items()
 }
+for _first_chars, _entries in SpecLoader.yaml_implicit_resolvers.items():
+    _ScalarDumper.yaml_implicit_resolvers.setdefault(_first_chars, [])
+    _ScalarDumper.yaml_implicit_resolvers[_first_chars] = [
+        *_ScalarDumper.yaml_implicit_resolvers[_first_chars],
+        *[entry for entry in _entries if entry not in _ScalarDumper.yaml_implicit_resolvers[_first_chars]],
+    ]
+
+
+def dump_block(value: Any) -> str:
+    """A mapping or list in block style, with the same quoting rules as :func:`emit_scalar`."""
+    text: str = yaml.dump(
+        value,
+        Dumper=_ScalarDumper,
+        default_flow_style=False,
+        sort_keys=False,
+        width=1 << 30,
+        allow_unicode=True,
+    )
+    return text
+
+
+def dump_flow(value: Any) -> str:
+    """A mapping or list on one line (flow style), with the same quoting rules as :func:`emit_scalar`."""
+    text: str = yaml.dump(
+        value, Dumper=_ScalarDumper, default_flow_style=True, width=1 << 30, allow_unicode=True
+    )
+    return text.strip()
 
 
 def emit_scalar(value: Any) -> str:
