@@ -1,0 +1,83 @@
+"""reset, replay, approve, reject: status changes around `chant work` (one state table, one writer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chant import clock, git
+from chant.errors import ChantError
+from chant.graph import Graph
+from chant.locks import is_locked
+from chant.project import Project
+from chant.spec.edit import REMOVE
+from chant.spec.model import Spec
+from chant.spec.status import Status
+
+
+def _branch(project: Project, spec_id: str) -> str:
+    return f"{project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
+
+
+def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool = True) -> list[str]:
+    """Back to ``pending`` from any other state. Keeps the branch (and its commits) unless ``discard``.
+
+    A running spec (its run lock is held) is refused; an ``in_progress`` spec whose chant died is fine.
+    Returns the IDs that were reset (a driver's members too).
+    """
+    if is_locked(project.lock_path(f"run-{spec.id}")):
+        raise ChantError(f"{spec.id} is being worked by a running chant", hint="stop that run first (Ctrl-C)")
+    ids = [spec.id]
+    if members:
+        graph = Graph.of(project.specs())
+        ids += [m for m in graph.members(spec.id) if graph.specs[m].status != Status.PENDING]
+    done: list[str] = []
+    for spec_id in ids:
+        current = project.reload(spec_id)
+        if current.status == Status.PENDING and spec_id == spec.id and not discard:
+            raise ChantError(f"{spec_id} is already pending")
+        _remove_worktree(project, spec_id)
+        if discard:
+            git.delete_branch(project.root, _branch(project, spec_id))
+        updates: dict[str, Any] = {"failure_reason": REMOVE, "conflicting_files": REMOVE, "branch": REMOVE}
+        if current.get("completed_at"):
+            if not current.get("original_completed_at"):
+                updates["original_completed_at"] = current.get("completed_at")
+            updates["completed_at"] = REMOVE
+        project.update_spec(
+            spec_id, updates, status=Status.PENDING, force=True, commit=f"chant({spec_id}): reset"
+        )
+        done.append(spec_id)
+    return done
+
+
+def _remove_worktree(project: Project, spec_id: str) -> None:
+    for entry in git.worktrees(project.root):
+        if entry.get("branch") == f"refs/heads/{_branch(project, spec_id)}":
+            from pathlib import Path
+
+            git.worktree_remove(project.root, Path(entry["worktree"]))
+
+
+def prepare_replay(project: Project, spec: Spec) -> None:
+    """Record the replay, then reset so `chant work` runs it again."""
+    if spec.status != Status.COMPLETED:
+        raise ChantError(
+            f"{spec.id} is {spec.status.value}; only completed specs can be replayed",
+            hint=f"use `chant work {spec.id}`",
+        )
+    count = int(spec.get("replay_count") or 0) + 1
+    updates: dict[str, Any] = {"replayed_at": clock.iso(), "replay_count": count}
+    if not spec.get("original_completed_at") and spec.get("completed_at"):
+        updates["original_completed_at"] = spec.get("completed_at")
+    project.update_spec(spec.id, updates)
+    reset(project, project.reload(spec.id), members=False)
+
+
+def set_approval(project: Project, spec: Spec, *, approved: bool, by: str, reason: str | None = None) -> Spec:
+    approval = dict(spec.approval)
+    approval.setdefault("required", True)
+    approval.update({"status": "approved" if approved else "rejected", "by": by, "at": clock.iso()})
+    if reason:
+        approval["reason"] = reason
+    verb = "approve" if approved else "reject"
+    return project.update_spec(spec.id, {"approval": approval}, commit=f"chant({spec.id}): {verb}")

@@ -1,0 +1,33 @@
+"""Specs stranded by a chant that died (``kill -9``, power loss): ``in_progress`` with no live run lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chant.locks import is_locked
+from chant.project import Project
+from chant.spec.status import Status
+
+
+def stranded(project: Project) -> list[str]:
+    specs = project.specs()
+    return [
+        spec_id
+        for spec_id, spec in specs.active.items()
+        if spec.status == Status.IN_PROGRESS and not is_locked(project.lock_path(f"run-{spec_id}"))
+    ]
+
+
+def annotate(project: Any, report: Any) -> None:
+    """Add stranded specs to a status report's attention list (used by `chant status`)."""
+    assert isinstance(project, Project)
+    for spec_id in stranded(project):
+        spec = project.specs().active[spec_id]
+        report.attention.append(
+            {
+                "id": spec_id,
+                "title": spec.title,
+                "status": "in_progress",
+                "reason": f"stranded: no chant is running it (recover with `chant reset {spec_id}` or `chant work {spec_id}`)",
+            }
+        )
