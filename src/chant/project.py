@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
-import tempfile
+import sys
+import time
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from chant import __version__
 from chant import config as config_mod
-from chant import git
 from chant.errors import ChantError, NotFoundError, SpecParseError
 from chant.locks import locked
-from chant.spec import document, edit, ids
+from chant.spec import document, ids
 from chant.spec.model import Spec
 from chant.spec.status import Status, check_transition
 
+# Not imported here, on purpose: chant.git (subprocess), tempfile and chant.spec.edit (YAML) are only needed
+# when writing, and `chant list` must start fast (DESIGN §4). They are imported inside the writers.
+
 CHANT_DIR = ".chant"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+CACHE_FILE = "index.bin"
+# Entries whose file changed less than this long ago are not cached: a same-size edit within the file
+# system's timestamp granularity would otherwise look unchanged ("racily clean", as git calls it).
+_RACY_NS = 2_000_000_000
 
 
 class NotInitialized(ChantError):
@@ -91,21 +100,21 @@ class Project:
     def _load(self) -> SpecSet:
         if not self.specs_dir.is_dir():
             raise NotInitialized(f"{self.rel(self.specs_dir)} does not exist", hint="run `chant init`")
-        cache_path = self.run_dir / "index.json"
+        cache_path = self.run_dir / CACHE_FILE
         cache = _read_cache(cache_path)
-        fresh: dict[str, list[Any]] = {}
+        fresh: dict[str, _Entry] = {}
+        parsed = False
+        racy_after = time.time_ns() - _RACY_NS
         result = SpecSet()
-        for path in _spec_files(self.specs_dir):
+        active = result.active
+        for key, path, size, mtime_ns in _scan_specs(self.specs_dir):
             spec_id = path.name[:-3]
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            key = str(path.relative_to(self.specs_dir))
             entry = cache.get(key)
-            if entry is not None and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+            if entry is not None and entry[0] == size and entry[1] == mtime_ns:
                 spec = Spec(spec_id, path, entry[2], None, entry[4], title=entry[3])
+                fresh[key] = entry
             else:
+                parsed = True
                 try:
                     text = path.read_text(encoding="utf-8")
                     spec = Spec.from_text(spec_id, path, text)
@@ -115,18 +124,19 @@ class Project:
                 except UnicodeDecodeError:
                     result.invalid[spec_id] = SpecParseError(self.rel(path), "file is not valid UTF-8")
                     continue
-                entry = [st.st_size, st.st_mtime_ns, spec.frontmatter, spec.title, spec.body_line_offset]
-            fresh[key] = entry
-            if spec_id in result.active:
+                if mtime_ns < racy_after:
+                    fresh[key] = (size, mtime_ns, spec.frontmatter, spec.title, spec.body_line_offset)
+            if spec_id in active:
                 result.invalid[spec_id] = SpecParseError(
                     self.rel(path), "duplicate spec ID (two files, same name)"
                 )
                 continue
-            result.active[spec_id] = spec
+            active[spec_id] = spec
         if self.archive_dir.is_dir():
             for path in _spec_files(self.archive_dir):
                 result.archived.setdefault(path.name[:-3], path)
-        if fresh != cache:
+        # Every reused entry is the cached object itself, so "same count, nothing parsed" means "same cache".
+        if parsed or len(fresh) != len(cache):
             _write_cache(cache_path, fresh)
         return result
 
@@ -177,6 +187,8 @@ class Project:
         Takes the spec's write lock, re-reads the file, checks the status transition against the table,
         edits only the given keys (round-trip), writes atomically and optionally commits just that file.
         """
+        from chant.spec import edit
+
         path = self.spec_path(spec_id)
         with locked(self.lock_path(f"write-{spec_id}"), timeout=30):
             text = path.read_text(encoding="utf-8")
@@ -196,6 +208,8 @@ class Project:
 
     def commit(self, paths: list[Path], message: str) -> str | None:
         """Commit chant's bookkeeping on the current branch, only ``paths``, serialised across processes."""
+        from chant import git
+
         if not (self.root / ".git").exists() or not git.toplevel(self.root):
             return None
         rels = [self.rel(p) for p in paths if not git.is_ignored(self.root, p)]
@@ -205,42 +219,138 @@ class Project:
             return git.commit_paths(self.root, rels, message)
 
 
+def _child(directory: Path, name: str) -> Path:
+    """``directory / name`` for a plain file name, without re-parsing the parent (5x faster for 5,000 specs)."""
+    make = getattr(directory, "_make_child_relpath", None)  # private pathlib helper (3.11-3.13)
+    return make(name) if make is not None else directory / name
+
+
+def _scan_specs(directory: Path, prefix: str = "") -> list[tuple[str, Path, int, int]]:
+    """``(key, path, size, mtime_ns)`` of every ``*.md`` under ``directory``, in ``os.walk`` order.
+
+    ``key`` is the path relative to ``directory``; hidden files and directories are skipped, symlinked
+    directories are not followed and files that cannot be stat'ed are left out.
+    """
+    found: list[tuple[str, Path, int, int]] = []
+    subdirs: list[str] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return found
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not name.startswith(".") and not entry.is_symlink():
+                subdirs.append(name)
+            continue
+        if name.endswith(".md") and not name.startswith("."):
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            found.append((prefix + name, _child(directory, name), st.st_size, st.st_mtime_ns))
+    for name in subdirs:
+        found += _scan_specs(_child(directory, name), f"{prefix}{name}/")
+    return found
+
+
 def _spec_files(directory: Path) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        base = Path(dirpath)
         for name in filenames:
             if name.endswith(".md") and not name.startswith("."):
-                found.append(Path(dirpath, name))
+                found.append(_child(base, name))
     return found
 
 
-def _read_cache(path: Path) -> dict[str, list[Any]]:
+# -- the index cache ----------------------------------------------------------------------------------
+# .chant/run/index.bin: a header naming the format, chant and Python versions, a CRC-32 of the payload,
+# then a marshal'ed dict {relative path: (size, mtime_ns, frontmatter, title, body line offset)}.
+# marshal is several times faster than json for this shape and round-trips every YAML value type. The file
+# lives in chant's own git-ignored run directory; still, nothing in it is trusted unless the header and the
+# checksum match and every entry has the expected shape, and any surprise means "no cache" (never a crash).
+_Entry = tuple[int, int, dict[str, Any], str | None, int]
+
+
+def _cache_header() -> bytes:
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return f"chant-index {CACHE_VERSION} {__version__} py{version} m{marshal.version}\n".encode()
+
+
+def _read_cache(path: Path) -> dict[str, _Entry]:
     """A stale or corrupt cache is never trusted: anything unexpected means "no cache"."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        if data.get("version") != CACHE_VERSION or not isinstance(data.get("entries"), dict):
-            return {}
-        entries: dict[str, list[Any]] = data["entries"]
-        for value in entries.values():
-            if not (isinstance(value, list) and len(value) == 5 and isinstance(value[2], dict)):
-                return {}
-        return entries
-    except (OSError, ValueError, AttributeError):
+        with open(path, "rb") as handle:
+            blob = handle.read()
+    except OSError:
         return {}
+    header = _cache_header()
+    start = len(header) + 4
+    if not blob.startswith(header) or len(blob) < start:
+        return {}
+    payload = blob[start:]
+    if zlib.crc32(payload) != int.from_bytes(blob[len(header) : start], "little"):
+        return {}
+    try:
+        entries = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return {}
+    if type(entries) is not dict:
+        return {}
+    for key, value in entries.items():
+        if not (
+            type(key) is str
+            and type(value) is tuple
+            and len(value) == 5
+            and type(value[0]) is int
+            and type(value[1]) is int
+            and type(value[2]) is dict
+            and (value[3] is None or type(value[3]) is str)
+            and type(value[4]) is int
+        ):
+            return {}
+    return entries
 
 
-def _write_cache(path: Path, entries: dict[str, list[Any]]) -> None:
+def _write_cache(path: Path, entries: dict[str, _Entry]) -> None:
+    try:
+        payload = marshal.dumps(entries)
+    except ValueError:  # a value marshal cannot store (e.g. a datetime from an explicit !!timestamp tag)
+        entries = {key: value for key, value in entries.items() if _marshallable(value)}
+        payload = marshal.dumps(entries)
+    blob = _cache_header() + zlib.crc32(payload).to_bytes(4, "little") + payload
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps({"version": CACHE_VERSION, "entries": entries}, default=str))
+        # No fsync: losing the cache costs one re-parse, and a torn file fails the checksum.
+        with open(tmp, "wb") as handle:
+            handle.write(blob)
+        os.replace(tmp, path)
     except OSError:
-        pass  # the cache is an optimisation; a read-only checkout still works
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass  # the cache is an optimisation; a read-only checkout still works
+
+
+def _marshallable(value: Any) -> bool:
+    try:
+        marshal.dumps(value)
+    except ValueError:
+        return False
+    return True
 
 
 def atomic_write(path: Path, text: str) -> None:
     """Write via a temp file in the same directory + rename, so readers never see half a file."""
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

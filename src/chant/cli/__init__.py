@@ -1,19 +1,21 @@
 """The ``chant`` command: a thin click layer over the chant modules.
 
-Subcommands are imported only when invoked, so ``chant --version`` and ``chant list`` stay fast.
+Subcommands are imported only when invoked, so ``chant --version`` and ``chant list`` stay fast. This module
+imports nothing heavy (not even click): ``chant --version`` answers from here; everything else goes through
+the click group in ``chant.cli._group``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
-from typing import Any
-
-import click
 
 from chant import __version__
-from chant.errors import ChantError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs ~5 ms of `chant --version`
+if TYPE_CHECKING:
+    from typing import Any
+
+    from chant.cli._group import LazyGroup
 
 # name -> (module:attribute, one-line help shown by `chant --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -35,60 +37,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, (target, _h) in COMMANDS.items() if _importable(target))
+def __getattr__(name: str) -> Any:
+    """``chant.cli.cli`` and ``chant.cli.LazyGroup`` live in ``chant.cli._group`` (imported on first use)."""
+    if name in ("cli", "LazyGroup"):
+        from chant.cli import _group
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        module_name, attr = entry[0].split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return None
-            raise
-        command: click.Command = getattr(module, attr)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-def _importable(target: str) -> bool:
-    module_name = target.split(":")[0]
-    return importlib.util.find_spec(module_name) is not None
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="chant", message="%(prog)s %(version)s")
-def cli() -> None:
-    """chant: markdown specs in, verified and merged work out."""
+        return getattr(_group, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> Any:
-    try:
-        return cli.main(args=argv, prog_name="chant", standalone_mode=False)
-    except ChantError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) == 1 and args[0] in ("--version", "-V"):
+        # The same line click's version option prints, without importing click (DESIGN §4).
+        sys.stdout.write(f"chant {__version__}\n")
+        sys.stdout.flush()
+        return 0
+    from chant.cli._group import run
+
+    return run(argv)
+
+
+__all__ = ["COMMANDS", "LazyGroup", "main"]

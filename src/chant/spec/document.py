@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from chant.errors import SpecParseError
-from chant.spec import yamlio
+
+# yaml (and chant.spec.yamlio) are imported by parse_frontmatter on first use: listing from the index cache
+# never parses YAML, and importing PyYAML costs ~20 ms of `chant list` (DESIGN §4).
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CHECKBOX = re.compile(r"^\s*[-*+] \[([ xX])\]\s?(.*)$")
@@ -64,6 +64,10 @@ def split(text: str, path: str = "<spec>") -> Parts:
 def parse_frontmatter(parts: Parts, path: str = "<spec>") -> dict[str, Any]:
     if not parts.frontmatter.strip():
         return {}
+    import yaml
+
+    from chant.spec import yamlio
+
     try:
         data = yamlio.load(parts.frontmatter)
     except yaml.MarkedYAMLError as exc:
@@ -91,7 +95,8 @@ def _outside_fences(body: str) -> list[tuple[int, str]]:
                 fence = match.group(1)[0] * len(match.group(1))
                 continue
             visible.append((index, line))
-        elif match and match.group(1).startswith(fence):
+        elif match and match.group(1).startswith(fence) and not line[match.end() :].strip():
+            # A closing fence carries no info string (CommonMark): "```python" inside a block is content.
             fence = None
     return visible
 

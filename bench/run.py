@@ -1,0 +1,405 @@
+"""chant's start-up and listing benchmark, measured side by side against the floor.
+
+Usage::
+
+    .venv/bin/python bench/run.py                      # sizes 1000,5000, 7 rounds
+    .venv/bin/python bench/run.py --sizes 5000 --rounds 11 --json bench/results.json
+
+For each size it generates a throw-away git repository with ``chant init``'s ``.chant/`` and N spec files
+(30-line bodies, 1-3 dependencies each, commented frontmatter, drivers with members, mixed statuses), then
+runs every measurement once per round, interleaved, so that machine noise hits all of them alike:
+
+* ``floor``: the same interpreter reading every spec file and parsing its frontmatter with PyYAML's
+  ``CSafeLoader`` (the least any Python tool must do to list these specs);
+* ``python -c pass`` (bare interpreter start) and ``chant --version``;
+* ``chant list``, ``chant list --ready`` and ``chant status``, cold (the index cache ``.chant/run/index.*`` deleted
+  before each run) and warm (cache present).
+
+Targets (issue 2): cold <= 1.3x floor; warm <= 140 ms at 5,000 specs (half the Rust chant's ~285 ms);
+``chant --version`` <= 1.5x a bare start. Verdicts use the median; min is shown alongside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+PY = str(BIN / "python") if (BIN / "python").exists() else sys.executable
+CHANT = str(BIN / "chant")
+
+WARM_LIMIT_MS = 140.0  # 0.5x the Rust chant's ~285 ms for `chant list` at 5,000 specs
+COLD_RATIO = 1.3
+VERSION_RATIO = 1.5
+
+FLOOR_SCRIPT = """\
+import os, sys
+import yaml
+loader = yaml.CSafeLoader
+root = sys.argv[1]
+count = 0
+for dirpath, _dirs, files in os.walk(root):
+    for name in files:
+        if not name.endswith(".md"):
+            continue
+        with open(os.path.join(dirpath, name), encoding="utf-8") as handle:
+            text = handle.read()
+        end = text.find("\\n---", 3)
+        data = yaml.load(text[4:end], Loader=loader)
+        count += 1
+assert count, "no spec files"
+"""
+
+STATUSES = (
+    ["completed"] * 45
+    + ["pending"] * 35
+    + ["in_progress"] * 5
+    + ["failed"] * 5
+    + ["cancelled"] * 5
+    + ["paused"] * 2
+    + ["needs_attention"] * 3
+)
+WORDS = (
+    "reporting service extraction module boundary database migration api endpoint schema cache index "
+    "worker queue retry token session login audit metric latency budget parser render config deploy "
+    "rollback feature flag billing invoice export import search ranking storage bucket"
+).split()
+LABELS = ["backend", "api", "frontend", "infra", "docs", "perf", "security", "db"]
+
+
+# -- repository generation --------------------------------------------------------------------------------
+@dataclass
+class _Planned:
+    id: str
+    title: str
+    type: str
+    status: str
+    deps: list[str]
+    parent: str | None = None
+    members: list[str] = field(default_factory=list)
+
+
+def _base36(number: int, width: int = 3) -> str:
+    digits = ""
+    while number:
+        number, rem = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rem] + digits
+    return digits.rjust(width, "0")
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def plan_specs(count: int, seed: int = 7) -> list[_Planned]:
+    """``count`` specs: top-level specs, every 25th a driver with 3 members (members count toward ``count``)."""
+    rng = random.Random(seed)
+    planned: list[_Planned] = []
+    top_level: list[_Planned] = []
+    index = 0
+    while len(planned) < count:
+        day, seq = divmod(index, 200)
+        month, dom = divmod(day, 28)
+        spec_id = f"2026-{month + 1:02d}-{dom + 1:02d}-{_base36(seq + 1)}-{_base36(rng.randrange(36**3))}"
+        index += 1
+        title = _sentence(rng, rng.randint(3, 6)).capitalize()
+        earlier = top_level[-400:]
+        deps = [s.id for s in rng.sample(earlier, min(len(earlier), rng.randint(1, 3)))] if earlier else []
+        is_driver = len(top_level) % 25 == 24 and count - len(planned) >= 4
+        spec = _Planned(
+            spec_id,
+            title,
+            "driver" if is_driver else rng.choice(["code"] * 6 + ["task", "documentation", "research"]),
+            rng.choice(STATUSES),
+            deps,
+        )
+        planned.append(spec)
+        top_level.append(spec)
+        if is_driver:
+            for number in (1, 2, 3):
+                member_id = f"{spec_id}.{number}"
+                member_deps = [s.id for s in rng.sample(earlier, min(len(earlier), rng.randint(1, 2)))]
+                if number > 1:
+                    member_deps.append(f"{spec_id}.{number - 1}")
+                spec.members.append(member_id)
+                planned.append(
+                    _Planned(
+                        member_id,
+                        _sentence(rng, 4).capitalize(),
+                        "code",
+                        rng.choice(STATUSES),
+                        member_deps,
+                        parent=spec_id,
+                    )
+                )
+    return planned[:count]
+
+
+def render_spec(spec: _Planned, titles: dict[str, str], rng: random.Random) -> str:
+    lines = ["---", f"type: {spec.type}", f"status: {spec.status}"]
+    if spec.type in ("driver", "research", "documentation"):
+        lines.append(f"prompt: {'driver' if spec.type == 'driver' else spec.type}")
+    if spec.parent:
+        lines.append(f"parent: {spec.parent}")
+    if spec.deps:
+        lines.append("depends_on:")
+        lines += [f"  - {dep}  # {titles.get(dep, 'earlier work')}" for dep in spec.deps]
+    lines.append(f"labels: [{', '.join(rng.sample(LABELS, rng.randint(1, 3)))}]")
+    if spec.members:
+        lines.append("members:")
+        lines += [f"  - {member}  # {titles[member]}" for member in spec.members]
+    lines.append("target_files:")
+    lines += [f"  - src/{rng.choice(WORDS)}/{rng.choice(WORDS)}.py" for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.2:
+        lines.append("# Pinned after the latency review")
+        lines.append("model: claude-sonnet-4")
+    if spec.status == "completed":
+        lines.append(f"completed_at: '2026-02-{rng.randint(1, 28):02d}T10:{rng.randint(10, 59)}:00Z'")
+        lines.append("commits:")
+        lines.append(f"  - {rng.randrange(16**7):07x}")
+    if spec.status in ("failed", "needs_attention"):
+        lines.append(f'failure_reason: "agent exited 1: {_sentence(rng, 3)}"')
+    lines.append("---")
+    body = [
+        f"# {spec.title}",
+        "",
+        "## Problem",
+        "",
+        *(_sentence(rng, rng.randint(8, 14)) + "." for _ in range(6)),
+        "",
+        "## Solution",
+        "",
+        *(f"- {_sentence(rng, rng.randint(4, 9))}" for _ in range(5)),
+        "",
+        "```python",
+        f"def {rng.choice(WORDS)}_{rng.choice(WORDS)}():  # sketch",
+        "    ...",
+        "```",
+        "",
+        "## Acceptance Criteria",
+        "",
+        *(f"- [{'x' if spec.status == 'completed' else ' '}] {_sentence(rng, 5)}" for _ in range(4)),
+    ]
+    assert len(body) == 30, len(body)
+    return "\n".join(lines + body) + "\n"
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", *args],
+        cwd=repo,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def make_repo(root: Path, count: int) -> Path:
+    repo = root / f"repo-{count}"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    subprocess.run(
+        [CHANT, "init", "--name", f"bench-{count}"], cwd=repo, check=True, stdout=subprocess.DEVNULL
+    )
+    specs_dir = repo / ".chant" / "specs"
+    planned = plan_specs(count)
+    titles = {spec.id: spec.title for spec in planned}
+    rng = random.Random(count)
+    for spec in planned:
+        (specs_dir / f"{spec.id}.md").write_text(render_spec(spec, titles, rng), encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", f"bench: {count} specs")
+    return repo
+
+
+# -- measuring --------------------------------------------------------------------------------------------
+@dataclass
+class Measure:
+    name: str
+    argv: list[str]
+    cold: bool = False  # delete the index cache before each run
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def min(self) -> float:
+        return min(self.samples)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+def _run(argv: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = (time.perf_counter() - start) * 1000.0
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"bench: {' '.join(argv)} exited {proc.returncode}:\n{proc.stderr.decode(errors='replace')}"
+        )
+    return elapsed
+
+
+def measures_for(repo: Path, floor_script: Path) -> list[Measure]:
+    specs_dir = str(repo / ".chant" / "specs")
+    found = [
+        Measure("floor", [PY, str(floor_script), specs_dir]),
+        Measure("bare", [PY, "-c", "pass"]),
+        Measure("version", [CHANT, "--version"]),
+    ]
+    for label, args in (("list", ["list"]), ("list --ready", ["list", "--ready"]), ("status", ["status"])):
+        found.append(Measure(f"{label} cold", [CHANT, *args], cold=True))
+        found.append(Measure(f"{label} warm", [CHANT, *args]))
+    return found
+
+
+def _caches(repo: Path) -> list[Path]:
+    """chant's index cache in ``.chant/run/`` (``index.bin``; ``index.json`` in older versions)."""
+    run_dir = repo / ".chant" / "run"
+    return [p for p in run_dir.glob("index.*") if p.suffix in (".bin", ".json")] if run_dir.is_dir() else []
+
+
+def bench_size(repo: Path, floor_script: Path, rounds: int) -> list[Measure]:
+    measures = measures_for(repo, floor_script)
+    for measure in measures:  # warm-up: page cache, bytecode, index cache; not counted
+        _run(measure.argv, repo)
+    for _round in range(rounds):
+        for measure in measures:
+            if measure.cold:
+                for cache in _caches(repo):
+                    cache.unlink()
+            elif measure.name.endswith("warm") and not _caches(repo):
+                _run(measure.argv, repo)  # re-create the cache outside the timing
+            measure.samples.append(_run(measure.argv, repo))
+    return measures
+
+
+# -- reporting --------------------------------------------------------------------------------------------
+@dataclass
+class Row:
+    size: int
+    name: str
+    min_ms: float
+    median_ms: float
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""
+
+
+def evaluate(size: int, measures: list[Measure]) -> list[Row]:
+    by_name = {m.name: m for m in measures}
+    floor, bare = by_name["floor"].median, by_name["bare"].median
+    rows: list[Row] = []
+    for m in measures:
+        row = Row(size, m.name, m.min, m.median)
+        if m.name == "version":
+            ratio = m.median / bare
+            row.ratio, row.target = f"{ratio:.2f}x bare", f"<= {VERSION_RATIO}x bare"
+            row.verdict = "PASS" if ratio <= VERSION_RATIO else "FAIL"
+        elif m.name.endswith(" cold"):
+            ratio = m.median / floor
+            row.ratio, row.target = f"{ratio:.2f}x floor", f"<= {COLD_RATIO}x floor"
+            row.verdict = "PASS" if ratio <= COLD_RATIO else "FAIL"
+        elif m.name.endswith(" warm"):
+            row.ratio = f"{m.median / floor:.2f}x floor"
+            row.target = f"<= {WARM_LIMIT_MS:.0f} ms"
+            row.verdict = "PASS" if m.median <= WARM_LIMIT_MS else "FAIL"
+        rows.append(row)
+    return rows
+
+
+def format_table(rows: list[Row], rounds: int) -> str:
+    header = ("specs", "measurement", "min ms", "median ms", "ratio (median)", "target", "verdict")
+    body = [
+        (str(r.size), r.name, f"{r.min_ms:.1f}", f"{r.median_ms:.1f}", r.ratio, r.target, r.verdict)
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    right = {2, 3}
+
+    def fmt(line: tuple[str, ...]) -> str:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        return "| " + " | ".join(cells) + " |"
+
+    out = [
+        fmt(header),
+        "|"
+        + "|".join(("-" * (w + 1) + ":") if i in right else "-" * (w + 2) for i, w in enumerate(widths))
+        + "|",
+    ]
+    out += [fmt(line) for line in body]
+    out.append(
+        f"\n{rounds} interleaved rounds per size; verdicts use the median. floor = the venv's python "
+        "reading every spec and parsing its frontmatter with yaml.CSafeLoader."
+    )
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--sizes", default="1000,5000", help="comma-separated spec counts (default 1000,5000)"
+    )
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per size (default 7)")
+    parser.add_argument("--json", dest="json_path", help="write the results to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the generated repositories (path printed)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when any target is missed")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.rounds < 1 or not sizes or min(sizes) < 5:
+        parser.error("--rounds must be >= 1 and every size >= 5")
+    if not Path(CHANT).exists():
+        parser.error(f"{CHANT} not found: run with the venv's python (make bench)")
+
+    workdir = Path(tempfile.mkdtemp(prefix="chant-bench-"))
+    rows: list[Row] = []
+    raw: dict[str, dict[str, list[float]]] = {}
+    try:
+        floor_script = workdir / "floor.py"
+        floor_script.write_text(FLOOR_SCRIPT, encoding="utf-8")
+        for size in sizes:
+            print(f"generating {size} specs ...", file=sys.stderr, flush=True)
+            repo = make_repo(workdir, size)
+            print(f"measuring {size} specs, {args.rounds} rounds ...", file=sys.stderr, flush=True)
+            measures = bench_size(repo, floor_script, args.rounds)
+            rows += evaluate(size, measures)
+            raw[str(size)] = {m.name: [round(s, 2) for s in m.samples] for m in measures}
+    finally:
+        if args.keep:
+            print(f"repositories kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(format_table(rows, args.rounds))
+    failed = [r for r in rows if r.verdict == "FAIL"]
+    print(f"\n{'ALL TARGETS MET' if not failed else f'{len(failed)} target(s) missed'}")
+    if args.json_path:
+        payload = {
+            "schema": 1,
+            "python": sys.version.split()[0],
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "rounds": args.rounds,
+            "targets": {"cold_ratio": COLD_RATIO, "warm_ms": WARM_LIMIT_MS, "version_ratio": VERSION_RATIO},
+            "rows": [r.__dict__ for r in rows],
+            "samples_ms": raw,
+        }
+        Path(args.json_path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return 1 if failed and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

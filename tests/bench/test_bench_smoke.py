@@ -1,0 +1,29 @@
+"""Keeps bench/run.py from rotting: a tiny run must finish and print the comparison table."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.timeout(15)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.skipif(
+    not (Path(sys.executable).parent / "chant").exists(), reason="needs the venv's chant script"
+)
+def test_bench_runs_and_prints_the_table() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "50", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=14,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for needle in ("floor", "bare", "version", "list cold", "list --ready warm", "status warm", "verdict"):
+        assert needle in proc.stdout
