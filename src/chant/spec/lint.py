@@ -9,7 +9,7 @@ from chant.errors import ChantError, SpecParseError
 from chant.graph import Graph
 from chant.spec import ids
 from chant.spec.model import SPEC_TYPES, Spec
-from chant.spec.status import is_known_status
+from chant.spec.status import COMPUTED_STATUSES, is_known_status
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,9 @@ def lint(
                 _line_of(spec, "type", key=True),
             )
         raw = spec.frontmatter.get("status")
-        if not is_known_status(raw):
-            add(spec_id, "error", "status", f"unknown status '{raw}'", _line_of(spec, "status", key=True))
-        elif str(raw) in ("ready", "blocked"):
+        # The computed statuses must be checked first: is_known_status() rejects them, which turned the
+        # documented warning ("read as pending") into an error for files written by the Rust tool.
+        if str(raw).strip().lower() in COMPUTED_STATUSES:
             add(
                 spec_id,
                 "warning",
@@ -81,6 +81,8 @@ def lint(
                 f"'{raw}' is computed, not stored; it is read as pending",
                 _line_of(spec, "status", key=True),
             )
+        elif not is_known_status(raw):
+            add(spec_id, "error", "status", f"unknown status '{raw}'", _line_of(spec, "status", key=True))
         for dep in spec.depends_on:
             line = _line_of(spec, dep)
             if dep == spec_id:
