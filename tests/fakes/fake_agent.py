@@ -1,0 +1,197 @@
+"""A protocol-faithful fake coding agent for end-to-end tests of ``chant work``.
+
+Installed on ``PATH`` as ``claude`` (speaks Claude Code's ``stream-json``: system/init, assistant text,
+tool_use, tool_result, result with cost and usage), or run by the ``command`` provider with ``--plain``
+(plain lines plus one ``CHANT_RESULT {...}`` line).
+
+It does what a real agent does, in the worktree chant gives it: reads the prompt on stdin, ticks the
+acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` and commits
+``chant($CHANT_SPEC_ID): ...``. What it does per spec is steered by environment variables:
+
+- ``FAKE_PLAN``: JSON ``{spec id or id suffix: scenario}``; ``FAKE_SCENARIO``: the default (``ok``).
+  Scenarios: ``ok``, ``nocommit``, ``unticked``, ``exit1``, ``hang`` (sleeps forever after spawning a
+  ``sleep 1000`` child), ``conflict`` (also rewrites line 1 of ``shared.txt``).
+- ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
+- ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
+  what ``$CHANT_PROMPT_FILE`` held.
+
+Only the standard library is used, so the fake starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MODEL = "claude-fake-1"
+
+
+def _pick(raw: str | None, spec_id: str, default: str) -> str:
+    if not raw:
+        return default
+    try:
+        table = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(table, dict):
+        return str(table)
+    for key, value in table.items():
+        if spec_id == key or spec_id.endswith(key):
+            return str(value)
+    return str(table.get("*", default))
+
+
+def emit(plain: bool, event: dict[str, object]) -> None:
+    if plain:
+        if event.get("type") == "assistant":
+            for block in event["message"]["content"]:  # type: ignore[index]
+                if block.get("type") == "text":
+                    print(block["text"], flush=True)
+        return
+    print(json.dumps(event), flush=True)
+
+
+def target_files(spec_text: str) -> list[str]:
+    """The ``target_files`` list of a spec's frontmatter (block style, as chant writes it)."""
+    front = spec_text.split("---", 2)[1] if spec_text.startswith("---") else ""
+    files: list[str] = []
+    inside = False
+    for line in front.splitlines():
+        if re.match(r"^target_files:\s*$", line):
+            inside = True
+            continue
+        if inside:
+            match = re.match(r"^\s+-\s+(\S+)", line)
+            if match:
+                files.append(match.group(1).strip("'\""))
+            elif line and not line[0].isspace():
+                inside = False
+    return files
+
+
+def tick(spec_text: str, leave_one: bool) -> str:
+    ticked = spec_text.replace("- [ ]", "- [x]")
+    if leave_one:
+        head, sep, tail = ticked.partition("## Acceptance Criteria")
+        ticked = head + sep + tail.replace("- [x]", "- [ ]", 1)
+    return ticked
+
+
+def git(*args: str, cwd: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def main() -> int:
+    plain = "--plain" in sys.argv[1:]
+    prompt = sys.stdin.read()
+    spec_id = os.environ["CHANT_SPEC_ID"]
+    worktree = os.environ["CHANT_WORKTREE_PATH"]
+    spec_file = os.environ["CHANT_SPEC_FILE"]
+    scenario = _pick(os.environ.get("FAKE_PLAN"), spec_id, os.environ.get("FAKE_SCENARIO", "ok"))
+    sleep_for = float(_pick(os.environ.get("FAKE_SLEEP"), spec_id, "0"))
+    record_dir = os.environ.get("FAKE_RECORD_DIR")
+    record: dict[str, object] = {
+        "id": spec_id,
+        "start": time.time(),
+        "pid": os.getpid(),
+        "argv": sys.argv,
+        "cwd": os.getcwd(),
+        "scenario": scenario,
+        "env": {k: v for k, v in os.environ.items() if k.startswith("CHANT_")},
+        "stdin": prompt,
+    }
+    prompt_file = os.environ.get("CHANT_PROMPT_FILE")
+    if prompt_file and os.path.exists(prompt_file):
+        record["prompt_file_text"] = Path(prompt_file).read_text(encoding="utf-8")
+    record["spec_file_exists"] = os.path.isfile(spec_file)
+    if os.path.isfile(spec_file):
+        record["spec_text_at_start"] = Path(spec_file).read_text(encoding="utf-8")
+
+    def save() -> None:
+        if record_dir:
+            path = Path(record_dir) / f"{spec_id}.json"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(tmp, path)
+
+    save()
+    emit(plain, {"type": "system", "subtype": "init", "model": MODEL, "session_id": f"fake-{spec_id}"})
+    emit(
+        plain,
+        {"type": "assistant", "message": {"content": [{"type": "text", "text": f"Working on {spec_id}"}]}},
+    )
+
+    if scenario == "hang":
+        child = subprocess.Popen(["sleep", "1000"])
+        record["child_pid"] = child.pid
+        save()
+        while True:
+            time.sleep(1)
+    if sleep_for:
+        time.sleep(sleep_for)
+    if scenario == "exit1":
+        print("fake agent: simulated crash", file=sys.stderr, flush=True)
+        record["end"] = time.time()
+        save()
+        return 1
+
+    emit(
+        plain,
+        {
+            "type": "assistant",
+            "message": {
+                "content": [
+                    {"type": "tool_use", "id": "t1", "name": "Edit", "input": {"file_path": spec_file}},
+                ]
+            },
+        },
+    )
+    emit(
+        plain,
+        {
+            "type": "user",
+            "message": {"content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]},
+        },
+    )
+    text = Path(spec_file).read_text(encoding="utf-8")
+    Path(spec_file).write_text(tick(text, leave_one=scenario == "unticked"), encoding="utf-8")
+    for rel in target_files(text):
+        path = Path(worktree) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# {rel}\nwritten by the fake agent for {spec_id}\n", encoding="utf-8")
+    if scenario == "conflict":
+        shared = Path(worktree) / "shared.txt"
+        lines = shared.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[0] = f"line one, as {spec_id} wants it\n"
+        shared.write_text("".join(lines), encoding="utf-8")
+    if scenario != "nocommit":
+        git("add", "-A", cwd=worktree)
+        git("commit", "-q", "-m", f"chant({spec_id}): implement", cwd=worktree)
+    record["end"] = time.time()
+    save()
+    if plain:
+        print("CHANT_RESULT " + json.dumps({"model": MODEL, "cost_usd": 0.01}), flush=True)
+    else:
+        emit(
+            plain,
+            {
+                "type": "result",
+                "subtype": "success",
+                "is_error": False,
+                "result": "done",
+                "num_turns": 2,
+                "session_id": f"fake-{spec_id}",
+                "total_cost_usd": 0.0123,
+                "usage": {"input_tokens": 1200, "output_tokens": 340},
+            },
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
