@@ -32,6 +32,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("chant.cli.graph_cmds:lint", "Check specs: YAML, titles, dependencies, cycles, members."),
     "cancel": ("chant.cli.spec_cmds:cancel", "Cancel a spec (soft: sets status: cancelled)."),
     "work": ("chant.cli.work_cmd:work", "Execute specs with an agent in isolated worktrees."),
+    "reset": ("chant.cli.lifecycle_cmds:reset", "Make a spec pending again (keeps its branch and commits)."),
+    "replay": (
+        "chant.cli.lifecycle_cmds:replay",
+        "Re-run a completed spec, keeping its original completion.",
+    ),
+    "log": ("chant.cli.lifecycle_cmds:log", "Print a spec's agent log."),
+    "approve": ("chant.cli.lifecycle_cmds:approve", "Approve a spec that needs approval."),
+    "reject": ("chant.cli.lifecycle_cmds:reject", "Reject a spec (it will not run)."),
+    "drift": ("chant.cli.drift_cmd:drift", "Report completed specs whose input files changed."),
     "version": ("chant.cli.misc_cmds:version", "Print chant's version."),
     "completion": ("chant.cli.misc_cmds:completion", "Print a shell completion script (bash, zsh, fish)."),
 }
