@@ -1,0 +1,1 @@
+"""Playbooks of the TechCorp example agent, one module per kind of spec."""
