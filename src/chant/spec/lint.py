@@ -29,15 +29,24 @@ class Diagnostic:
         return asdict(self)
 
 
-def _line_of(spec: Spec, needle: str, *, key: bool = False) -> int | None:
-    """1-based file line of a frontmatter key (``key=True``) or of the first line mentioning ``needle``."""
+def _line_of(spec: Spec, needle: str, *, key: bool = False, within: str | None = None) -> int | None:
+    """1-based file line of a frontmatter key (``key=True``) or of the first line mentioning ``needle``.
+
+    ``within`` restricts the search to that key's lines: a member's ``parent:`` line also mentions its
+    driver, so without it "depends on its own driver" pointed at the wrong line.
+    """
     try:
         lines = spec.path.read_text(encoding="utf-8").split("\n")
     except OSError:
         return None
+    inside = within is None
     for number, line in enumerate(lines[1:], start=2):
         if line.rstrip() == "---":
             break
+        if within is not None and line[:1] not in ("", " ", "\t", "-", "#"):
+            inside = line.startswith(f"{within}:")
+        if not inside:
+            continue
         if (key and line.startswith(f"{needle}:")) or (not key and needle in line):
             return number
     return None
@@ -84,7 +93,7 @@ def lint(
         elif not is_known_status(raw):
             add(spec_id, "error", "status", f"unknown status '{raw}'", _line_of(spec, "status", key=True))
         for dep in spec.depends_on:
-            line = _line_of(spec, dep)
+            line = _line_of(spec, dep, within="depends_on")
             if dep == spec_id:
                 add(spec_id, "error", "dependency", "depends on itself", line)
             elif dep not in specs and dep not in graph.archived:
@@ -100,11 +109,11 @@ def lint(
                     "error",
                     "dependency",
                     f"depends on its own driver '{driver}' (deadlock: the driver completes after its members)",
-                    _line_of(spec, driver),
+                    _line_of(spec, driver, within="depends_on"),
                 )
-            elif (
-                driver in specs and specs[driver].members_field and spec_id not in specs[driver].members_field
-            ):
+            # Not an elif of the rule above: a member that depends on its own driver can also be missing
+            # from the driver's members: list, and both deserve a report.
+            if driver in specs and specs[driver].members_field and spec_id not in specs[driver].members_field:
                 add(
                     driver,
                     "warning",
@@ -128,7 +137,7 @@ def lint(
                     "error",
                     "members",
                     f"members: lists '{member}', which does not exist",
-                    _line_of(spec, member),
+                    _line_of(spec, member, within="members"),
                 )
         if graph.is_driver(spec_id):
             if not graph.members(spec_id):
