@@ -60,9 +60,12 @@ def main() -> None:
     sh(chant("show", "001-ext"), repo, env)
     sh(chant("group", "001-ext"), repo, env)
     sh(chant("work", "001-ext", "--dry-run"), repo, env)
-    playbook = repo / ".chant" / "agents" / "playbook.py"
-    if not playbook.exists():
-        print("\nThe example agent lands with its issue; until then the demo stops at the plan above.")
+    package = repo / ".chant" / "agents" / "techcorp_playbook"
+    handlers = ("analysis", "service", "replica", "suite", "integration", "wrapup")
+    missing = [name for name in handlers if not (package / f"{name}.py").exists()]
+    if missing:
+        print("\nThe example agent is still being built (missing handlers: " + ", ".join(missing) + ");")
+        print("the scenario lands with its issue. Until then the demo stops at the plan above.")
         print(f"Files are in {repo}")
         return
     for spec, now in (
