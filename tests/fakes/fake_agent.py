@@ -10,7 +10,8 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
 
 - ``FAKE_PLAN``: JSON ``{spec id or id suffix: scenario}``; ``FAKE_SCENARIO``: the default (``ok``).
   Scenarios: ``ok``, ``nocommit``, ``unticked``, ``exit1``, ``hang`` (sleeps forever after spawning a
-  ``sleep 1000`` child), ``conflict`` (also rewrites line 1 of ``shared.txt``).
+  ``sleep 1000`` child), ``conflict`` (also rewrites line 1 of ``shared.txt``), ``setstatus`` (also sets
+  ``status:`` in its copy of the spec to ``$FAKE_SET_STATUS``).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
   what ``$CHANT_PROMPT_FILE`` held.
@@ -102,7 +103,7 @@ def main() -> int:
         "argv": sys.argv,
         "cwd": os.getcwd(),
         "scenario": scenario,
-        "env": {k: v for k, v in os.environ.items() if k.startswith("CHANT_")},
+        "env": {k: v for k, v in os.environ.items() if k.startswith(("CHANT_", "TEST_"))},
         "stdin": prompt,
     }
     prompt_file = os.environ.get("CHANT_PROMPT_FILE")
@@ -164,6 +165,10 @@ def main() -> int:
         path = Path(worktree) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# {rel}\nwritten by the fake agent for {spec_id}\n", encoding="utf-8")
+    if scenario == "setstatus":
+        edited = Path(spec_file).read_text(encoding="utf-8")
+        new_status = os.environ.get("FAKE_SET_STATUS", "completed")
+        Path(spec_file).write_text(re.sub(r"(?m)^status: .*$", f"status: {new_status}", edited, count=1))
     if scenario == "conflict":
         shared = Path(worktree) / "shared.txt"
         lines = shared.read_text(encoding="utf-8").splitlines(keepends=True)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.conftest import CHANT_CMD, run_git
 
 FAKE_AGENT = Path(__file__).resolve().parent.parent / "fakes" / "fake_agent.py"
@@ -158,7 +157,7 @@ def write_config(repo: Path, extra: str = "") -> None:
 
 
 @pytest.fixture
-def work_factory(tmp_path: Path, chant_env: dict[str, str]) -> Iterator[Callable[[Path], Work]]:
+def work_factory(tmp_path: Path, chant_env: dict[str, str]) -> Iterator[Callable[..., Work]]:
     """Wrap a repo (seed_repo / chant_repo): fake ``claude`` on PATH, config committed, records dir."""
     bin_dir = install_fake_claude(tmp_path / "bin").parent
     record_dir = tmp_path / "records"
@@ -188,7 +187,7 @@ def work_factory(tmp_path: Path, chant_env: dict[str, str]) -> Iterator[Callable
 
 
 @pytest.fixture
-def seed_work(seed_repo: Path, work_factory: Callable[[Path], Work]) -> Work:
+def seed_work(seed_repo: Path, work_factory: Callable[..., Work]) -> Work:
     return work_factory(seed_repo)
 
 

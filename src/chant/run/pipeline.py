@@ -334,8 +334,15 @@ class Pipeline:
             updates["cost_usd"] = round(result.cost_usd, 6)
         if result is not None and (result.input_tokens or result.output_tokens):
             updates["tokens"] = {"input": result.input_tokens or 0, "output": result.output_tokens or 0}
+        # force: the merge above already brought the agent's copy of the spec to main, and agents do edit
+        # its frontmatter (e.g. `status: pending`). The transition table must not veto finalizing work that
+        # is merged: that left merged code under a stale status and crashed the run (we hold the spec lock).
         self.project.update_spec(
-            prep.spec.id, updates, status=Status.COMPLETED, commit=f"chant({prep.spec.id}): complete"
+            prep.spec.id,
+            updates,
+            status=Status.COMPLETED,
+            force=True,
+            commit=f"chant({prep.spec.id}): complete",
         )
         prep.drop_branch = True
         ended = time.monotonic()
@@ -429,9 +436,17 @@ class _MainLock:
 
 def main_branch(project: Project) -> str:
     configured = project.config.get("defaults.main_branch")
-    if configured:
-        return str(configured)
     current = git.current_branch(project.root)
+    if configured:
+        # Status commits are written in the user's checkout (Project.update_spec commits on the current
+        # branch) while merges move the main branch. On any other branch, chant would put its bookkeeping
+        # on the user's branch and give worktrees a main branch whose specs never said in_progress.
+        if current != str(configured):
+            raise ChantError(
+                f"your checkout is on {current or 'a detached HEAD'}, not the main branch '{configured}'",
+                hint=f"`git switch {configured}` first: chant records spec status on {configured}",
+            )
+        return str(configured)
     if current is None:
         raise ChantError(
             "HEAD is detached; chant needs the main branch checked out (or defaults.main_branch set)"

@@ -235,7 +235,8 @@ class Scheduler:
                     running[pool.submit(self._execute, spec_id)] = spec_id
 
             refill()
-            if not running:
+            # A driver whose members all finished earlier (e.g. its wrap-up failed) is still work to do.
+            if not running and not self._finishable_drivers(None if only is None else set(only)):
                 raise ChantError("No ready specs to work", hint="`chant list` shows what blocks them")
             try:
                 while running:
@@ -263,20 +264,41 @@ class Scheduler:
                     summary.outcomes.append(outcome)
                     self.reporter.result(outcome)
                 summary.interrupted = True
-        self._complete_finished_drivers()
+        # The wrap-up runs of drivers whose members are now all done are part of this command: their
+        # outcomes are printed and decide the exit code (they used to be dropped, so a failed wrap-up
+        # exited 0). Not after Ctrl-C or a chain's failure, and with explicit IDs only for the drivers of
+        # specs this run touched.
+        if not summary.interrupted and not (failed and stop_on_failure):
+            scope = None if only is None else set(only) | attempted
+            for outcome in self._complete_finished_drivers(scope):
+                summary.outcomes.append(outcome)
+                self.reporter.result(outcome)
         return summary
 
-    def _complete_finished_drivers(self) -> None:
+    def _finishable_drivers(self, scope: set[str] | None = None) -> list[str]:
+        """Unfinished drivers whose members are all done (within ``scope``: the driver or one member)."""
         graph = Graph.of(self.project.specs(refresh=True))
+        found: list[str] = []
         for spec_id in ids.sorted_ids(graph.specs):
             members = graph.members(spec_id)
             spec = graph.specs[spec_id]
+            if scope is not None and spec_id not in scope and not scope.intersection(members):
+                continue
             if (
                 members
                 and spec.status not in (Status.COMPLETED, Status.CANCELLED)
                 and all(graph.specs[m].status in (Status.COMPLETED, Status.CANCELLED) for m in members)
             ):
-                self._wrap_up(spec_id)
+                found.append(spec_id)
+        return found
+
+    def _complete_finished_drivers(self, scope: set[str] | None = None) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for spec_id in self._finishable_drivers(scope):
+            outcome = self._wrap_up(spec_id)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
 
     def _report_interrupt(self, outcomes: list[Outcome]) -> RunSummary:
         for outcome in outcomes:
