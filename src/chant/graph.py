@@ -13,7 +13,7 @@ from functools import cached_property
 from chant.errors import ChantError
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec
-from chant.spec.status import Status
+from chant.spec.status import Status, parse_status
 
 SATISFYING = (Status.COMPLETED, Status.CANCELLED)
 
@@ -50,6 +50,8 @@ class CycleError(ChantError):
 
 
 class Graph:
+    """A snapshot of a set of specs. Build a new one after specs change (``Graph.of(project.specs())``)."""
+
     def __init__(
         self,
         specs: Iterable[Spec],
@@ -59,6 +61,13 @@ class Graph:
         self.specs: dict[str, Spec] = {spec.id: spec for spec in specs}
         self.archived = frozenset(archived)
         self.invalid = frozenset(invalid)
+        self._deps: dict[str, list[str]] = {}
+        self._implicit: dict[str, bool] = {}
+
+    @staticmethod
+    def _status(spec: Spec) -> Status:
+        """``spec.status`` without the property's overhead (parse_status is memoised)."""
+        return parse_status(spec.frontmatter.get("status"))
 
     @classmethod
     def of(cls, spec_set: object) -> Graph:
@@ -91,7 +100,11 @@ class Graph:
 
     def _implicit_order(self, driver_id: str) -> bool:
         """Members run in ID order when none of them declares ``depends_on`` (``depends_on: []`` opts out)."""
-        return not any(self.specs[m].declares_depends_on for m in self.members(driver_id))
+        implicit = self._implicit.get(driver_id)
+        if implicit is None:
+            implicit = not any(self.specs[m].declares_depends_on for m in self._children.get(driver_id, ()))
+            self._implicit[driver_id] = implicit
+        return implicit
 
     # -- dependencies ------------------------------------------------------------------------------
     def dependencies(self, spec_id: str) -> list[str]:
@@ -100,18 +113,26 @@ class Graph:
         Own ``depends_on``; for a member also its driver's ``depends_on`` (minus the driver's own members)
         and, under implicit ordering, the previous member.
         """
+        return list(self._dependencies(spec_id))
+
+    def _dependencies(self, spec_id: str) -> list[str]:
+        """:meth:`dependencies`, computed once per spec (callers must not modify the list)."""
+        found = self._deps.get(spec_id)
+        if found is not None:
+            return found
         spec = self.specs[spec_id]
         deps = list(spec.depends_on)
         driver = self.driver_of(spec_id)
         if driver is not None:
-            siblings = self.members(driver)
-            inherited = [d for d in self.dependencies(driver) if d not in siblings and d != spec_id]
+            siblings = self._children.get(driver, [])
+            inherited = [d for d in self._dependencies(driver) if d not in siblings and d != spec_id]
             deps.extend(d for d in inherited if d not in deps)
             if self._implicit_order(driver):
                 position = siblings.index(spec_id)
                 if position > 0 and siblings[position - 1] not in deps:
                     deps.append(siblings[position - 1])
-        return [d for d in deps if d != spec_id]
+        found = self._deps[spec_id] = [d for d in deps if d != spec_id]
+        return found
 
     def dependency_state(self, dep_id: str) -> str | None:
         """``None`` when satisfied, else the reason it blocks."""
@@ -120,15 +141,16 @@ class Graph:
         spec = self.specs.get(dep_id)
         if spec is None:
             return "invalid" if dep_id in self.invalid else "missing"
-        if spec.status in SATISFYING:
+        status = self._status(spec)
+        if status in SATISFYING:
             return None
-        return spec.status.value
+        return status.value
 
     def blockers(self, spec_id: str) -> list[Blocker]:
         spec = self.specs[spec_id]
         found = [
             Blocker(dep, reason)
-            for dep in self.dependencies(spec_id)
+            for dep in self._dependencies(spec_id)
             if (reason := self.dependency_state(dep))
         ]
         if spec.rejected:
@@ -139,24 +161,24 @@ class Graph:
 
     def is_ready(self, spec_id: str) -> bool:
         spec = self.specs[spec_id]
-        return spec.status == Status.PENDING and not self.blockers(spec_id)
+        return self._status(spec) == Status.PENDING and not self.blockers(spec_id)
 
     def is_blocked(self, spec_id: str) -> bool:
         spec = self.specs[spec_id]
-        return spec.status == Status.PENDING and bool(self.blockers(spec_id))
+        return self._status(spec) == Status.PENDING and bool(self.blockers(spec_id))
 
     def display_status(self, spec_id: str) -> str:
         """Stored status, with ``pending`` refined into the computed ``ready`` / ``blocked``."""
-        spec = self.specs[spec_id]
-        if spec.status != Status.PENDING:
-            return spec.status.value
+        status = self._status(self.specs[spec_id])
+        if status != Status.PENDING:
+            return status.value
         return "blocked" if self.blockers(spec_id) else "ready"
 
     def ready(self) -> list[str]:
         return [spec_id for spec_id in ids.sorted_ids(self.specs) if self.is_ready(spec_id)]
 
     def dependents(self, spec_id: str) -> list[str]:
-        return [other for other in ids.sorted_ids(self.specs) if spec_id in self.dependencies(other)]
+        return [other for other in ids.sorted_ids(self.specs) if spec_id in self._dependencies(other)]
 
     # -- cycles and phases ---------------------------------------------------------------------------
     def cycles(self) -> list[list[str]]:
@@ -169,7 +191,7 @@ class Graph:
         def visit(node: str) -> None:
             color[node] = 1
             stack.append(node)
-            for dep in self.dependencies(node) if node in self.specs else []:
+            for dep in self._dependencies(node) if node in self.specs else []:
                 if dep not in self.specs:
                     continue
                 if color.get(dep) == 1:

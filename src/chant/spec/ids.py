@@ -40,6 +40,8 @@ def from_base36(text: str) -> int | None:
 
 def split_member(spec_id: str) -> tuple[str, tuple[int, ...]]:
     """``X.2.10`` -> ``("X", (2, 10))``; a non-member returns ``(id, ())``."""
+    if "." not in spec_id:  # fast path: no member tail possible
+        return spec_id, ()
     match = _MEMBER_TAIL.match(spec_id)
     if not match or not match.group(1):
         return spec_id, ()
@@ -86,8 +88,19 @@ def _chunk_key(chunk: str) -> tuple[int, int, str, str]:
     return (1, 0, chunk, chunk)
 
 
+_SORT_KEYS: dict[str, tuple[object, ...]] = {}
+
+
+def _memo_sort_key(spec_id: str) -> tuple[object, ...]:
+    """:func:`sort_key`, remembered: a listing sorts the same 5,000 IDs several times."""
+    key = _SORT_KEYS.get(spec_id)
+    if key is None:
+        key = _SORT_KEYS[spec_id] = sort_key(spec_id)
+    return key
+
+
 def sorted_ids(ids: Iterable[str]) -> list[str]:
-    return sorted(ids, key=sort_key)
+    return sorted(ids, key=_memo_sort_key)
 
 
 def next_sequence(date: str, existing_ids: Iterable[str]) -> int:

@@ -51,7 +51,24 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
+_PARSED: dict[object, Status] = {}
+
+
 def parse_status(value: object) -> Status:
+    """The stored status a raw ``status:`` value means (memoised: a listing asks ~10 times per spec)."""
+    try:
+        return _PARSED[value]
+    except (KeyError, TypeError):
+        pass
+    status = _parse_status(value)
+    try:
+        _PARSED[value] = status
+    except TypeError:  # unhashable (a list or mapping): not remembered
+        pass
+    return status
+
+
+def _parse_status(value: object) -> Status:
     if value in (None, ""):
         return Status.PENDING
     text = _ALIASES.get(str(value).strip().lower(), str(value).strip().lower())
