@@ -397,3 +397,17 @@ def test_property_set_status_preserves_other_fields(case: tuple[str, dict[str, A
     assert len(diffs) == 1
     if "status" in data:
         assert len(diffs[0][1]) == 1 and diffs[0][1][0].startswith("status:")
+
+
+def test_appending_to_a_block_list_keeps_the_comments_of_existing_items() -> None:
+    text = seed_texts()["2026-02-01-001-ext"]
+    members = [f"2026-02-01-001-ext.{n}" for n in range(1, 6)]
+    new = edit.set_fields(text, {"members": members})
+    assert changed_lines(text, new) == [("insert", [], ["  - 2026-02-01-001-ext.5\n"])]
+    assert parse(new)["members"] == members
+    unindented = "---\nmembers:\n- a  # first\n- b\n# between\nz: 1\n---\n"
+    assert edit.set_fields(unindented, {"members": ["a", "b", "08"]}) == (
+        "---\nmembers:\n- a  # first\n- b\n- '08'\n# between\nz: 1\n---\n"
+    )
+    # anything but a pure append rewrites the list
+    assert parse(edit.set_fields(text, {"members": members[::-1]}))["members"] == members[::-1]

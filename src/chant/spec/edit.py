@@ -158,6 +158,10 @@ def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
             )
         return "".join(lines)
 
+    appended = _append_to_block_list(lines, value_node, value, end_line, nl)
+    if appended is not None:
+        return appended
+
     flow = bool(getattr(value_node, "flow_style", False))
     if (
         flow
@@ -171,3 +175,40 @@ def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
         return "".join(lines)
     block = emit_block(key, value, indent=_seq_indent(root), flow=flow, nl=nl)
     return "".join(lines[:key_line]) + block + "".join(lines[end_line:])
+
+
+def _append_to_block_list(
+    lines: list[str], value_node: yaml.Node, value: Any, end_line: int, nl: str
+) -> str | None:
+    """Growing a block list (``chant add --group`` appending to ``members:``) inserts the new items after
+    the last one, so the existing items keep their comments (the seed's ``# API extraction``).
+
+    ``None`` when this is not a pure append of one-line string items to a block list.
+    """
+    if not (
+        isinstance(value_node, yaml.SequenceNode)
+        and not value_node.flow_style
+        and value_node.value
+        and isinstance(value, list | tuple)
+        and len(value) > len(value_node.value)
+        and all(isinstance(item, str) for item in value)
+    ):
+        return None
+    old = value_node.value
+    for node, item in zip(old, value, strict=False):
+        if not (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == "tag:yaml.org,2002:str"
+            and node.value == item
+            and node.start_mark.line == node.end_mark.line
+        ):
+            return None
+    first = lines[old[0].start_mark.line]
+    dash = first.index("-")
+    prefix = first[: dash + 1] + " "
+    if old[-1].start_mark.line >= end_line or end_line > len(lines):
+        return None
+    new = [f"{prefix}{yamlio.emit_scalar(item)}{nl}" for item in value[len(old) :]]
+    if end_line > 0 and not lines[end_line - 1].endswith("\n"):
+        lines[end_line - 1] += nl
+    return "".join(lines[:end_line] + new + lines[end_line:])
