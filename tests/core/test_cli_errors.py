@@ -53,6 +53,8 @@ def test_malformed_yaml(seed_repo: Path, write_spec: Write, run_chant: Run, case
 
     shown = run_chant("show", spec_id)
     assert_clean_failure(shown, where)
+    if case != "bad-indent":
+        return  # the other read-only commands: once is enough
     for command in (("status",), ("dag",), ("list", "--json"), ("ready",)):
         proc = run_chant(*command)
         assert proc.returncode == 0 and "Traceback" not in proc.stderr, (command, proc.stderr)
