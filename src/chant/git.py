@@ -159,6 +159,19 @@ def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
     return messages
 
 
+def log_messages(root: Path, spec: str) -> list[tuple[str, str]]:
+    """``(sha, message)`` of the commits in ``spec`` (e.g. ``base..branch``), oldest first: one git call
+    where ``rev_list`` + ``commit_messages`` take two (the pipeline runs this once per spec)."""
+    output = run(["log", "--reverse", "--format=%H%x00%B%x01", spec], root).stdout
+    found: list[tuple[str, str]] = []
+    for record in output.split("\x01"):
+        record = record.strip("\n")
+        if "\x00" in record:
+            sha, body = record.split("\x00", 1)
+            found.append((sha.strip(), body))
+    return found
+
+
 def is_bookkeeping(message: str) -> bool:
     return BOOKKEEPING_TRAILER in message
 
@@ -170,6 +183,15 @@ def show_file(root: Path, rev: str, path: str) -> str | None:
 
 def path_exists_at(root: Path, rev: str, path: str) -> bool:
     return run(["cat-file", "-e", f"{rev}:{path}"], root, check=False).ok
+
+
+def missing_at(root: Path, rev: str, paths: Sequence[str]) -> list[str]:
+    """Those of ``paths`` (files) that do not exist at ``rev``: one ``ls-tree`` instead of a call per path."""
+    if not paths:
+        return []
+    output = run(["ls-tree", "-r", "-z", "--name-only", rev, "--", *paths], root).stdout
+    present = set(output.split("\0"))
+    return [p for p in paths if p.strip("/") not in present and p not in present]
 
 
 def ls_tree(root: Path, rev: str) -> dict[str, str]:
@@ -200,12 +222,15 @@ def worktree_add(root: Path, path: Path, branch: str, base: str | None) -> None:
 
 
 def worktree_remove(root: Path, path: Path) -> None:
-    run(["worktree", "remove", "--force", "--force", str(path)], root, check=False)
+    removed = run(["worktree", "remove", "--force", "--force", str(path)], root, check=False).ok
     if path.exists():
         import shutil
 
         shutil.rmtree(path, ignore_errors=True)
-    run(["worktree", "prune"], root, check=False)
+        removed = False
+    # A clean `worktree remove` leaves nothing to prune; pruning every time cost a git call per spec.
+    if not removed:
+        run(["worktree", "prune"], root, check=False)
 
 
 def worktrees(root: Path) -> list[dict[str, str]]:

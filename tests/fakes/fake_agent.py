@@ -13,6 +13,7 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
   ``sleep 1000`` child), ``conflict`` (also rewrites line 1 of ``shared.txt``), ``setstatus`` (also sets
   ``status:`` in its copy of the spec to ``$FAKE_SET_STATUS``).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
+- ``FAKE_BARRIER``: JSON list of spec ids; each of them waits (at most 20 s) until all have started.
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
   what ``$CHANT_PROMPT_FILE`` held.
 
@@ -133,6 +134,13 @@ def main() -> int:
         save()
         while True:
             time.sleep(1)
+    barrier = json.loads(os.environ.get("FAKE_BARRIER") or "[]")
+    if spec_id in barrier and record_dir:
+        # Wait (bounded) until every agent of the barrier has started: overlap then depends only on
+        # chant running them concurrently, not on how fast a loaded machine starts processes.
+        deadline = time.time() + 20
+        while time.time() < deadline and not all((Path(record_dir) / f"{b}.json").exists() for b in barrier):
+            time.sleep(0.02)
     if sleep_for:
         time.sleep(sleep_for)
     if scenario == "exit1":

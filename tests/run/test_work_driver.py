@@ -27,7 +27,8 @@ TITLES = {
 def test_seed_driver_runs_phases_merges_and_completes(seed_work: Work) -> None:
     w = seed_work
     before = {spec_id: w.spec_text(spec_id) for spec_id in SEED_IDS}
-    w.sleep({".1": 0.8, ".2": 0.8, ".3": 0.8})
+    w.env["FAKE_BARRIER"] = json.dumps([M1, M2, M3])
+    w.sleep({".1": 0.3, ".2": 0.3, ".3": 0.3})
     proc = w.chant("work", "001-ext")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

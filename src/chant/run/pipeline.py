@@ -76,6 +76,9 @@ class Prepared:
     result: AgentResult | None = None
     commits: list[str] = field(default_factory=list)
     drop_branch: bool = False  # merged (or empty): delete it once its worktree is gone
+    checked: bool = False
+    reason: str | None = None  # check()'s verdict once ``checked``
+    worktree_removed: bool = False
 
 
 class Pipeline:
@@ -149,14 +152,17 @@ class Pipeline:
             base = git.head(project.root, self.main_branch)
             if base is None:
                 raise ChantError(f"main branch '{self.main_branch}' has no commits")
-            if worktree.exists():
-                git.worktree_remove(project.root, worktree)
-            if git.branch_exists(project.root, branch):
-                # Resume on the existing branch so an earlier run's commits are never thrown away.
-                git.worktree_add(project.root, worktree, branch, None)
-                base = git.merge_base(project.root, self.main_branch, branch) or base
-            else:
-                git.worktree_add(project.root, worktree, branch, base)
+        # The worktree is created from the explicit base commit (which holds the in_progress status), so it
+        # needs no main lock: members of a phase check out their trees concurrently instead of one by one.
+        # (git guards a worktree being created against a concurrent `worktree prune`.)
+        if worktree.exists():
+            git.worktree_remove(project.root, worktree)
+        if git.branch_exists(project.root, branch):
+            # Resume on the existing branch so an earlier run's commits are never thrown away.
+            git.worktree_add(project.root, worktree, branch, None)
+            base = git.merge_base(project.root, self.main_branch, branch) or base
+        else:
+            git.worktree_add(project.root, worktree, branch, base)
         spec = project.reload(spec_id)
         prompt_name = prompts.choose(project, spec, self.options.prompt)
         agent_name = self.options.agent or str(
@@ -245,9 +251,11 @@ class Pipeline:
             prep.log.write(
                 f"warning: {len(leftovers)} uncommitted change(s) left in the worktree were not integrated"
             )
-        shas = git.rev_list(root, f"{prep.base}..{prep.branch}")
-        messages = git.commit_messages(root, shas)
-        prep.commits = [sha for sha in shas if not git.is_bookkeeping(messages.get(sha, ""))]
+        prep.commits = [
+            sha
+            for sha, message in git.log_messages(root, f"{prep.base}..{prep.branch}")
+            if not git.is_bookkeeping(message)
+        ]
         if not prep.commits:
             return f"no commits by the agent on {prep.branch}"
         text = git.show_file(root, prep.branch, prep.spec_rel)
@@ -261,7 +269,7 @@ class Pipeline:
         if unchecked:
             first = unchecked[0].text
             return f"{len(unchecked)} acceptance criteri{'on' if len(unchecked) == 1 else 'a'} unchecked (first: {first})"
-        missing = [t for t in prep.spec.target_files if not git.path_exists_at(root, prep.branch, t)]
+        missing = git.missing_at(root, prep.branch, list(prep.spec.target_files))
         if missing:
             return "target file(s) missing on the branch: " + ", ".join(missing)
         return None
@@ -294,10 +302,19 @@ class Pipeline:
                 ) from None
         raise ChantError(f"{self.main_branch} kept moving while integrating {prep.spec.id}")
 
-    def complete(self, prep: Prepared) -> Outcome:
-        """Check, integrate and finalize one prepared run (serialised on the main branch)."""
+    def check_and_release_worktree(self, prep: Prepared) -> None:
+        """Check the branch and remove the worktree: neither needs the main branch, so this runs in the
+        spec's own thread as soon as its agent exits, leaving only merge + finalize to the serial part."""
         try:
-            reason = self.check(prep)
+            prep.reason = self.check(prep)
+            prep.checked = True
+        finally:
+            self._remove_worktree(prep)
+
+    def complete(self, prep: Prepared) -> Outcome:
+        """Check (unless done already), integrate and finalize one prepared run (serialised on main)."""
+        try:
+            reason = prep.reason if prep.checked else self.check(prep)
             with self.main_lock():
                 if reason is not None:
                     state = "cancelled" if reason == "interrupted" else "failed"
@@ -386,12 +403,19 @@ class Pipeline:
             reason=reason,
         )
 
-    def _cleanup(self, prep: Prepared) -> None:
-        with self.main_lock():
+    def _remove_worktree(self, prep: Prepared) -> None:
+        if not prep.worktree_removed:
             git.worktree_remove(self.project.root, prep.worktree)
+            prep.worktree_removed = True
+
+    def _cleanup(self, prep: Prepared) -> None:
+        try:
+            self._remove_worktree(prep)
             if prep.drop_branch:
-                git.delete_branch(self.project.root, prep.branch)
-        prep.lock.release()
+                with self.main_lock():
+                    git.delete_branch(self.project.root, prep.branch)
+        finally:
+            prep.lock.release()
 
     # -- whole run of one spec (used by the schedulers) -------------------------------------------------
     def execute(self, spec_id: str, on_start: Callable[[str], None] | None = None) -> Prepared | Outcome:
@@ -408,6 +432,7 @@ class Pipeline:
             on_start(spec_id)
         try:
             self.run_agent(prep)
+            self.check_and_release_worktree(prep)
         except BaseException:
             self._cleanup(prep)
             raise
