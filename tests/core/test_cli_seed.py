@@ -213,3 +213,27 @@ def test_works_from_a_subdirectory(seed_repo: Path, run_chant: Run) -> None:
 
 def test_outside_a_project_is_a_clean_error(git_repo: Path, run_chant: Run) -> None:
     assert_clean_failure(run_chant("list"), "chant init")
+
+
+def test_status_brief_never_says_no_specs_when_there_are_some(chant_repo: Path, run_chant: Run) -> None:
+    assert run_chant("status", "--brief", check=True).stdout == "chant: no specs\n"
+    spec = chant_repo / ".chant/specs/2026-02-01-001-blk.md"
+    spec.write_text("---\nstatus: pending\ndepends_on: [2026-01-01-001-nope]\n---\n# Blocked\n")
+    assert run_chant("status", "--brief", check=True).stdout == "chant: 1 spec(s), none ready\n"
+
+
+def test_show_json_of_a_driver_with_a_member_cycle(seed_repo: Path, run_chant: Run) -> None:
+    for this, other in ((SEED_MEMBERS[0], SEED_MEMBERS[1]), (SEED_MEMBERS[1], SEED_MEMBERS[0])):
+        path = seed_repo / ".chant/specs" / f"{this}.md"
+        path.write_text(path.read_text().replace("parent:", f"depends_on: [{other}]\nparent:", 1))
+    spec = json.loads(run_chant("show", "001-ext", "--json", check=True).stdout)["spec"]
+    assert spec["phases"] is None
+    assert f"{SEED_MEMBERS[0]} -> {SEED_MEMBERS[1]} -> {SEED_MEMBERS[0]}" in spec["phase_error"]
+
+
+def test_add_counts_archived_sequences(chant_repo: Path, run_chant: Run) -> None:
+    archive = chant_repo / ".chant/archive"
+    archive.mkdir()
+    (archive / "2026-02-01-00z-old.md").write_text("---\nstatus: completed\n---\n# Old\n")
+    out = run_chant("add", "After the archived one", check=True).stdout
+    assert "Created 2026-02-01-010-" in out

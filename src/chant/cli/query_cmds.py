@@ -104,7 +104,11 @@ def status(brief: bool, as_json: bool) -> None:
             (c.get("failed", 0) + c.get("needs_attention", 0), "failed"),
         ]
         text = ", ".join(f"{n} {word}" for n, word in parts if n)
-        click.echo(f"chant: {text or 'no specs'}")
+        # Only an empty project has "no specs": one whose specs are all blocked, paused or cancelled
+        # used to print that too.
+        if not text:
+            text = f"{report.total} spec(s), none ready" if report.total else "no specs"
+        click.echo(f"chant: {text}")
         return
     click.echo(f"chant status ({proj.name}): {report.total} specs")
     for state in query.STATES:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 import subprocess
+import sys
 from typing import Any
 
 import click
 
 from chant.cli import common, render
 from chant.errors import ChantError
+from chant.graph import CycleError
 from chant.spec.model import SPEC_TYPES
 
 
@@ -92,7 +93,12 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
             data["blocked_by"] = [str(b) for b in graph.blockers(spec.id)]
             data["members"] = graph.members(spec.id)
             if graph.is_driver(spec.id) and graph.members(spec.id):
-                data["phases"] = [list(p.members) for p in graph.phases(spec.id)]
+                # A member cycle must not make the driver unshowable: report it instead of the phases.
+                try:
+                    data["phases"] = [list(p.members) for p in graph.phases(spec.id)]
+                except CycleError as exc:
+                    data["phases"] = None
+                    data["phase_error"] = exc.message
         if body:
             data["body"] = spec.body
         render.emit_json({"spec": data})
