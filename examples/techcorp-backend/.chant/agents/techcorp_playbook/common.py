@@ -135,7 +135,8 @@ class Spec:
 
     # --- git ---------------------------------------------------------------------------------------
     def commit(self) -> None:
-        git(self.root, "add", "-A")
+        # The agent's own log stays out of the commit even where .chant/logs is not gitignored.
+        git(self.root, "add", "-A", "--", ".", ":(exclude).chant/logs")
         git(self.root, "commit", "-q", "--allow-empty", "-m", f"chant({self.id}): {self.title}")
         self.say(f"committed chant({self.id}): {self.title}")
 
