@@ -24,7 +24,7 @@ from chant.spec.status import Status, check_transition
 # when writing, and `chant list` must start fast (DESIGN §4). They are imported inside the writers.
 
 CHANT_DIR = ".chant"
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 CACHE_FILE = "index.bin"
 # Entries whose file changed less than this long ago are not cached: a same-size edit within the file
 # system's timestamp granularity would otherwise look unchanged ("racily clean", as git calls it).
@@ -107,10 +107,11 @@ class Project:
         racy_after = time.time_ns() - _RACY_NS
         result = SpecSet()
         active = result.active
-        for key, path, size, mtime_ns in _scan_specs(self.specs_dir):
+        for key, path, size, mtime_ns, inode in _scan_specs(self.specs_dir):
             spec_id = path.name[:-3]
             entry = cache.get(key)
-            if entry is not None and entry[0] == size and entry[1] == mtime_ns:
+            stamp = mtime_ns ^ (inode << 20)
+            if entry is not None and entry[0] == size and entry[1] == stamp:
                 spec = Spec(spec_id, path, entry[2], None, entry[4], title=entry[3])
                 fresh[key] = entry
             else:
@@ -125,7 +126,7 @@ class Project:
                     result.invalid[spec_id] = SpecParseError(self.rel(path), "file is not valid UTF-8")
                     continue
                 if mtime_ns < racy_after:
-                    fresh[key] = (size, mtime_ns, spec.frontmatter, spec.title, spec.body_line_offset)
+                    fresh[key] = (size, stamp, spec.frontmatter, spec.title, spec.body_line_offset)
             if spec_id in active:
                 result.invalid[spec_id] = SpecParseError(
                     self.rel(path), "duplicate spec ID (two files, same name)"
@@ -225,13 +226,13 @@ def _child(directory: Path, name: str) -> Path:
     return make(name) if make is not None else directory / name
 
 
-def _scan_specs(directory: Path, prefix: str = "") -> list[tuple[str, Path, int, int]]:
+def _scan_specs(directory: Path, prefix: str = "") -> list[tuple[str, Path, int, int, int]]:
     """``(key, path, size, mtime_ns)`` of every ``*.md`` under ``directory``, in ``os.walk`` order.
 
     ``key`` is the path relative to ``directory``; hidden files and directories are skipped, symlinked
     directories are not followed and files that cannot be stat'ed are left out.
     """
-    found: list[tuple[str, Path, int, int]] = []
+    found: list[tuple[str, Path, int, int, int]] = []
     subdirs: list[str] = []
     try:
         entries = list(os.scandir(directory))
@@ -252,7 +253,9 @@ def _scan_specs(directory: Path, prefix: str = "") -> list[tuple[str, Path, int,
                 st = entry.stat()
             except OSError:
                 continue
-            found.append((prefix + name, _child(directory, name), st.st_size, st.st_mtime_ns))
+            # The inode joins the key: chant's own writes replace the file (new inode), so a same-size rewrite in
+            # the same mtime tick (``completed`` -> ``cancelled``) can never reuse a stale entry.
+            found.append((prefix + name, _child(directory, name), st.st_size, st.st_mtime_ns, st.st_ino))
     for name in subdirs:
         found += _scan_specs(_child(directory, name), f"{prefix}{name}/")
     return found
