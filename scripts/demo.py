@@ -61,19 +61,25 @@ def main() -> None:
     sh(chant("group", "001-ext"), repo, env)
     sh(chant("work", "001-ext", "--dry-run"), repo, env)
     package = repo / ".chant" / "agents" / "techcorp_playbook"
-    handlers = ("analysis", "service", "replica", "suite", "integration", "wrapup")
-    missing = [name for name in handlers if not (package / f"{name}.py").exists()]
+    extraction = ("service", "replica", "suite", "integration", "wrapup")
+    missing = [name for name in extraction if not (package / f"{name}.py").exists()]
     if missing:
         print("\nThe example agent is still being built (missing handlers: " + ", ".join(missing) + ");")
         print("the scenario lands with its issue. Until then the demo stops at the plan above.")
         print(f"Files are in {repo}")
         return
-    for spec, now in (
-        ("001-cpl", "2026-01-27T16:30:00Z"),
-        ("001-doc", "2026-01-28T14:45:00Z"),
-        ("001-ext", "2026-02-01T18:00:00Z"),
-    ):
-        sh(chant("work", spec), repo, {**env, "CHANT_NOW": now})
+    if (package / "analysis.py").exists():
+        for spec, now in (("001-cpl", "2026-01-27T16:30:00Z"), ("001-doc", "2026-01-28T14:45:00Z")):
+            sh(chant("work", spec), repo, {**env, "CHANT_NOW": now})
+        sh(chant("work", "001-ext"), repo, env)
+    else:
+        # The analysis and docs handlers (cpl, doc) are not written yet, so the driver's two upstream specs
+        # stay pending; --skip-deps runs the extraction anyway instead of pretending they completed.
+        print(
+            "\n(the coupling-analysis and docs handlers are not in the example agent yet: running the driver"
+            " with --skip-deps)"
+        )
+        sh(chant("work", "001-ext", "--skip-deps"), repo, env)
     report = repo / "analysis" / "extraction" / "validation-report.md"
     if report.exists():
         text = report.read_text(encoding="utf-8")
