@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from tests.conftest import SEED_DRIVER, SEED_MEMBERS
 from tests.run.conftest import Work, add_specs, spec_file
 
@@ -131,14 +132,17 @@ def test_hung_agent_is_killed_at_the_timeout_with_its_children(
     assert_clean(w)
 
 
-def test_sigint_stops_agents_cleans_up_and_is_resumable(seed_work: Work) -> None:
+@pytest.mark.parametrize("presses", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
+def test_sigint_stops_agents_cleans_up_and_is_resumable(seed_work: Work, presses: int) -> None:
     w = seed_work
     w.sleep(60)
     chant = w.popen("work", SEED_DRIVER)
     try:
         w.wait_for_records(3)
         time.sleep(0.3)
-        chant.send_signal(signal.SIGINT)
+        for _ in range(presses):
+            chant.send_signal(signal.SIGINT)
+            time.sleep(0.05)
         out, err = chant.communicate(timeout=30)
     finally:
         if chant.poll() is None:
@@ -151,6 +155,8 @@ def test_sigint_stops_agents_cleans_up_and_is_resumable(seed_work: Work) -> None
     assert w.git("status", "--porcelain") == ""
     for spec_id in (*SEED_MEMBERS, SEED_DRIVER):
         assert w.status(spec_id) in ("failed", "pending"), (spec_id, w.status(spec_id))
+    for spec_id in (M1, M2, M3):
+        assert w.field(spec_id, "failure_reason") == "interrupted"
 
     w.sleep(0)
     proc = w.chant("work", SEED_DRIVER)

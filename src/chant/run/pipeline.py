@@ -241,7 +241,9 @@ class Pipeline:
         result = prep.result
         root = self.project.root
         if result is not None and not result.ok:
-            if result.cancelled:
+            # kill_all() on Ctrl-C may reap the agent before its runner notices the cancel flag; that is
+            # still an interruption, not an agent that "died of signal 15".
+            if result.cancelled or self.options.cancel.is_set():
                 return "interrupted"
             if result.timed_out:
                 return f"agent timed out after {self.options.timeout or self.project.config.get('defaults.timeout')}s"

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -72,6 +74,16 @@ class Scheduler:
         return [self._finish(results[s]) for s in ids.sorted_ids(results)]
 
     def _interrupt(self) -> None:
+        # A second Ctrl-C (users press it twice) used to land in the middle of this cleanup and leave
+        # specs in_progress. From here on chant only stops agents, records outcomes and exits (130), so
+        # further SIGINTs are ignored; SIGTERM/SIGKILL still end it.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            print(
+                "Interrupted: stopping agents and recording their state (Ctrl-C again is ignored)...",
+                file=sys.stderr,
+                flush=True,
+            )
         self.options.cancel.set()
         process.kill_all()
 
