@@ -63,6 +63,7 @@ class Graph:
         self.invalid = frozenset(invalid)
         self._deps: dict[str, list[str]] = {}
         self._implicit: dict[str, bool] = {}
+        self._blockers: dict[str, list[Blocker]] = {}
 
     @staticmethod
     def _status(spec: Spec) -> Status:
@@ -147,6 +148,13 @@ class Graph:
         return status.value
 
     def blockers(self, spec_id: str) -> list[Blocker]:
+        return list(self._blockers_of(spec_id))
+
+    def _blockers_of(self, spec_id: str) -> list[Blocker]:
+        """:meth:`blockers`, computed once per spec (callers must not modify the list)."""
+        memo = self._blockers.get(spec_id)
+        if memo is not None:
+            return memo
         spec = self.specs[spec_id]
         found = [
             Blocker(dep, reason)
@@ -157,22 +165,23 @@ class Graph:
             found.append(Blocker("", "rejected"))
         elif spec.needs_approval:
             found.append(Blocker("", "awaiting approval"))
+        self._blockers[spec_id] = found
         return found
 
     def is_ready(self, spec_id: str) -> bool:
         spec = self.specs[spec_id]
-        return self._status(spec) == Status.PENDING and not self.blockers(spec_id)
+        return self._status(spec) == Status.PENDING and not self._blockers_of(spec_id)
 
     def is_blocked(self, spec_id: str) -> bool:
         spec = self.specs[spec_id]
-        return self._status(spec) == Status.PENDING and bool(self.blockers(spec_id))
+        return self._status(spec) == Status.PENDING and bool(self._blockers_of(spec_id))
 
     def display_status(self, spec_id: str) -> str:
         """Stored status, with ``pending`` refined into the computed ``ready`` / ``blocked``."""
         status = self._status(self.specs[spec_id])
         if status != Status.PENDING:
             return status.value
-        return "blocked" if self.blockers(spec_id) else "ready"
+        return "blocked" if self._blockers_of(spec_id) else "ready"
 
     def ready(self) -> list[str]:
         return [spec_id for spec_id in ids.sorted_ids(self.specs) if self.is_ready(spec_id)]

@@ -6,7 +6,6 @@ Kept apart from ``chant.cli`` so that ``chant --version`` answers without import
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 from typing import Any
 
@@ -43,6 +42,8 @@ class LazyGroup(click.Group):
 
 
 def _importable(target: str) -> bool:
+    import importlib.util
+
     module_name = target.split(":")[0]
     return importlib.util.find_spec(module_name) is not None
 

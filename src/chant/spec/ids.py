@@ -7,7 +7,6 @@ IDs look like ``YYYY-MM-DD-SSS-xxx`` (date, base-36 per-day sequence, random suf
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 
 from chant.errors import AmbiguousIdError, NotFoundError
@@ -117,6 +116,8 @@ def next_sequence(date: str, existing_ids: Iterable[str]) -> int:
 
 def make_id(date: str, sequence: int, suffix: str | None = None) -> str:
     if suffix is None:
+        import secrets  # here, not at the top: it pulls in hashlib/random (~8 ms of every `chant list`)
+
         suffix = "".join(secrets.choice(BASE36) for _ in range(3))
     return f"{date}-{to_base36(sequence)}-{suffix}"
 
