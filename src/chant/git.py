@@ -93,6 +93,11 @@ def head(cwd: Path, ref: str = "HEAD") -> str | None:
     return result.stdout.strip() or None
 
 
+def heads(cwd: Path, *refs: str) -> list[str]:
+    """The commit SHAs of several refs in one call (raises if one does not exist)."""
+    return out(["rev-parse", *(f"{r}^{{commit}}" for r in refs)], cwd).split()
+
+
 def current_branch(cwd: Path) -> str | None:
     result = run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd, check=False)
     return result.stdout.strip() or None
@@ -111,14 +116,25 @@ def commit_paths(
     Returns the new commit SHA, or ``None`` when there was nothing to commit.
     """
     rels = [str(p) for p in paths]
-    existing = [p for p in rels if (root / p).exists()]
-    if existing:
-        run(["add", "--", *existing], root)
-    staged = run(["diff", "--cached", "--quiet", "--", *rels], root, check=False)
-    if staged.ok and not allow_empty:
+    # One `status` instead of `add` + `diff --cached`: `commit --only` takes the paths' working-tree
+    # contents itself, so only untracked files need an `add` (this runs twice per spec in `chant work`).
+    changed = run(["status", "--porcelain", "-z", "--untracked-files=all", "--", *rels], root).stdout
+    entries = [e for e in changed.split("\0") if len(e) > 3 and e[2] == " "]
+    if not entries and not allow_empty:
         return None
+    untracked = [e[3:] for e in entries if e.startswith("??")]
+    if untracked:
+        run(["add", "--", *untracked], root)
     full = f"{message}\n\n{BOOKKEEPING_TRAILER}" if bookkeeping else message
-    run(["commit", "--quiet", "--no-verify", "-m", full, "--only", "--", *rels], root)
+    args = ["commit", "--quiet", "--no-verify", "-m", full]
+    if allow_empty:
+        args.append("--allow-empty")
+    result = run([*args, "--only", "--", *rels], root, check=False)
+    if not result.ok:
+        # Staged-but-reverted paths show in `status` yet leave nothing to commit: same as "no changes".
+        if not allow_empty and run(["diff", "--quiet", "HEAD", "--", *rels], root, check=False).ok:
+            return None
+        raise GitError(args, result.returncode, result.stderr)
     return head(root)
 
 

@@ -282,9 +282,7 @@ class Pipeline:
         root = self.project.root
         message = f"chant({prep.spec.id}): merge {prep.branch}\n\n{git.BOOKKEEPING_TRAILER}"
         for _attempt in range(5):
-            main_tip = git.head(root, self.main_branch)
-            branch_tip = git.head(root, prep.branch)
-            assert main_tip and branch_tip
+            main_tip, branch_tip = git.heads(root, self.main_branch, prep.branch)
             plan = git.merge_tree(root, main_tip, branch_tip)
             if plan.tree is None:
                 return None, plan.conflicts

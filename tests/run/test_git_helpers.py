@@ -1,0 +1,54 @@
+"""chant.git helpers the pipeline leans on (in-process, hermetic environment)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chant import git
+
+
+@pytest.mark.usefixtures("hermetic_env")
+def test_commit_paths_commits_only_the_given_paths(git_repo: Path) -> None:
+    root = git_repo
+    (root / "README.md").write_text("changed by chant\n", encoding="utf-8")
+    (root / "new.md").write_text("new\n", encoding="utf-8")
+    (root / "user.txt").write_text("the user's staged work\n", encoding="utf-8")
+    git.run(["add", "user.txt"], root)
+    sha = git.commit_paths(root, ["README.md", "new.md"], "chant(x): status")
+    assert sha == git.head(root)
+    assert sorted(git.out(["show", "--name-only", "--format=", "HEAD"], root).split()) == [
+        "README.md",
+        "new.md",
+    ]
+    assert git.is_bookkeeping(git.out(["show", "-s", "--format=%B", "HEAD"], root))
+    # The user's staged file is still staged and uncommitted.
+    assert git.out(["diff", "--cached", "--name-only"], root) == "user.txt"
+    # Nothing changed: no commit.
+    assert git.commit_paths(root, ["README.md", "new.md"], "again") is None
+    assert git.head(root) == sha
+    # Staged, then reverted in the working tree: nothing to commit either.
+    (root / "README.md").write_text("staged edit\n", encoding="utf-8")
+    git.run(["add", "README.md"], root)
+    (root / "README.md").write_text("changed by chant\n", encoding="utf-8")
+    assert git.commit_paths(root, ["README.md"], "reverted") is None
+    # A path that neither exists nor is tracked is not an error.
+    assert git.commit_paths(root, ["missing.md"], "nothing") is None
+
+
+@pytest.mark.usefixtures("hermetic_env")
+def test_log_messages_missing_at_and_heads(git_repo: Path) -> None:
+    root = git_repo
+    base = git.head(root)
+    assert base
+    (root / "a.txt").write_text("a\n", encoding="utf-8")
+    agent = git.commit_paths(root, ["a.txt"], "chant(x): agent work", bookkeeping=False)
+    (root / "a.txt").write_text("b\n", encoding="utf-8")
+    chant = git.commit_paths(root, ["a.txt"], "chant(x): status")
+    assert [sha for sha, msg in git.log_messages(root, f"{base}..HEAD") if not git.is_bookkeeping(msg)] == [
+        agent
+    ]
+    assert [sha for sha, _ in git.log_messages(root, f"{base}..HEAD")] == [agent, chant]
+    assert git.missing_at(root, "HEAD", ["a.txt", "b.txt", "README.md"]) == ["b.txt"]
+    assert git.heads(root, "HEAD", base) == [chant, base]
