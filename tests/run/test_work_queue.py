@@ -169,3 +169,48 @@ def test_checkout_on_another_branch_is_refused(work_factory: Callable[..., Work]
         assert w.records() == {}
     assert w.git("rev-parse", "--abbrev-ref", "HEAD").strip() == "feature"
     assert json.dumps(w.worktrees()) == json.dumps([str(w.repo)])
+
+
+ORCHESTRATOR_ONLY = (
+    "do not edit files",
+    "don't edit files",
+    "do not modify files",
+    "you are the orchestrator",
+)
+
+
+def test_worker_prompts_grant_edits_and_leak_no_orchestrator_rules(seed_work: Work) -> None:
+    """Bug class 3.9: the prompt (and env) a worker gets must let it edit, including the driver's wrap-up."""
+    w = seed_work
+    proc = w.chant("work", SEED_DRIVER)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = w.records()
+    assert set(records) == {*SEED_MEMBERS, SEED_DRIVER}, "a driver run must run only its own members"
+    for spec_id, record in records.items():
+        prompt = record["stdin"].lower()
+        assert spec_id in record["stdin"]
+        assert not [p for p in ORCHESTRATOR_ONLY if p in prompt], (spec_id, prompt)
+        assert not [p for p in ORCHESTRATOR_ONLY if any(p in v.lower() for v in record["env"].values())]
+        assert "commit" in prompt and ("edit" in prompt or "write" in prompt)
+        # The spec path in the prompt is the worktree's absolute one, valid from the agent's cwd.
+        assert record["env"]["CHANT_SPEC_FILE"] in record["stdin"]
+
+
+def test_configured_main_branch_named_trunk(work_factory: Callable[..., Work], chant_repo: Path) -> None:
+    w = work_factory(chant_repo)
+    w.git("branch", "-m", "main", "trunk")
+    config = (w.repo / ".chant" / "config.md").read_text(encoding="utf-8")
+    (w.repo / ".chant" / "config.md").write_text(
+        config.replace("  timeout: 60\n", "  timeout: 60\n  main_branch: trunk\n"), encoding="utf-8"
+    )
+    spec_id = "2026-02-01-001-trk"
+    add_specs(w, {spec_id: spec_file(spec_id, "Trunk", targets=["trunk.txt"])})
+    w.git("commit", "-q", "-am", "main branch is trunk")
+    proc = w.chant("work", spec_id)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert w.git("branch", "--format=%(refname:short)").split() == ["trunk"]
+    assert "status: completed" in w.git("show", f"trunk:.chant/specs/{spec_id}.md")
+    assert (
+        w.git("log", "--merges", "--format=%s", "trunk").strip() == f"chant({spec_id}): merge chant/{spec_id}"
+    )
+    assert (w.repo / "trunk.txt").is_file()
