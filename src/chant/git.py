@@ -147,6 +147,12 @@ def delete_branch(root: Path, branch: str) -> None:
     run(["branch", "-D", branch], root, check=False)
 
 
+def delete_branches(root: Path, branches: Sequence[str]) -> None:
+    """``git branch -D`` several at once (missing ones are skipped by git, the rest still go)."""
+    if branches:
+        run(["branch", "-D", *branches], root, check=False)
+
+
 def rename_branch(root: Path, old: str, new: str) -> None:
     run(["branch", "-M", old, new], root)
 

@@ -59,6 +59,12 @@ class Scheduler:
         """Run specs concurrently, then check/integrate/finalize them in ID order."""
         if not spec_ids:
             return []
+        try:
+            return self._run_batch_inner(spec_ids)
+        finally:
+            self.pipeline.flush_branches()
+
+    def _run_batch_inner(self, spec_ids: list[str]) -> list[Outcome]:
         results: dict[str, Prepared | Outcome] = {}
         with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(spec_ids))) as pool:
             futures = {pool.submit(self._execute, s): s for s in spec_ids}
@@ -123,12 +129,12 @@ class Scheduler:
         self.reporter.working(driver_id, driver.display_title)
         if driver.status != Status.IN_PROGRESS:
             with self.pipeline.main_lock():
-                project.update_spec(
+                self.pipeline.record(
                     driver_id,
                     {"failure_reason": REMOVE},
                     status=Status.IN_PROGRESS,
                     force=True,
-                    commit=f"chant({driver_id}): start driver",
+                    message=f"chant({driver_id}): start driver",
                 )
         summary = RunSummary()
         bad: set[str] = set()
@@ -200,7 +206,7 @@ class Scheduler:
                 outcomes = stop.outcomes
             return outcomes[0]
         with self.pipeline.main_lock():
-            self.project.update_spec(
+            self.pipeline.record(
                 driver_id,
                 {
                     "completed_at": clock.iso(),
@@ -210,18 +216,18 @@ class Scheduler:
                 },
                 status=Status.COMPLETED,
                 force=True,
-                commit=f"chant({driver_id}): complete",
+                message=f"chant({driver_id}): complete",
             )
         return None
 
     def _mark_driver(self, driver_id: str, status: Status, reason: str) -> None:
         with self.pipeline.main_lock():
-            self.project.update_spec(
+            self.pipeline.record(
                 driver_id,
                 {"failure_reason": reason},
                 status=status,
                 force=True,
-                commit=f"chant({driver_id}): {status.value}",
+                message=f"chant({driver_id}): {status.value}",
             )
 
     # -- queue (parallel) and chain ---------------------------------------------------------------
@@ -276,6 +282,7 @@ class Scheduler:
                     summary.outcomes.append(outcome)
                     self.reporter.result(outcome)
                 summary.interrupted = True
+        self.pipeline.flush_branches()
         # The wrap-up runs of drivers whose members are now all done are part of this command: their
         # outcomes are printed and decide the exit code (they used to be dropped, so a failed wrap-up
         # exited 0). Not after Ctrl-C or a chain's failure, and with explicit IDs only for the drivers of
