@@ -323,7 +323,10 @@ class Pipeline:
         """Check the branch and remove the worktree: neither needs the main branch, so this runs in the
         spec's own thread as soon as its agent exits, leaving only merge + finalize to the serial part."""
         try:
-            prep.reason = self.check(prep)
+            try:
+                prep.reason = self.check(prep)
+            except ChantError as exc:  # e.g. a git failure: this spec fails, its siblings carry on
+                prep.reason = f"could not check the branch: {exc.message}"
             prep.checked = True
         finally:
             self._remove_worktree(prep)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from chant import clock
@@ -65,19 +67,24 @@ class Scheduler:
             self.pipeline.flush_branches()
 
     def _run_batch_inner(self, spec_ids: list[str]) -> list[Outcome]:
-        results: dict[str, Prepared | Outcome] = {}
-        with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(spec_ids))) as pool:
-            futures = {pool.submit(self._execute, s): s for s in spec_ids}
+        order = ids.sorted_ids(spec_ids)
+        outcomes: dict[str, Outcome] = {}
+        with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(order))) as pool:
+            futures = {s: pool.submit(self._execute, s) for s in order}
             try:
-                for future in futures:
-                    results[futures[future]] = _wait_interruptibly(future)
+                for spec_id in order:
+                    item = _wait_interruptibly(futures[spec_id])
+                    # Integrate each spec as soon as it and every lower ID are done: merges stay in ID
+                    # order, but overlap with siblings still running instead of all waiting for the last.
+                    with _sigint_deferred():
+                        outcomes[spec_id] = self._finish(item)
             except KeyboardInterrupt:
                 self._interrupt()
-                for future, spec_id in futures.items():
-                    results[spec_id] = future.result()
-                outcomes = [self._finish(results[s]) for s in ids.sorted_ids(results)]
-                raise Interrupted(outcomes) from None
-        return [self._finish(results[s]) for s in ids.sorted_ids(results)]
+                for spec_id in order:
+                    if spec_id not in outcomes:
+                        outcomes[spec_id] = self._finish(futures[spec_id].result())
+                raise Interrupted([outcomes[s] for s in order]) from None
+        return [outcomes[s] for s in order]
 
     def _interrupt(self) -> None:
         # A second Ctrl-C (users press it twice) used to land in the middle of this cleanup and leave
@@ -261,7 +268,8 @@ class Scheduler:
                     done, _pending = _wait_any(list(running))
                     for future in done:
                         running.pop(future)
-                        outcome = self._finish(future.result())
+                        with _sigint_deferred():
+                            outcome = self._finish(future.result())
                         with lock:
                             summary.outcomes.append(outcome)
                         self.reporter.result(outcome)
@@ -330,6 +338,27 @@ class Interrupted(Exception):
     def __init__(self, outcomes: list[Outcome]) -> None:
         super().__init__("interrupted")
         self.outcomes = outcomes
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C until the block is done: integrating one spec (merge + finalize + cleanup) is never
+    cut in half, which could leave main merged under an in_progress status. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):
+        yield
+        return
+    pending: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pending:
+        raise KeyboardInterrupt
 
 
 def _wait_interruptibly(future: Future[Prepared | Outcome]) -> Prepared | Outcome:
