@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -136,6 +137,7 @@ def test_hung_agent_is_killed_at_the_timeout_with_its_children(
 def test_sigint_stops_agents_cleans_up_and_is_resumable(seed_work: Work, presses: int) -> None:
     w = seed_work
     w.sleep(60)
+    w.env["PYTHONFAULTHANDLER"] = "1"  # a hang is reported with every thread's stack (SIGABRT below)
     chant = w.popen("work", SEED_DRIVER)
     try:
         w.wait_for_records(3)
@@ -156,7 +158,12 @@ def test_sigint_stops_agents_cleans_up_and_is_resumable(seed_work: Work, presses
         for _ in range(presses):
             chant.send_signal(signal.SIGINT)
             time.sleep(0.05)
-        out, err = chant.communicate(timeout=30)
+        try:
+            out, err = chant.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            chant.send_signal(signal.SIGABRT)
+            out, err = chant.communicate(timeout=10)
+            raise AssertionError(f"chant hung after Ctrl-C:\n{out}\n{err}") from None
     finally:
         if chant.poll() is None:
             chant.kill()

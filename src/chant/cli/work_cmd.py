@@ -80,12 +80,13 @@ def work(
     reporter = make_reporter(as_json)
     scheduler = Scheduler(proj, options, reporter, max_parallel=1 if chain else limit)
     try:
-        if chain or parallel is not None:
-            summary = scheduler.run_queue(resolved or None, stop_on_failure=chain)
-        elif graph.is_driver(resolved[0]) and graph.members(resolved[0]):
-            summary = scheduler.run_driver(resolved[0], sequential=sequential)
-        else:
-            summary = scheduler.run_single(resolved[0])
+        with scheduler.sigint_as_flag():
+            if chain or parallel is not None:
+                summary = scheduler.run_queue(resolved or None, stop_on_failure=chain)
+            elif graph.is_driver(resolved[0]) and graph.members(resolved[0]):
+                summary = scheduler.run_driver(resolved[0], sequential=sequential)
+            else:
+                summary = scheduler.run_single(resolved[0])
     except ChantError:
         reporter.close()
         raise

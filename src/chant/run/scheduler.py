@@ -76,8 +76,7 @@ class Scheduler:
                     item = _wait_interruptibly(futures[spec_id])
                     # Integrate each spec as soon as it and every lower ID are done: merges stay in ID
                     # order, but overlap with siblings still running instead of all waiting for the last.
-                    with _sigint_deferred():
-                        outcomes[spec_id] = self._finish(item)
+                    outcomes[spec_id] = self._finish(item)
             except KeyboardInterrupt:
                 self._interrupt()
                 for spec_id in order:
@@ -85,6 +84,19 @@ class Scheduler:
                         outcomes[spec_id] = self._finish(futures[spec_id].result())
                 raise Interrupted([outcomes[s] for s in order]) from None
         return [outcomes[s] for s in order]
+
+    @contextmanager
+    def sigint_as_flag(self) -> Iterator[None]:
+        """While the scheduler runs, SIGINT only sets a flag that the waits turn into an interruption."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        _STOP.clear()
+        previous = signal.signal(signal.SIGINT, lambda _signum, _frame: _STOP.set())
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def _interrupt(self) -> None:
         # A second Ctrl-C (users press it twice) used to land in the middle of this cleanup and leave
@@ -268,8 +280,7 @@ class Scheduler:
                     done, _pending = _wait_any(list(running))
                     for future in done:
                         running.pop(future)
-                        with _sigint_deferred():
-                            outcome = self._finish(future.result())
+                        outcome = self._finish(future.result())
                         with lock:
                             summary.outcomes.append(outcome)
                         self.reporter.result(outcome)
@@ -340,30 +351,18 @@ class Interrupted(Exception):
         self.outcomes = outcomes
 
 
-@contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C until the block is done: integrating one spec (merge + finalize + cleanup) is never
-    cut in half, which could leave main merged under an in_progress status. Main thread only."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous in (signal.SIG_IGN, None):
-        yield
-        return
-    pending: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, _frame: pending.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if pending:
-        raise KeyboardInterrupt
+# Ctrl-C is turned into a flag while a scheduler runs (see Scheduler.sigint_as_flag) and raised as
+# KeyboardInterrupt only here, at safe points. An asynchronous KeyboardInterrupt can land inside
+# Condition.wait() of a Future and leave its lock held, so the worker that later sets the result blocks
+# forever: `chant work` then hung after Ctrl-C on a loaded machine. It also never cuts an integration
+# (merge + finalize) in half.
+_STOP = threading.Event()
 
 
 def _wait_interruptibly(future: Future[Prepared | Outcome]) -> Prepared | Outcome:
-    # Waiting in short slices keeps the main thread responsive to Ctrl-C.
     while True:
+        if _STOP.is_set():
+            raise KeyboardInterrupt
         try:
             return future.result(timeout=0.2)
         except TimeoutError:
@@ -374,6 +373,8 @@ def _wait_any(
     futures: list[Future[Prepared | Outcome]],
 ) -> tuple[set[Future[Prepared | Outcome]], set[Future[Prepared | Outcome]]]:
     while True:
+        if _STOP.is_set():
+            raise KeyboardInterrupt
         done, pending = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
         if done:
             return done, pending
