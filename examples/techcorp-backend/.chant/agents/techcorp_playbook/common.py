@@ -10,8 +10,9 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class Spec:
     title: str
     text: str
     log_lines: list[str] = field(default_factory=list)
+    # Temporary directories of this run; main() closes it, so nothing is left under /tmp.
+    cleanup: ExitStack = field(default_factory=ExitStack)
 
     @classmethod
     def from_env(cls) -> Spec:
@@ -78,6 +81,10 @@ class Spec:
         kind = "input" if path.resolve() in declared else "undeclared input"
         self.log(f"{kind} {rel} sha256={hashlib.sha256(data.encode()).hexdigest()[:12]}")
         return data
+
+    def workdir(self, prefix: str) -> Path:
+        """A scratch directory removed when the playbook returns (or fails)."""
+        return Path(self.cleanup.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
 
     # --- logging and output ------------------------------------------------------------------------
     def log(self, line: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import shutil
 import sys
-import tempfile
 import types
 from pathlib import Path
 
@@ -37,8 +36,8 @@ def monolith(root: Path):
                                  FixedClock=FixedClock)
 
 
-def seeded_primary(root: Path, workdir: Path | None = None, scale: float = 1.0) -> Path:
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="techcorp-"))
+def seeded_primary(root: Path, workdir: Path, scale: float = 1.0) -> Path:
+    """Seed ``workdir/primary.db`` (the caller owns ``workdir``, a temporary directory it cleans up)."""
     path = workdir / "primary.db"
     if not path.exists():
         monolith(root).create_database(path, scale)

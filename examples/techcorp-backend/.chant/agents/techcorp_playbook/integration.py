@@ -13,7 +13,6 @@ import random
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -70,7 +69,7 @@ def run(spec: Spec) -> dict[str, bool]:
     root = spec.root
     factor = scale()
     spec.say(f"ext.4: integration run (TECHCORP_SCALE={factor})")
-    work = Path(tempfile.mkdtemp(prefix="techcorp-ext4-"))
+    work = spec.workdir("techcorp-ext4-")
     primary = harness.seeded_primary(root, work)
     database = harness.load_service(root, "database")
     replica = work / "replica.db"

@@ -56,7 +56,8 @@ def main() -> int:
         return 1
     try:
         module = importlib.import_module(f"techcorp_playbook.{module_name}")
-        results = module.run(spec) if module_name != "analysis" else getattr(module, playbook)(spec)
+        with spec.cleanup:
+            results = module.run(spec) if module_name != "analysis" else getattr(module, playbook)(spec)
     except Exception:  # noqa: BLE001 - a crashed playbook is a failed spec, with the traceback in the output
         traceback.print_exc()
         spec.flush_log()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import tempfile
 from pathlib import Path
 
 from . import harness, sql
@@ -250,7 +249,7 @@ def run(spec: Spec) -> dict[str, bool]:
     spec.write("infrastructure/reporting-replica.tf", TERRAFORM)
     spec.tick_all("Tasks")
 
-    work = Path(tempfile.mkdtemp(prefix="techcorp-ext2-"))
+    work = spec.workdir("techcorp-ext2-")
     primary = harness.seeded_primary(root, work)
     before = (_sha(primary), _schema(primary))
     db = harness.load_service(root, "database")

@@ -453,9 +453,7 @@ def run(spec: Spec) -> dict[str, bool]:
     spec.write(f"{SVC}/pyproject.toml", PYPROJECT.format(deps="\n".join(f'  "{d}",' for d in mono_deps)))
     spec.tick_all("Tasks")
 
-    import tempfile
-
-    work = Path(tempfile.mkdtemp(prefix="techcorp-ext1-"))
+    work = spec.workdir("techcorp-ext1-")
     mono_client, svc_client, main = _apps(spec, work)
     results = {
         "service starts and responds to health check": check_health(spec),

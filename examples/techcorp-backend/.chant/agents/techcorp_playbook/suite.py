@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -399,7 +398,7 @@ def pytest_run(root: Path, junit: Path, extra: list[str] | None = None) -> int:
 def run(spec: Spec) -> dict[str, bool]:
     root = spec.root
     spec.say("ext.3: migrating tests/reporting, fixtures and the API contract")
-    work = Path(tempfile.mkdtemp(prefix="techcorp-ext3-"))
+    work = spec.workdir("techcorp-ext3-")
     routes_tests, kept, dropped = migrate_tests(root, spec)
     spec.write(f"{SVC}/tests/conftest.py", CONFTEST)
     spec.write(f"{SVC}/tests/test_routes.py", routes_tests)

@@ -6,8 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import httpx
 
@@ -61,7 +59,7 @@ def run(spec: Spec) -> dict[str, bool]:
         targets = split_frontmatter(text)[0].get("target_files") or [] if text else []
         members_ok &= bool(text) and all((root / t).exists() for t in targets)
 
-    work = Path(tempfile.mkdtemp(prefix="techcorp-ext-"))
+    work = spec.workdir("techcorp-ext-")
     primary = harness.seeded_primary(root, work)
     database = harness.load_service(root, "database")
     replica = database.provision_replica(primary, work / "replica.db")
