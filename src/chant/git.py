@@ -309,3 +309,24 @@ def advance_branch(root: Path, branch: str, new: str, old: str) -> None:
         run(["merge", "--ff-only", "--quiet", new], root)
     else:
         run(["update-ref", f"refs/heads/{branch}", new, old], root)
+
+
+# -- lifecycle helpers (merge --list, archive, cleanup) ---------------------------------------------
+def list_branches(root: Path, pattern: str) -> list[str]:
+    """Local branch names matching ``pattern`` (e.g. ``chant/*``)."""
+    output = run(["branch", "--list", pattern, "--format=%(refname:short)"], root).stdout
+    return [line.strip() for line in output.splitlines() if line.strip()]
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    return run(["merge-base", "--is-ancestor", ancestor, descendant], root, check=False).ok
+
+
+def move(root: Path, src: Path, dst: Path) -> None:
+    """``git mv`` (keeps history); the caller checked that ``src`` is tracked."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    run(["mv", "--", str(src), str(dst)], root)
+
+
+def worktree_prune(root: Path) -> None:
+    run(["worktree", "prune"], root, check=False)

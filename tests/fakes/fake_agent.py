@@ -11,7 +11,8 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
 - ``FAKE_PLAN``: JSON ``{spec id or id suffix: scenario}``; ``FAKE_SCENARIO``: the default (``ok``).
   Scenarios: ``ok``, ``nocommit``, ``unticked``, ``exit1``, ``hang`` (sleeps forever after spawning a
   ``sleep 1000`` child), ``conflict`` (also rewrites line 1 of ``shared.txt``), ``setstatus`` (also sets
-  ``status:`` in its copy of the spec to ``$FAKE_SET_STATUS``).
+  ``status:`` in its copy of the spec to ``$FAKE_SET_STATUS``), ``commit-hang`` (does the work, commits,
+  records the commit as ``committed`` and then sleeps forever).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
 - ``FAKE_BARRIER``: JSON list of spec ids; each of them waits (at most 20 s) until all have started.
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
@@ -184,7 +185,14 @@ def main() -> int:
         shared.write_text("".join(lines), encoding="utf-8")
     if scenario != "nocommit":
         git("add", "-A", cwd=worktree)
-        git("commit", "-q", "-m", f"chant({spec_id}): implement", cwd=worktree)
+        # A resumed branch may already hold this work: still commit (empty) like a real agent would.
+        git("commit", "-q", "--allow-empty", "-m", f"chant({spec_id}): implement", cwd=worktree)
+    if scenario == "commit-hang":
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=worktree, capture_output=True, text=True)
+        record["committed"] = sha.stdout.strip()
+        save()
+        while True:
+            time.sleep(1)
     record["end"] = time.time()
     save()
     if plain:

@@ -193,12 +193,28 @@ def edit(spec_id: str) -> None:
 @click.command()
 @click.argument("spec_id", shell_complete=common.complete_ids)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-def cancel(spec_id: str, yes: bool) -> None:
-    """Cancel a spec: sets status: cancelled (the file stays; dependents treat it as satisfied)."""
+@click.option(
+    "--delete", is_flag=True, help="Delete the spec file, its log, worktree and branch (committed)."
+)
+@click.option("--cascade", is_flag=True, help="With --delete: also delete a driver's members.")
+@click.option("--force", is_flag=True, help="With --delete: even if other specs depend on it.")
+def cancel(spec_id: str, yes: bool, delete: bool, cascade: bool, force: bool) -> None:
+    """Cancel a spec: sets status: cancelled (the file stays; dependents treat it as satisfied).
+    With --delete the spec is removed instead (refused while others depend on it, unless --force)."""
     from chant.ops import cancel as cancel_ops
 
     proj = common.project()
     spec = proj.resolve(spec_id)
+    if (cascade or force) and not delete:
+        raise click.UsageError("--cascade and --force only apply with --delete")
+    if delete:
+        doomed = cancel_ops.plan_delete(proj, spec, cascade=cascade, force=force)
+        if not yes and sys.stdin.isatty():
+            click.confirm(f"Delete {', '.join(doomed)} (files, logs, worktrees, branches)?", abort=True)
+        cancel_ops.delete(proj, doomed)
+        for gone in doomed:
+            click.echo(f"Deleted {gone}")
+        return
     dependents = cancel_ops.dependents_of(proj, spec.id)
     if dependents:
         click.echo(f"Note: {len(dependents)} spec(s) depend on {spec.id}: {', '.join(dependents)}", err=True)

@@ -35,7 +35,7 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
         current = project.reload(spec_id)
         if current.status == Status.PENDING and spec_id == spec.id and not discard:
             raise ChantError(f"{spec_id} is already pending")
-        _remove_worktree(project, spec_id)
+        remove_worktree(project, spec_id)
         if discard:
             git.delete_branch(project.root, _branch(project, spec_id))
         updates: dict[str, Any] = {"failure_reason": REMOVE, "conflicting_files": REMOVE, "branch": REMOVE}
@@ -50,12 +50,24 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
     return done
 
 
-def _remove_worktree(project: Project, spec_id: str) -> None:
-    for entry in git.worktrees(project.root):
-        if entry.get("branch") == f"refs/heads/{_branch(project, spec_id)}":
-            from pathlib import Path
+def remove_worktree(project: Project, spec_id: str) -> bool:
+    """Remove the spec's worktree: any registered on its branch and the one at its usual path."""
+    from pathlib import Path
 
+    from chant import git
+    from chant.run.pipeline import branch_name, worktree_path
+
+    ref = f"refs/heads/{branch_name(project, spec_id)}"
+    removed = False
+    for entry in git.worktrees(project.root):
+        if entry.get("branch") == ref:
             git.worktree_remove(project.root, Path(entry["worktree"]))
+            removed = True
+    path = worktree_path(project, spec_id)
+    if path.exists():
+        git.worktree_remove(project.root, path)
+        removed = True
+    return removed
 
 
 def prepare_replay(project: Project, spec: Spec) -> None:

@@ -79,6 +79,7 @@ class Prepared:
     checked: bool = False
     reason: str | None = None  # check()'s verdict once ``checked``
     worktree_removed: bool = False
+    merged: str | None = None  # adopted branch already merged into main (by hand): finalize on this commit
 
 
 class Pipeline:
@@ -94,14 +95,10 @@ class Pipeline:
         return _MainLock(self.project)
 
     def branch_name(self, spec_id: str) -> str:
-        return f"{self.project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
+        return branch_name(self.project, spec_id)
 
     def worktree_path(self, spec_id: str) -> Path:
-        root = os.environ.get("CHANT_WORKTREE_ROOT") or self.project.config.get("worktree.root")
-        base = Path(root).expanduser() if root else self.project.run_dir / "worktrees"
-        if not base.is_absolute():
-            base = self.project.root / base
-        return base / f"{self.project.name}-{spec_id}"
+        return worktree_path(self.project, spec_id)
 
     def record(
         self, spec_id: str, updates: dict[str, Any], *, status: Status, force: bool = False, message: str
@@ -158,6 +155,7 @@ class Pipeline:
         branch = self.branch_name(spec_id)
         worktree = self.worktree_path(spec_id)
         spec_rel = project.rel(spec.path)
+        pause_request_path(project, spec_id).unlink(missing_ok=True)  # left by an earlier run
         with self.main_lock():
             self.record(
                 spec_id,
@@ -240,14 +238,19 @@ class Pipeline:
             timeout=timeout,
             settings=project.config.agent_settings(prep.agent_name),
             log=prep.log.write,
-            cancel=self.options.cancel,
+            cancel=threading.Event(),
         )
         try:
             agent = get_agent(prep.agent_name)
         except ValueError as exc:
             return AgentResult(False, None, str(exc), None)
         prep.log.write(f"--- agent {prep.agent_name} started ---")
-        result = agent.run(request)
+        # This agent stops on Ctrl-C (the run's cancel flag) or on `chant pause` (a request file).
+        watcher = _StopWatcher(self.options.cancel, request.cancel, pause_request_path(project, prep.spec.id))
+        try:
+            result = agent.run(request)
+        finally:
+            watcher.stop()
         prep.log.write(f"--- agent exited: ok={result.ok} exit={result.exit_code} model={result.model} ---")
         prep.result = result
         return result
@@ -260,12 +263,14 @@ class Pipeline:
         if result is not None and not result.ok:
             # kill_all() on Ctrl-C may reap the agent before its runner notices the cancel flag; that is
             # still an interruption, not an agent that "died of signal 15".
+            if pause_request_path(self.project, prep.spec.id).exists():
+                return PAUSED
             if result.cancelled or self.options.cancel.is_set():
                 return "interrupted"
             if result.timed_out:
                 return f"agent timed out after {self.options.timeout or self.project.config.get('defaults.timeout')}s"
             return result.error or f"agent exited with status {result.exit_code}"
-        leftovers = git.status_porcelain(prep.worktree)
+        leftovers = git.status_porcelain(prep.worktree) if not prep.worktree_removed else []
         if leftovers:
             prep.log.write(
                 f"warning: {len(leftovers)} uncommitted change(s) left in the worktree were not integrated"
@@ -297,6 +302,8 @@ class Pipeline:
     def integrate(self, prep: Prepared) -> tuple[str | None, list[str]]:
         """Merge the branch into main with a real merge commit. Returns (merge sha, conflicting files)."""
         root = self.project.root
+        if prep.merged is not None:
+            return prep.merged, []
         message = f"chant({prep.spec.id}): merge {prep.branch}\n\n{git.BOOKKEEPING_TRAILER}"
         for _attempt in range(5):
             main_tip, branch_tip = git.heads(root, self.main_branch, prep.branch)
@@ -336,6 +343,8 @@ class Pipeline:
         try:
             reason = prep.reason if prep.checked else self.check(prep)
             with self.main_lock():
+                if reason == PAUSED:
+                    return self._fail(prep, "paused by `chant pause`", "paused", status=Status.PAUSED)
                 if reason is not None:
                     state = "cancelled" if reason == "interrupted" else "failed"
                     return self._fail(prep, reason, state)
@@ -409,8 +418,11 @@ class Pipeline:
         self.record(
             prep.spec.id, updates, status=status, force=True, message=f"chant({prep.spec.id}): {state}"
         )
-        # A failed branch keeps the agent's commits for inspection and resumption; an empty one is noise.
-        prep.drop_branch = not git.rev_list(self.project.root, f"{prep.base}..{prep.branch}")
+        # A failed branch keeps the agent's commits for inspection and resumption; an empty one is noise
+        # (a paused one is kept: a human may take it over).
+        prep.drop_branch = status != Status.PAUSED and not git.rev_list(
+            self.project.root, f"{prep.base}..{prep.branch}"
+        )
         ended = time.monotonic()
         prep.log.close(f"{state}: {reason}")
         return Outcome(
@@ -422,6 +434,49 @@ class Pipeline:
             ended,
             reason=reason,
         )
+
+    # -- an existing branch, without an agent run (chant finalize / chant merge) --------------------------
+    def adopt(self, spec_id: str) -> Prepared:
+        """A ``Prepared`` for the spec's existing branch (whose agent already finished), ready for
+        ``complete()``: check + integrate + finalize exactly as after an agent run. Takes the run lock."""
+        project = self.project
+        lock = FileLock(project.lock_path(f"run-{spec_id}"))
+        try:
+            lock.acquire(timeout=0, note=str(os.getpid()))
+        except LockBusy:
+            raise ChantError(f"{spec_id} is being worked by a running chant") from None
+        try:
+            spec = project.reload(spec_id)
+            branch = self.branch_name(spec_id)
+            tips = (
+                git.heads(project.root, self.main_branch, branch)
+                if git.branch_exists(project.root, branch)
+                else []
+            )
+            if not tips:
+                raise ChantError(
+                    f"{spec_id} has no branch {branch}", hint=f"`chant work {spec_id}` runs it again"
+                )
+            main_tip, branch_tip = tips
+            base = git.merge_base(project.root, main_tip, branch_tip) or main_tip
+            merged = None
+            if base == branch_tip:
+                # Merged by hand (e.g. after resolving a conflict): the agent's work starts at the last
+                # `start` bookkeeping commit of this spec on the branch.
+                merged = main_tip
+                base = _run_start(project.root, spec_id, branch_tip) or base
+            worktree = self.worktree_path(spec_id)
+            log = SpecLog(project.logs_dir / f"{spec_id}.log")
+            log.start(spec_id, agent="(none: finalize)", prompt="-", model=None)
+            prep = Prepared(
+                spec, lock, branch, worktree, base, project.rel(spec.path), "-", "-", log, time.monotonic()
+            )
+            prep.worktree_removed = not worktree.exists()
+            prep.merged = merged
+            return prep
+        except BaseException:
+            lock.release()
+            raise
 
     def _remove_worktree(self, prep: Prepared) -> None:
         if not prep.worktree_removed:
@@ -464,6 +519,56 @@ class Pipeline:
             self._cleanup(prep)
             raise
         return prep
+
+
+PAUSED = "paused"
+
+
+def branch_name(project: Project, spec_id: str) -> str:
+    return f"{project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
+
+
+def worktree_path(project: Project, spec_id: str) -> Path:
+    return worktree_root(project) / f"{project.name}-{spec_id}"
+
+
+def worktree_root(project: Project) -> Path:
+    root = os.environ.get("CHANT_WORKTREE_ROOT") or project.config.get("worktree.root")
+    base = Path(root).expanduser() if root else project.run_dir / "worktrees"
+    return base if base.is_absolute() else project.root / base
+
+
+def pause_request_path(project: Project, spec_id: str) -> Path:
+    """``chant pause`` creates this file; the chant running the spec polls it and stops that agent."""
+    return project.run_dir / "pause" / spec_id
+
+
+def _run_start(root: Path, spec_id: str, tip: str) -> str | None:
+    """The newest ``chant(<id>): start`` bookkeeping commit reachable from ``tip``."""
+    needle = f"chant({spec_id}): start"
+    for sha, message in reversed(git.log_messages(root, tip)):
+        if message.startswith(needle) and git.is_bookkeeping(message):
+            return sha
+    return None
+
+
+class _StopWatcher:
+    """Sets one agent's ``stop`` event when the run's ``cancel`` is set or ``request`` appears."""
+
+    def __init__(self, cancel: threading.Event, stop: threading.Event, request: Path) -> None:
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, args=(cancel, stop, request), daemon=True)
+        self._thread.start()
+
+    def _watch(self, cancel: threading.Event, stop: threading.Event, request: Path) -> None:
+        while not self._done.is_set():
+            if cancel.is_set() or request.exists():
+                stop.set()
+                return
+            cancel.wait(0.1)
+
+    def stop(self) -> None:
+        self._done.set()
 
 
 class _MainLock:

@@ -1,0 +1,160 @@
+"""``chant diagnose``: what state a spec is in, why, and the one command that moves it on."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from chant import git
+from chant.errors import ChantError
+from chant.graph import Graph
+from chant.locks import is_locked
+from chant.project import Project
+from chant.run.logs import latest_run
+from chant.run.pipeline import branch_name, main_branch, pause_request_path, worktree_path
+from chant.spec.model import Spec
+from chant.spec.status import Status
+
+
+@dataclass
+class Diagnosis:
+    id: str
+    title: str
+    status: str
+    state: str  # one word: running, stranded, failed, conflict, paused, ready, blocked, done, ...
+    failure_reason: str | None
+    running: bool
+    worktree: str | None
+    branch: str | None
+    branch_commits: list[str] = field(default_factory=list)
+    branch_merged: bool = False
+    unchecked_on_branch: list[str] = field(default_factory=list)
+    blocked_by: list[str] = field(default_factory=list)
+    log_tail: list[str] = field(default_factory=list)
+    diagnosis: str = ""
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
+    root = project.root
+    sid = spec.id
+    running = is_locked(project.lock_path(f"run-{sid}"))
+    wt = worktree_path(project, sid)
+    branch = branch_name(project, sid)
+    has_branch = git.branch_exists(root, branch)
+    try:
+        main = main_branch(project)
+    except ChantError:
+        main = "HEAD"
+    d = Diagnosis(
+        sid,
+        spec.display_title,
+        spec.status.value,
+        spec.status.value,
+        spec.get("failure_reason"),
+        running,
+        str(wt) if wt.exists() else None,
+        branch if has_branch else None,
+    )
+    if has_branch:
+        base = git.merge_base(root, main, branch)
+        tip = git.head(root, branch)
+        d.branch_merged = base is not None and base == tip
+        if base and not d.branch_merged:
+            d.branch_commits = [
+                s for s, m in git.log_messages(root, f"{base}..{branch}") if not git.is_bookkeeping(m)
+            ]
+        text = git.show_file(root, branch, project.rel(spec.path))
+        if text is not None:
+            try:
+                d.unchecked_on_branch = [c.text for c in Spec.from_text(sid, spec.path, text).unchecked]
+            except ChantError:
+                d.unchecked_on_branch = ["(the branch's copy of the spec does not parse)"]
+    log = project.logs_dir / f"{sid}.log"
+    if log.exists():
+        d.log_tail = latest_run(log.read_text(encoding="utf-8", errors="replace")).splitlines()[-tail:]
+    graph = Graph.of(project.specs())
+    _explain(d, spec, graph, main, pause_requested=pause_request_path(project, sid).exists())
+    return d
+
+
+def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_requested: bool) -> None:
+    sid = d.id
+    work_done = bool(d.branch_commits) and not d.unchecked_on_branch
+    status = spec.status
+    if d.running:
+        d.state = "running"
+        d.diagnosis = "a chant process is running it right now (its run lock is held)"
+        if pause_requested:
+            d.diagnosis += "; a pause was requested and is being applied"
+        d.fix = f"chant log {sid} -f"
+        return
+    if status == Status.IN_PROGRESS:
+        d.state = "stranded"
+        d.diagnosis = (
+            "in_progress but no chant is running it: the chant that ran it died (kill -9, crash, reboot)"
+        )
+        d.fix = f"chant finalize {sid}" if work_done else f"chant work {sid}"
+        if not work_done:
+            d.diagnosis += "; `chant work` resumes its branch, `chant reset` makes it pending"
+    elif status == Status.FAILED:
+        d.state = "failed"
+        d.diagnosis = f"the last run failed: {d.failure_reason or 'no reason recorded'}"
+        d.fix = f"chant finalize {sid}" if work_done else f"chant work {sid}"
+        if work_done:
+            d.diagnosis += "; the branch now has commits and every criterion ticked"
+    elif status == Status.NEEDS_ATTENTION:
+        d.state = "conflict"
+        files = spec.values("conflicting_files")
+        d.diagnosis = f"its branch could not be merged: {d.failure_reason or 'merge conflict'}"
+        if d.branch_merged:
+            d.diagnosis += "; the branch has since been merged by hand"
+            d.fix = f"chant finalize {sid}"
+        elif d.branch:
+            d.diagnosis += f" ({', '.join(files)})" if files else ""
+            d.fix = (
+                f"merge {main} into {d.branch} (e.g. `chant takeover {sid}`, then `git merge {main}` in the "
+                f"worktree), resolve, commit, then `chant finalize {sid}`; or `chant merge {sid}` once "
+                f"{main} no longer conflicts"
+            )
+        else:
+            d.fix = f"chant reset {sid}"
+    elif status == Status.PAUSED:
+        d.state = "paused"
+        d.diagnosis = "paused by `chant pause`/`chant takeover`"
+        d.fix = f"chant finalize {sid}" if work_done else f"chant work {sid}"
+    elif status == Status.COMPLETED:
+        d.state = "done"
+        d.diagnosis = "completed"
+        if d.branch:
+            d.diagnosis += f"; its branch {d.branch} is left over"
+            d.fix = "chant cleanup"
+        else:
+            d.fix = None
+    elif status == Status.CANCELLED:
+        d.state = "cancelled"
+        d.diagnosis = "cancelled; dependents treat it as done"
+        d.fix = f"chant reset {sid}  (to revive it) or `chant archive {sid}`"
+    else:  # pending
+        blockers = graph.blockers(sid) if sid in graph.specs else []
+        d.blocked_by = [str(b) for b in blockers]
+        if any(b.reason in ("awaiting approval", "rejected") for b in blockers):
+            d.state = "needs-approval"
+            d.diagnosis = "waiting for approval"
+            d.fix = f"chant approve {sid} --by NAME"
+        elif blockers:
+            d.state = "blocked"
+            d.diagnosis = "blocked by " + ", ".join(d.blocked_by)
+            first = next((b.id for b in blockers if b.id), None)
+            d.fix = f"chant diagnose {first}" if first else None
+        else:
+            d.state = "ready"
+            d.diagnosis = "pending and ready" + (
+                "; its branch is kept and will be resumed" if d.branch else ""
+            )
+            d.fix = f"chant work {sid}"
+    if d.failure_reason and status != Status.FAILED and status != Status.NEEDS_ATTENTION:
+        d.diagnosis += f" (last failure: {d.failure_reason})"
