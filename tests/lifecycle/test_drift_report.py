@@ -1,0 +1,345 @@
+"""`chant drift`: the maintenance page's report formats, the cascade tree, the dashboard, exit codes.
+
+One project, completed through the real pipeline with a `command` agent: a research spec informed by a
+metrics file, a documentation spec tracking ``src/**/*.py`` that depends on it, a code spec depending on the
+documentation, and a research spec with CSV origin data.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import make_env, run_chant_raw, run_git
+
+AGENT = """\
+import os, pathlib, re, subprocess
+spec = pathlib.Path(os.environ["CHANT_SPEC_FILE"])
+text = spec.read_text()
+spec.write_text(text.replace("- [ ]", "- [x]"))
+wt = pathlib.Path(os.environ["CHANT_WORKTREE_PATH"])
+fm = text.split("---")[1]
+for target in re.findall(r"^  - (\\S+)$", fm.split("target_files:")[1], re.M) if "target_files:" in fm else []:
+    path = wt / target
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if target.endswith("modules.md"):
+        path.write_text("# Modules\\n\\n## Auth Module\\n\\nSee src/auth/routes.py.\\n\\n"
+                        "## Reporting Module\\n\\nReports live in services/reporting/.\\n")
+    else:
+        path.write_text("written by " + os.environ["CHANT_SPEC_ID"] + "\\n")
+subprocess.run(["git", "add", "-A"], cwd=wt, check=True)
+subprocess.run(["git", "commit", "-qm", "chant(%s): work" % os.environ["CHANT_SPEC_ID"]], cwd=wt, check=True)
+"""
+
+CONFIG = """---
+project:
+  name: drifty
+defaults:
+  agent: command
+  prompt: standard
+agents:
+  command:
+    command: ["{python}", "agent.py"]
+---
+"""
+
+CPL = "2026-01-27-001-cpl"
+DOC = "2026-01-28-001-doc"
+EXT = "2026-02-01-001-ext"
+ORI = "2026-01-29-001-ori"
+
+SPECS = {
+    CPL: """---
+type: research
+status: pending
+informed_by:
+  - .chant/context/metrics/*.md
+target_files:
+  - analysis/coupling/extraction-candidates.md
+---
+
+# Analyze codebase coupling
+
+## Acceptance Criteria
+
+- [ ] candidates ranked
+""",
+    DOC: f"""---
+type: documentation
+status: pending
+depends_on:
+  - {CPL}  # Coupling analysis
+tracks:
+  - src/**/*.py
+  - services/**/*.py
+target_files:
+  - docs/architecture/modules.md
+---
+
+# Document system architecture
+
+## Acceptance Criteria
+
+- [ ] all modules documented
+""",
+    EXT: f"""---
+type: code
+status: pending
+depends_on:
+  - {DOC}
+---
+
+# Extract the reporting service
+
+## Acceptance Criteria
+
+- [ ] extracted
+""",
+    ORI: """---
+type: research
+status: pending
+origin:
+  - data/*.csv
+target_files:
+  - analysis/data/summary.md
+---
+
+# Summarise the observations
+
+## Acceptance Criteria
+
+- [ ] summary written
+""",
+}
+
+ROUTES = """from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.post("/auth/login")
+def login():
+    return 1
+"""
+
+REALTIME = """
+
+@router.get("/reports/realtime")
+async def get_realtime_report():
+    rows = []
+    for hour in range(24):
+        rows.append(hour)
+    return rows
+"""
+
+
+def _commit(root: Path, env: dict[str, str], message: str, date: str) -> None:
+    dated = {**env, "GIT_AUTHOR_DATE": f"{date}T09:00:00+0000", "GIT_COMMITTER_DATE": f"{date}T09:00:00+0000"}
+    run_git("add", "-A", cwd=root, env=dated)
+    run_git("commit", "-qm", message, cwd=root, env=dated)
+
+
+@pytest.fixture(scope="module")
+def completed(tmp_path_factory: pytest.TempPathFactory, _templates: dict[str, Path]) -> Path:
+    """The four specs completed through `chant work` (built once, copied per test)."""
+    base = tmp_path_factory.mktemp("drift")
+    root = base / "repo"
+    shutil.copytree(_templates["chant"], root, symlinks=True)
+    env = make_env(base / "home")
+    (root / "agent.py").write_text(AGENT)
+    (root / ".chant" / "config.md").write_text(CONFIG)
+    (root / "src" / "auth").mkdir(parents=True)
+    (root / "src" / "auth" / "routes.py").write_text(ROUTES)
+    (root / "src" / "util.py").write_text("def helper():\n    return 2\n")
+    (root / "services" / "reporting" / "src").mkdir(parents=True)
+    (root / "services" / "reporting" / "src" / "routes.py").write_text("def summary():\n    return 0\n")
+    (root / ".chant" / "context" / "metrics").mkdir(parents=True)
+    (root / ".chant" / "context" / "metrics" / "production-metrics.md").write_text(
+        "# Metrics\n\n## Q4\n\n1\n"
+    )
+    (root / "data").mkdir()
+    (root / "data" / "obs.csv").write_text("id,value\n1,2\n")
+    for spec_id, text in SPECS.items():
+        (root / ".chant" / "specs" / f"{spec_id}.md").write_text(text)
+    _commit(root, env, "project", "2026-01-20")
+    for spec_id, day in ((CPL, "27"), (DOC, "28"), (ORI, "29"), (EXT, "30")):
+        run_chant_raw(
+            "work", spec_id, cwd=root, env={**env, "CHANT_NOW": f"2026-01-{day}T10:00:00Z"}, check=True
+        )
+    shutil.rmtree(root / ".chant" / "run", ignore_errors=True)
+    return root
+
+
+@pytest.fixture
+def repo(completed: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(completed, tmp_path / "repo", symlinks=True))
+
+
+@pytest.fixture
+def drift(repo: Path, chant_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    def run(*args: str, now: str = "2026-03-18T09:00:00Z", cwd: Path | None = None) -> Any:
+        return run_chant_raw("drift", *args, cwd=cwd or repo, env={**chant_env, "CHANT_NOW": now})
+
+    return run
+
+
+def test_up_to_date_format(drift: Any) -> None:
+    out = drift(DOC, "--exit-code", now="2026-01-28T12:00:00Z").stdout
+    assert out == (
+        "Drift Report\n============\n\n"
+        f"Spec: {DOC} (Document system architecture)\n"
+        "Status: UP TO DATE\n\n"
+        "Tracked files (3) unchanged since completion (2026-01-28)\n\n"
+        "Next check scheduled: 2026-02-04\n"
+    )
+
+
+def test_tracked_change_new_function_endpoint_numstat_and_section(
+    repo: Path, drift: Any, chant_env: dict[str, str], tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    run_git("clone", "-q", str(repo), str(clone), cwd=tmp_path, env=chant_env)
+    with open(repo / "services/reporting/src/routes.py", "a") as handle:
+        handle.write("from fastapi import APIRouter\nrouter = APIRouter()\n" + REALTIME)
+    _commit(repo, chant_env, "realtime report", "2026-03-10")
+    numstat = run_git("diff", "--numstat", "HEAD~1", "--", "services", cwd=repo, env=chant_env).split()
+    proc = drift(DOC)
+    assert proc.returncode == 0
+    out = proc.stdout
+    expected = (
+        f"Spec: {DOC} (Document system architecture)\n"
+        "Status: DRIFT DETECTED\n\n"
+        "Tracked files changed since completion (2026-01-28):\n"
+        "  - services/reporting/src/routes.py\n"
+        "      Modified: 2026-03-10\n"
+        f"      Lines changed: +{numstat[0]}, -{numstat[1]}\n"
+        "      New endpoint: /reports/realtime\n"
+        "      New function: get_realtime_report\n\n"
+        "Documentation may be outdated for:\n"
+        "  - docs/architecture/modules.md (Reporting Module section)\n\n"
+        "Recommendation: Re-run spec to update documentation\n"
+        "  $ chant reset 001-doc && chant work 001-doc\n"
+    )
+    assert expected in out, out
+    assert drift(DOC, "--exit-code").returncode == 1
+    assert "status: completed" in (repo / ".chant/specs" / f"{DOC}.md").read_text()  # read-only
+    # a clone made before the change (fresh mtimes everywhere) reports nothing
+    fresh = drift("--all", "--exit-code", cwd=clone)
+    assert fresh.returncode == 0, fresh.stdout
+    assert "All 4 completed spec(s) are up to date." in fresh.stdout
+
+
+def test_informed_by_markdown_heading_and_cascade(repo: Path, drift: Any, chant_env: dict[str, str]) -> None:
+    metrics = repo / ".chant/context/metrics/production-metrics.md"
+    metrics.write_text(metrics.read_text() + "\n## New Q1 metrics\n\n2\n")
+    _commit(repo, chant_env, "q1 metrics", "2026-03-15")
+    out = drift(CPL).stdout
+    assert (
+        "Informed-by files changed since completion (2026-01-27):\n"
+        "  - .chant/context/metrics/production-metrics.md\n"
+        "      Modified: 2026-03-15\n"
+        "      Lines changed: +4, -0\n"
+        "      Content: New Q1 metrics added\n\n"
+        "Analysis may need updating for:\n"
+        "  - analysis/coupling/extraction-candidates.md\n\n"
+        "Recommendation: Re-run spec with updated inputs\n"
+        "  $ chant reset 001-cpl && chant work 001-cpl\n"
+    ) in out, out
+    down = drift(DOC).stdout
+    assert "Status: CASCADE DRIFT (upstream stale)" in down
+    assert f"  - {CPL} (Analyze codebase coupling): DRIFT DETECTED" in down
+    assert (
+        "Recommendation: Re-run upstream spec first\n  $ chant reset 001-cpl && chant work 001-cpl\n" in down
+    )
+
+    tree = drift("--all").stdout
+    assert (
+        "Cascade detected:\n\n"
+        f"{CPL} (Analyze codebase coupling)\n"
+        "  └─ DRIFT: production-metrics.md changed\n"
+        "      │\n"
+        f"      └─> {DOC} (documentation)\n"
+        "            Status: CASCADE DRIFT (upstream stale)\n"
+        "            │\n"
+        f"            └─> {EXT} (code)\n"
+        "                  Status: CASCADE DRIFT (upstream stale)\n"
+    ) in tree, tree
+    assert (
+        "Recommendation: Re-run upstream spec first\n"
+        "  1. `chant reset 001-cpl && chant work 001-cpl` — Refresh analysis (Analyze codebase coupling)\n"
+        "  2. `chant reset 001-doc && chant work 001-doc` — Update documentation (Document system architecture)\n"
+    ) in tree
+    assert f"  - {EXT} (code): CASCADE DRIFT (upstream stale)" in tree  # review, not re-run
+    assert tree == drift().stdout  # no argument = --all
+    assert drift("--exit-code").returncode == 1
+
+    data = json.loads(drift("--all", "--json").stdout)
+    assert data["schema"] == 1
+    assert data["stale"] == [CPL, DOC, EXT]
+    assert data["recommendations"] == {"rerun": [CPL, DOC], "review": [EXT]}
+    states = {s["id"]: s["state"] for s in data["specs"]}
+    assert states[ORI] == "UP TO DATE"
+
+
+def test_origin_rows_added_deleted_file_and_dashboard(
+    repo: Path, drift: Any, chant_env: dict[str, str]
+) -> None:
+    (repo / "data/obs.csv").write_text("id,value\n1,2\n2,3\n3,4\n")
+    (repo / "data/new.csv").write_text("id,value\n9,9\n")
+    _commit(repo, chant_env, "more data", "2026-03-08")
+    (repo / "src/util.py").unlink()
+    _commit(repo, chant_env, "drop util", "2026-03-09")
+    out = drift(ORI).stdout
+    assert (
+        "Origin files changed since completion (2026-01-29):\n"
+        "  - data/new.csv\n"
+        "      Added: 2026-03-08\n"
+        "      Status: New file\n"
+        "      Lines changed: +2, -0\n"
+        "      Rows added: 2\n"
+        "  - data/obs.csv\n"
+        "      Modified: 2026-03-08\n"
+        "      Lines changed: +2, -0\n"
+        "      Rows added: 2\n"
+    ) in out, out
+    doc = drift(DOC).stdout
+    assert "  - src/util.py\n      Deleted: 2026-03-09\n      Status: File removed\n" in doc
+    assert "Removed function: helper" in doc
+
+    report = repo / "reports" / "drift-status.md"
+    proc = drift("--report", str(report))
+    assert proc.returncode == 0 and "Wrote drift dashboard" in proc.stdout
+    text = report.read_text()
+    assert "| Spec | Type | Last Run | Status | Days Since |" in text
+    assert "| 001-cpl | research | 2026-01-27 | OK | 50 |" in text
+    assert "| 001-doc | documentation | 2026-01-28 | DRIFT | 49 |" in text
+    assert "| 001-ext | code | 2026-01-30 | CASCADE | 47 |" in text
+    assert "| 001-ori | research | 2026-01-29 | DRIFT | 48 |" in text
+    assert "| `src/util.py` | 2026-03-09 (deleted) | +0, -2 | 001-doc | tracks |" in text
+    assert "1. `chant reset 001-doc && chant work 001-doc`" in text
+    assert "- Review `001-ext` (code)" in text
+    assert "status: completed" in (repo / ".chant/specs" / f"{ORI}.md").read_text()
+
+
+def test_uncommitted_and_touched_files(repo: Path, drift: Any) -> None:
+    path = repo / "src/auth/routes.py"
+    path.write_text(path.read_text())  # touched, same content: not drift
+    assert drift(DOC, "--exit-code").returncode == 0
+    path.write_text(path.read_text() + "\n\ndef mfa_setup():\n    return 3\n")
+    out = drift(DOC).stdout
+    assert "Modified: uncommitted" in out and "New function: mfa_setup" in out
+    assert "docs/architecture/modules.md (Auth Module section)" in out
+
+
+def test_errors(drift: Any, repo: Path, chant_env: dict[str, str]) -> None:
+    missing = drift("nope-nope")
+    assert missing.returncode != 0 and "not found" in missing.stderr.lower()
+    (repo / ".chant/specs/2026-03-01-001-new.md").write_text("---\nstatus: pending\n---\n\n# New\n")
+    pending = drift("001-new")
+    assert pending.returncode != 0
+    assert "is pending; drift only checks completed specs" in pending.stderr
