@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from chant import clock
 from chant.errors import ChantError
+
+if TYPE_CHECKING:
+    from chant.spec.model import Spec
 
 NAMED = {"hourly": "0 * * * *", "daily": None, "weekly": None, "monthly": None}
 _FIELDS = (
@@ -213,3 +219,29 @@ def parse_interval(value: object, default: timedelta = timedelta(days=7)) -> tim
             f"invalid drift.interval {value!r}", hint="use e.g. 7d, 2w, 12h or a number of days"
         )
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def due_specs(specs: Iterable[Spec], now: datetime) -> tuple[list[Spec], dict[str, str]]:
+    """Completed specs with a ``schedule:`` that are due at ``now``; and the IDs whose schedule is invalid
+    (with the reason), which are never due."""
+    from chant.spec.status import Status
+
+    due: list[Spec] = []
+    invalid: dict[str, str] = {}
+    for spec in specs:
+        schedule = spec.get("schedule")
+        if not schedule or spec.status != Status.COMPLETED:
+            continue
+        completed = spec.get("completed_at")
+        try:
+            when = completed if isinstance(completed, datetime) else clock.parse_time(str(completed))
+        except ValueError:
+            when = None
+        if not completed:
+            when = None
+        try:
+            if is_due(str(schedule), when, now):
+                due.append(spec)
+        except ScheduleError as exc:
+            invalid[spec.id] = exc.message
+    return due, invalid

@@ -6,6 +6,7 @@ import click
 
 from chant.cli import common, render
 from chant.ops import query
+from chant.spec.model import Spec
 from chant.spec.status import STORED_STATUSES
 
 STATUS_CHOICES = click.Choice(sorted({*STORED_STATUSES, "ready", "blocked"}))
@@ -36,6 +37,7 @@ def _print_rows(rows: list[dict[str, object]]) -> None:
 @click.option("--ready", is_flag=True, help="Only specs that can be worked now.")
 @click.option("--all", "show_all", is_flag=True, help="Include cancelled specs.")
 @click.option("--count", is_flag=True, help="Print only the number of matching specs.")
+@click.option("--due", is_flag=True, help="Only completed specs whose schedule: says they should run again.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def list_cmd(
     status: str | None,
@@ -44,6 +46,7 @@ def list_cmd(
     ready: bool,
     show_all: bool,
     count: bool,
+    due: bool,
     as_json: bool,
 ) -> None:
     """List specs in natural ID order with their computed state."""
@@ -53,6 +56,8 @@ def list_cmd(
     chosen = query.select(
         graph, status=status, type_=type_, labels=labels, ready=ready, include_cancelled=show_all
     )
+    if due:
+        chosen = _due(chosen)
     if count:
         if as_json:
             render.emit_json({"count": len(chosen)})
@@ -64,6 +69,17 @@ def list_cmd(
         render.emit_json({"specs": rows, "invalid": [e.message for e in proj.specs().invalid.values()]})
     else:
         _print_rows(rows)
+
+
+def _due(chosen: list[Spec]) -> list[Spec]:
+    """Keep the specs that are due by their ``schedule:`` (relative to CHANT_NOW); warn about bad ones."""
+    from chant import clock
+    from chant.schedule import due_specs
+
+    found, invalid = due_specs(chosen, clock.now())
+    for spec_id, reason in invalid.items():
+        click.echo(f"warning: {spec_id}: {reason}", err=True)
+    return found
 
 
 @click.command()

@@ -29,6 +29,7 @@ from chant.cli import common
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
 @click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
+@click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
 @click.option("--json", "as_json", is_flag=True, help="Stream JSON events (schema 1), one per line.")
 def work(
     spec_ids: tuple[str, ...],
@@ -43,6 +44,7 @@ def work(
     skip_deps: bool,
     skip_approval: bool,
     dry_run: bool,
+    due: bool,
     as_json: bool,
 ) -> None:
     """Execute specs: each in its own git worktree, checked, merged into the main branch, finalized.
@@ -59,6 +61,17 @@ def work(
     from chant.run.scheduler import Scheduler
 
     proj = common.project()
+    if due:
+        if spec_ids:
+            raise click.UsageError("--due takes no spec IDs")
+        due_ids = _reset_due(proj, dry_run)
+        if not due_ids:
+            click.echo("No scheduled specs are due.")
+            return
+        if dry_run:
+            return
+        spec_ids = tuple(due_ids)
+        parallel = parallel if parallel is not None else 1
     if not spec_ids and parallel is None and not chain:
         raise click.UsageError("give a spec ID, or --parallel / --chain to work every ready spec")
     if len(spec_ids) > 1 and parallel is None and not chain:
@@ -95,6 +108,35 @@ def work(
         raise SystemExit(130)
     if not summary.ok:
         raise SystemExit(1)
+
+
+def _reset_due(proj: object, dry_run: bool) -> list[str]:
+    """Reset every due spec (a driver with its members) through ops.lifecycle.reset; return what to run."""
+    from chant import clock
+    from chant.graph import Graph
+    from chant.ops.lifecycle import reset
+    from chant.project import Project
+    from chant.schedule import due_specs
+
+    assert isinstance(proj, Project)
+    found, invalid = due_specs(proj.specs().ordered(), clock.now())
+    for spec_id, reason in invalid.items():
+        click.echo(f"warning: {spec_id}: {reason}", err=True)
+    graph = Graph.of(proj.specs())
+    to_run: list[str] = []
+    for spec in found:
+        if graph.driver_of(spec.id) in {s.id for s in found}:
+            continue  # its driver's reset covers it
+        if dry_run:
+            click.echo(f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}")
+            to_run.append(spec.id)
+            continue
+        done = reset(proj, spec)
+        click.echo(
+            f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}; reset to pending"
+        )
+        to_run += done
+    return to_run
 
 
 def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
