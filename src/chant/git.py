@@ -330,3 +330,13 @@ def move(root: Path, src: Path, dst: Path) -> None:
 
 def worktree_prune(root: Path) -> None:
     run(["worktree", "prune"], root, check=False)
+
+
+def merged_at(root: Path, commit: str, into: str) -> str | None:
+    """The first-parent side of the merge commit that brought ``commit`` into ``into`` (None if none)."""
+    output = run(["rev-list", "--parents", "--reverse", "--ancestry-path", f"{commit}..{into}"], root).stdout
+    for line in output.splitlines():
+        shas = line.split()
+        if commit in shas[2:]:
+            return shas[1]
+    return None

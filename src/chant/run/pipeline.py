@@ -461,10 +461,12 @@ class Pipeline:
             base = git.merge_base(project.root, main_tip, branch_tip) or main_tip
             merged = None
             if base == branch_tip:
-                # Merged by hand (e.g. after resolving a conflict): the agent's work starts at the last
-                # `start` bookkeeping commit of this spec on the branch.
+                # Merged by hand (e.g. after resolving a conflict): the agent's work is what the branch had
+                # that main lacked before that merge (else: since this spec's last `start` commit).
                 merged = main_tip
-                base = _run_start(project.root, spec_id, branch_tip) or base
+                before = git.merged_at(project.root, branch_tip, main_tip)
+                found = git.merge_base(project.root, before, branch_tip) if before else None
+                base = found or _run_start(project.root, spec_id, branch_tip) or base
             worktree = self.worktree_path(spec_id)
             log = SpecLog(project.logs_dir / f"{spec_id}.log")
             log.start(spec_id, agent="(none: finalize)", prompt="-", model=None)
