@@ -143,7 +143,8 @@ class Spec:
     # --- git ---------------------------------------------------------------------------------------
     def commit(self) -> None:
         # The agent's own log stays out of the commit even where .chant/logs is not gitignored.
-        git(self.root, "add", "-A", "--", ".", ":(exclude).chant/logs")
+        ignored = subprocess.run(["git", "check-ignore", "-q", ".chant/logs/x"], cwd=self.root).returncode == 0
+        git(self.root, "add", "-A", "--", ".", *([] if ignored else [":(exclude).chant/logs"]))
         git(self.root, "commit", "-q", "--allow-empty", "-m", f"chant({self.id}): {self.title}")
         self.say(f"committed chant({self.id}): {self.title}")
 
