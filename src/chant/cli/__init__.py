@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pause": ("chant.cli.maint_cmds:pause", "Stop a running spec's agent and mark it paused."),
     "takeover": ("chant.cli.maint_cmds:takeover", "Pause a spec and hand its worktree and branch to you."),
     "drift": ("chant.cli.drift_cmd:drift", "Report completed specs whose input files changed."),
+    "verify": ("chant.cli.verify_cmd:verify", "Re-check completed specs' acceptance criteria and outputs."),
     "version": ("chant.cli.misc_cmds:version", "Print chant's version."),
     "completion": ("chant.cli.misc_cmds:completion", "Print a shell completion script (bash, zsh, fish)."),
 }

@@ -1,0 +1,67 @@
+"""verify."""
+
+from __future__ import annotations
+
+import click
+
+from chant.cli import common, render
+
+LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": "NOT CHECKED"}
+
+
+@click.command()
+@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
+@click.option("--all", "verify_all", is_flag=True, help="Every completed spec (the default without an ID).")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when a check failed (for CI).")
+@click.option("--no-agent", is_flag=True, help="Only run commands and check target files; no agent.")
+@click.option("--timeout", type=float, help="Seconds allowed per command (and for the agent).")
+@click.option("--agent", help="Agent provider for the criteria commands cannot check.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+def verify(
+    spec_id: str | None,
+    verify_all: bool,
+    exit_code: bool,
+    no_agent: bool,
+    timeout: float | None,
+    agent: str | None,
+    as_json: bool,
+) -> None:
+    """Re-check completed specs: backticked commands in criteria are run (pass = exit 0), target files
+    must exist, other criteria go to the agent with the `verify` prompt. Results are recorded in the spec
+    (last_verified, verification_status, verification_failures)."""
+    from chant import verify as engine
+    from chant.errors import ChantError
+
+    proj = common.project()
+    chosen = engine.targets(proj, spec_id, verify_all)
+    if not chosen:
+        raise ChantError("No completed specs to verify", hint="`chant list --status completed`")
+    reports = []
+    for spec in chosen:
+        report = engine.verify_spec(proj, spec, use_agent=not no_agent, timeout=timeout, agent=agent)
+        reports.append(report)
+        if not as_json:
+            _print(report)
+    if as_json:
+        render.emit_json({"specs": [r.to_dict() for r in reports]})
+    else:
+        counts = {s: sum(1 for r in reports if r.status == s) for s in ("passed", "failed", "partial")}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        click.echo(f"Verified {len(reports)} spec(s): {summary}")
+    if exit_code and any(r.status == "failed" for r in reports):
+        raise SystemExit(1)
+
+
+def _print(report: object) -> None:
+    from chant.verify import SpecVerification
+
+    assert isinstance(report, SpecVerification)
+    click.echo(f"{report.spec_id} ({report.title}): {report.status.upper()}")
+    width = max((len(r.text) for r in report.results), default=0)
+    width = min(width, 60)
+    for result in report.results:
+        label = LABELS.get(result.status, result.status).ljust(11)
+        text = result.text if len(result.text) <= 60 else result.text[:57] + "..."
+        detail = f"  {result.detail}" if result.detail else ""
+        click.echo(f"  {label}  {result.method.ljust(7)}  {text.ljust(width)}{detail}".rstrip())
+    click.echo("")

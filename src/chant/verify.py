@@ -1,0 +1,334 @@
+"""Re-check completed specs: do their acceptance criteria still hold?
+
+- A criterion whose text contains a backticked command (its first word is a program on ``PATH`` or an
+  executable file in the repository) is checked by running each such command with ``sh -c`` in the
+  repository root: pass = exit 0 within the timeout.
+- Every ``target_files`` entry must exist.
+- The other criteria go to the configured agent with the ``verify`` prompt, which answers ``PASS:`` /
+  ``FAIL:`` / ``SKIP:`` lines (parsed fenced or not); without an agent (``--no-agent``) they are "not checked".
+
+Results are recorded in the spec (``last_verified``, ``verification_status``, ``verification_failures``)
+through :meth:`Project.update_spec`; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from chant import clock
+from chant.errors import ChantError
+from chant.project import Project, atomic_write
+from chant.spec.model import Spec
+from chant.spec.status import Status
+
+PASSED = "passed"
+FAILED = "failed"
+NOT_CHECKED = "not checked"
+SKIPPED = "skipped"
+DEFAULT_TIMEOUT = 120.0
+
+_BACKTICK = re.compile(r"`([^`\n]+)`")
+
+
+@dataclass
+class CheckResult:
+    text: str
+    status: str  # passed | failed | skipped | not checked
+    method: str  # command | target | agent | none
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"criterion": self.text, "status": self.status, "method": self.method, "detail": self.detail}
+
+
+@dataclass
+class SpecVerification:
+    spec_id: str
+    title: str
+    results: list[CheckResult] = field(default_factory=list)
+    verified_at: str = ""
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.status == FAILED]
+
+    @property
+    def status(self) -> str:
+        """``failed`` when anything failed, ``passed`` when everything passed, else ``partial``."""
+        if self.failures:
+            return FAILED
+        if all(r.status == PASSED for r in self.results):
+            return PASSED
+        return "partial"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.spec_id,
+            "title": self.title,
+            "status": self.status,
+            "verified_at": self.verified_at,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+# -- commands ---------------------------------------------------------------------------------------------
+def commands_in(text: str, root: Path) -> list[str]:
+    """Backticked spans of ``text`` that are commands (``make test``), not paths (``docs/api.md``)."""
+    found: list[str] = []
+    for span in _BACKTICK.findall(text):
+        span = span.strip()
+        try:
+            words = shlex.split(span)
+        except ValueError:
+            continue
+        if not words:
+            continue
+        program = words[0]
+        local = root / program
+        if shutil.which(program) or (
+            "/" in program
+            and local.is_file()
+            and os.access(local, os.X_OK)
+            and local.resolve().is_relative_to(root)
+        ):
+            found.append(span)
+    return found
+
+
+def run_command(command: str, root: Path, timeout: float) -> tuple[bool, str]:
+    """``sh -c command`` in ``root``: (passed, a one-line detail)."""
+    from chant.agents.process import run_process
+
+    lines: list[str] = []
+    outcome = run_process(
+        ["sh", "-c", command],
+        cwd=root,
+        env=dict(os.environ),
+        stdin_text=None,
+        timeout=timeout,
+        cancel=None,
+        on_stdout_line=lines.append,
+        on_stderr_line=lines.append,
+        kill_grace=1.0,
+    )
+    if outcome.timed_out:
+        return False, f"`{command}` timed out after {timeout:g}s"
+    if outcome.error:
+        return False, f"`{command}`: {outcome.error}"
+    if outcome.exit_code == 0:
+        return True, f"`{command}` exited 0"
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    return False, f"`{command}` exited {outcome.exit_code}" + (f": {last[:200]}" if last else "")
+
+
+# -- agent answers ----------------------------------------------------------------------------------------
+_ANSWER = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?[*_]*(PASS|FAIL|SKIP)(?:ED)?[*_]*\s*:[*_]*\s*(.*)$", re.I)
+_SEPARATORS = (" — ", " – ", " -- ", " - ", ": ")
+
+
+def _norm(text: str) -> str:
+    text = text.replace("`", "").replace("*", "").lower()
+    return " ".join(re.sub(r"[^\w/.\s-]", " ", text).split())
+
+
+def parse_answers(output: str, criteria: list[str]) -> dict[str, tuple[str, str]]:
+    """``criterion -> (passed|failed|skipped, reason)`` from ``PASS:``/``FAIL:``/``SKIP:`` lines.
+
+    Lines may sit in a code fence, carry list markers or bold, and quote the criterion loosely; a criterion
+    is matched by its normalised text being a prefix of (or equal to) the answer's, else by containment,
+    else by answer order when the agent numbered nothing recognisable.
+    """
+    answers: list[tuple[str, str]] = []
+    for line in output.splitlines():
+        match = _ANSWER.match(line.strip().strip("`"))
+        if match:
+            answers.append((match.group(1).upper(), match.group(2).strip()))
+    verdicts = {"PASS": PASSED, "FAIL": FAILED, "SKIP": SKIPPED}
+    found: dict[str, tuple[str, str]] = {}
+    unmatched: list[tuple[str, str]] = []
+    by_length = sorted(criteria, key=len, reverse=True)
+    for verdict, rest in answers:
+        norm_rest = _norm(rest)
+        chosen = next((c for c in by_length if c not in found and norm_rest.startswith(_norm(c))), None)
+        if chosen is None:
+            chosen = next(
+                (
+                    c
+                    for c in by_length
+                    if c not in found and _norm(c) and (_norm(c) in norm_rest or norm_rest in _norm(c))
+                ),
+                None,
+            )
+        if chosen is None:
+            unmatched.append((verdict, rest))
+            continue
+        found[chosen] = (verdicts[verdict], _reason(rest, chosen))
+    remaining = [c for c in criteria if c not in found]
+    if unmatched and len(unmatched) == len(remaining):
+        for criterion, (verdict, rest) in zip(remaining, unmatched, strict=True):
+            found[criterion] = (verdicts[verdict], rest)
+    return found
+
+
+def _reason(rest: str, criterion: str) -> str:
+    for separator in _SEPARATORS:
+        if separator in rest:
+            head, _, tail = rest.rpartition(separator)
+            if _norm(criterion).startswith(_norm(head)) or _norm(head).startswith(_norm(criterion)):
+                return tail.strip()
+    return "" if _norm(rest) == _norm(criterion) else rest
+
+
+def verify_prompt(project: Project, spec: Spec, criteria: list[str]) -> str:
+    from chant.run import prompts
+    from chant.spec import document
+
+    path = project.prompts_dir / "verify.md"
+    if path.exists():
+        template = prompts.load_template(project, "verify")
+    else:  # projects initialised before the prompt was bundled
+        text = (resources.files("chant") / "prompts" / "verify.md").read_text(encoding="utf-8")
+        template = document.split(text, "verify.md").body.lstrip("\n")
+    values = prompts.variables(project, spec, project.root, "", spec.path)
+    listed = "\n".join(f"- {c}" for c in criteria)
+    return prompts.render(template, values) + f"\n\nCriteria to check:\n\n{listed}\n"
+
+
+def ask_agent(
+    project: Project, spec: Spec, criteria: list[str], timeout: float | None, agent_name: str | None
+) -> dict[str, tuple[str, str]]:
+    from chant.agents import AgentRequest, get_agent
+
+    name = agent_name or str(spec.get("agent") or project.config.get("defaults.agent", "claude"))
+    prompt = verify_prompt(project, spec, criteria)
+    prompt_file = project.run_dir / "prompts" / f"verify-{spec.id}.md"
+    prompt_file.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(prompt_file, prompt)
+    log_path = project.logs_dir / f"{spec.id}.verify.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    settings = project.config.agent_settings(name)
+    env = dict(os.environ)
+    env.update(
+        {
+            "CHANT_SPEC_ID": spec.id,
+            "CHANT_SPEC_FILE": str(spec.path),
+            "CHANT_PROMPT_FILE": str(prompt_file),
+            "CHANT_PROJECT_ROOT": str(project.root),
+            "CHANT_VERIFY": "1",
+        }
+    )
+    if timeout is None:
+        configured = project.config.get("defaults.timeout")
+        timeout = float(configured) if configured else None
+    model = settings.get("model") or project.config.get("defaults.model")
+    with open(log_path, "a", encoding="utf-8") as log:
+
+        def write(line: str) -> None:
+            log.write(line.rstrip("\n") + "\n")
+
+        write(f"=== verify {spec.id} at {clock.iso()} with {name} ===")
+        request = AgentRequest(
+            spec_id=spec.id,
+            prompt=prompt,
+            prompt_file=prompt_file,
+            worktree=project.root,
+            env=env,
+            model=str(model) if model else None,
+            timeout=timeout,
+            settings=settings,
+            log=write,
+        )
+        try:
+            result = get_agent(name).run(request)
+        except ValueError as exc:
+            return {c: (NOT_CHECKED, f"agent: {exc}") for c in criteria}
+    if not result.ok:
+        reason = "timed out" if result.timed_out else (result.error or f"exit {result.exit_code}")
+        return {c: (NOT_CHECKED, f"agent {name} failed: {reason}") for c in criteria}
+    answers = parse_answers(result.output, criteria)
+    return {c: answers.get(c, (NOT_CHECKED, f"agent {name} gave no answer")) for c in criteria}
+
+
+# -- one spec ---------------------------------------------------------------------------------------------
+def verify_spec(
+    project: Project,
+    spec: Spec,
+    *,
+    use_agent: bool = True,
+    timeout: float | None = None,
+    agent: str | None = None,
+    record: bool = True,
+) -> SpecVerification:
+    if spec.status != Status.COMPLETED:
+        raise ChantError(
+            f"{spec.id} is {spec.status.value}; only completed specs can be verified",
+            hint=f"`chant work {spec.id}` first",
+        )
+    root = project.root
+    report = SpecVerification(spec.id, spec.display_title, verified_at=clock.iso())
+    command_timeout = timeout if timeout is not None else DEFAULT_TIMEOUT
+    for_agent: list[str] = []
+    slots: dict[str, int] = {}
+    for criterion in spec.criteria:
+        commands = commands_in(criterion.text, root)
+        if not commands:
+            slots[criterion.text] = len(report.results)
+            report.results.append(CheckResult(criterion.text, NOT_CHECKED, "none", "--no-agent"))
+            for_agent.append(criterion.text)
+            continue
+        details: list[str] = []
+        ok = True
+        for command in commands:
+            passed, detail = run_command(command, root, command_timeout)
+            ok = ok and passed
+            if not passed:
+                details.append(detail)
+        report.results.append(
+            CheckResult(criterion.text, PASSED if ok else FAILED, "command", "; ".join(details))
+        )
+    for target in spec.target_files:
+        exists = (root / target).exists()
+        report.results.append(
+            CheckResult(
+                f"target {target} exists", PASSED if exists else FAILED, "target", "" if exists else "missing"
+            )
+        )
+    if for_agent and use_agent:
+        answers = ask_agent(project, spec, for_agent, timeout, agent)
+        for text, (status, detail) in answers.items():
+            report.results[slots[text]] = CheckResult(text, status, "agent", detail)
+    if record:
+        record_result(project, report)
+    return report
+
+
+def record_result(project: Project, report: SpecVerification) -> None:
+    from chant.spec.edit import REMOVE
+
+    failures = [f"{r.text}: {r.detail}" if r.detail else r.text for r in report.failures]
+    project.update_spec(
+        report.spec_id,
+        {
+            "last_verified": report.verified_at,
+            "verification_status": report.status,
+            "verification_failures": failures or REMOVE,
+        },
+        commit=f"chant({report.spec_id}): verify ({report.status})",
+    )
+
+
+def targets(project: Project, spec_id: str | None, everything: bool) -> list[Spec]:
+    """The specs to verify: one (must be completed), or every completed spec."""
+    if spec_id and not everything:
+        return [project.resolve(spec_id)]
+    return [s for s in project.specs().ordered() if s.status == Status.COMPLETED]
+
+
+__all__ = ["CheckResult", "SpecVerification", "parse_answers", "verify_spec", "commands_in", "targets"]
