@@ -221,11 +221,14 @@ def test_diagnose_failed_spec(work: Work) -> None:
 
 def test_cleanup(work: Work) -> None:
     done = spec_file(A, "Done").replace("status: pending", "status: completed")
-    add_specs(work, {A: done, B: spec_file(B, "Open")})
+    paused = spec_file(B, "Taken over").replace("status: pending", "status: paused")
+    add_specs(work, {A: done, B: paused})
     run = work.repo / ".chant" / "run"
     orphan = run / "worktrees" / f"repo-{A}"
     work.git("worktree", "add", "-q", "-b", f"chant/{A}", str(orphan))
-    work.git("branch", f"chant/{B}")  # an open spec's branch stays
+    human = run / "worktrees" / f"repo-{B}"
+    work.git("worktree", "add", "-q", "-b", f"chant/{B}", str(human))  # an open spec's branch and a
+    # taken-over worktree stay
     work.git("branch", "chant/2026-01-01-001-del")  # a deleted spec's branch goes
     (run / "locks").mkdir(parents=True, exist_ok=True)
     (run / "locks" / f"run-{A}.lock").write_text("123")
@@ -239,9 +242,9 @@ def test_cleanup(work: Work) -> None:
     assert orphan.exists() and f"chant/{A}" in work.branches()
     out = work.chant("cleanup")
     assert out.returncode == 0, out.stderr
-    assert not orphan.exists()
+    assert not orphan.exists() and human.is_dir()
     assert work.branches() == [f"chant/{B}"]
     assert not (run / "locks" / f"run-{A}.lock").exists() and (run / "locks" / "integration.lock").exists()
     assert not (run / "prompts" / f"{A}.md").exists()
-    assert len(work.worktrees()) == 1
+    assert len(work.worktrees()) == 2
     assert work.chant("cleanup").stdout.strip() == "Nothing to clean up."

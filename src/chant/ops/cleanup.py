@@ -1,4 +1,5 @@
-"""``chant cleanup``: leftovers of runs that are over. Nothing a live run (its lock is held) uses is touched."""
+"""``chant cleanup``: leftovers of runs that are over. Nothing a live run (its lock is held) uses is touched,
+nor the worktree of a paused spec (``chant takeover`` gave it to a human)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ def plan(project: Project) -> CleanupPlan:
     if root.is_dir():
         for path in sorted(root.iterdir()):
             spec_id = path.name[len(prefix) :] if path.name.startswith(prefix) else path.name
+            spec = specs.active.get(spec_id)
+            if spec is not None and spec.status == Status.PAUSED:
+                continue  # taken over: a human works there
             if path.is_dir() and not live(spec_id):
                 result.worktrees.append(path)
     for path in sorted(registered):
