@@ -16,6 +16,7 @@ from chant import __version__
 from chant import config as config_mod
 from chant.errors import ChantError, NotFoundError, SpecParseError
 from chant.locks import locked
+from chant.scan import scan_md, stamp
 from chant.spec import document, ids
 from chant.spec.model import Spec
 from chant.spec.status import Status, check_transition
@@ -69,6 +70,7 @@ class Project:
         self.logs_dir = self.chant_dir / "logs"
         self.run_dir = self.chant_dir / "run"
         self._specs: SpecSet | None = None
+        self.clean_stamps: dict[str, tuple[int, int]] | None = None  # set by _load
 
     @classmethod
     def discover(cls, start: Path | None = None) -> Project:
@@ -110,8 +112,8 @@ class Project:
         for key, path, size, mtime_ns, inode in _scan_specs(self.specs_dir):
             spec_id = path.name[:-3]
             entry = cache.get(key)
-            stamp = mtime_ns ^ (inode << 20)
-            if entry is not None and entry[0] == size and entry[1] == stamp:
+            version = stamp(mtime_ns, inode)
+            if entry is not None and entry[0] == size and entry[1] == version:
                 spec = Spec(spec_id, path, entry[2], None, entry[4], title=entry[3])
                 fresh[key] = entry
             else:
@@ -126,7 +128,7 @@ class Project:
                     result.invalid[spec_id] = SpecParseError(self.rel(path), "file is not valid UTF-8")
                     continue
                 if mtime_ns < racy_after:
-                    fresh[key] = (size, stamp, spec.frontmatter, spec.title, spec.body_line_offset)
+                    fresh[key] = (size, version, spec.frontmatter, spec.title, spec.body_line_offset)
             if spec_id in active:
                 result.invalid[spec_id] = SpecParseError(
                     self.rel(path), "duplicate spec ID (two files, same name)"
@@ -139,6 +141,13 @@ class Project:
         # Every reused entry is the cached object itself, so "same count, nothing parsed" means "same cache".
         if parsed or len(fresh) != len(cache):
             _write_cache(cache_path, fresh)
+        # Every spec file's (size, stamp) when all of them are cached and valid: the CLI's fast path keys
+        # its precomputed listing on exactly this (chant.cli.fast); None otherwise.
+        self.clean_stamps = (
+            {key: (entry[0], entry[1]) for key, entry in fresh.items()}
+            if not result.invalid and len(fresh) == len(active)
+            else None
+        )
         return result
 
     def all_ids(self) -> list[str]:
@@ -226,39 +235,13 @@ def _child(directory: Path, name: str) -> Path:
     return make(name) if make is not None else directory / name
 
 
-def _scan_specs(directory: Path, prefix: str = "") -> list[tuple[str, Path, int, int, int]]:
-    """``(key, path, size, mtime_ns)`` of every ``*.md`` under ``directory``, in ``os.walk`` order.
-
-    ``key`` is the path relative to ``directory``; hidden files and directories are skipped, symlinked
-    directories are not followed and files that cannot be stat'ed are left out.
-    """
-    found: list[tuple[str, Path, int, int, int]] = []
-    subdirs: list[str] = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return found
-    for entry in entries:
-        name = entry.name
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if not name.startswith(".") and not entry.is_symlink():
-                subdirs.append(name)
-            continue
-        if name.endswith(".md") and not name.startswith("."):
-            try:
-                st = entry.stat()
-            except OSError:
-                continue
-            # The inode joins the key: chant's own writes replace the file (new inode), so a same-size rewrite in
-            # the same mtime tick (``completed`` -> ``cancelled``) can never reuse a stale entry.
-            found.append((prefix + name, _child(directory, name), st.st_size, st.st_mtime_ns, st.st_ino))
-    for name in subdirs:
-        found += _scan_specs(_child(directory, name), f"{prefix}{name}/")
-    return found
+def _scan_specs(directory: Path) -> list[tuple[str, Path, int, int, int]]:
+    """``(key, path, size, mtime_ns, inode)`` of every ``*.md`` under ``directory`` (see :func:`scan.scan_md`)."""
+    base = str(directory)
+    return [
+        (key, _child(directory, key) if "/" not in key else directory / key, size, mtime_ns, inode)
+        for key, size, mtime_ns, inode in scan_md(base)
+    ]
 
 
 def _spec_files(directory: Path) -> list[Path]:

@@ -82,6 +82,12 @@ def main(argv: list[str] | None = None) -> Any:
         import gc
 
         gc.disable()
+        if args[0] in ("list", "ready", "status"):
+            from chant.cli import fast
+
+            code = fast.run(args)
+            if code is not None:
+                return code
     from chant.cli._group import run
 
     return run(argv)

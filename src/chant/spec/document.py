@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chant.errors import SpecParseError
+from chant.spec import fastyaml
 
 # yaml (and chant.spec.yamlio) are imported by parse_frontmatter on first use: listing from the index cache
 # never parses YAML, and importing PyYAML costs ~20 ms of `chant list` (DESIGN §4).
@@ -48,22 +49,30 @@ def split(text: str, path: str = "<spec>") -> Parts:
         return Parts("", "", "", text)
     opening = text[: first_end + 1]
     pos = first_end + 1
-    while pos <= len(text):
+    # Every closing line starts with "---" or "..." (only trailing space may follow): jump to candidates.
+    while True:
+        dash = text.find("\n---", pos - 1)
+        dots = text.find("\n...", pos - 1)
+        start = dash if dots < 0 or 0 <= dash < dots else dots
+        if start < 0:
+            break
+        pos = start + 1
         end = text.find("\n", pos)
         line = text[pos:] if end < 0 else text[pos:end]
         if line.rstrip() in ("---", "..."):
             closing = text[pos:] if end < 0 else text[pos : end + 1]
             body = "" if end < 0 else text[end + 1 :]
             return Parts(opening, text[first_end + 1 : pos], closing, body)
-        if end < 0:
-            break
-        pos = end + 1
+        pos += 3
     raise SpecParseError(path, "frontmatter is not closed (no '---' line after the opening one)", 1)
 
 
 def parse_frontmatter(parts: Parts, path: str = "<spec>") -> dict[str, Any]:
     if not parts.frontmatter.strip():
         return {}
+    fast = fastyaml.load(parts.frontmatter)
+    if fast is not None:
+        return fast
     import yaml
 
     from chant.spec import yamlio

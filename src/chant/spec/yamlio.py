@@ -6,10 +6,11 @@ stay strings, ``0755`` is not octal and timestamps stay the strings they were wr
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
+
+from chant.spec.fastyaml import RESOLVERS
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -20,19 +21,7 @@ class SpecLoader(_BaseLoader):
 
 
 SpecLoader.yaml_implicit_resolvers = {}
-_RESOLVERS: list[tuple[str, re.Pattern[str], str]] = [
-    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
-    ("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), "-+0123456789"),
-    (
-        "tag:yaml.org,2002:float",
-        re.compile(
-            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-        ),
-        "-+0123456789.",
-    ),
-    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN\0"),
-]
-for _tag, _regexp, _first in _RESOLVERS:
+for _tag, _regexp, _first in RESOLVERS:  # shared with the fast reader (chant.spec.fastyaml)
     SpecLoader.add_implicit_resolver(
         _tag, _regexp, list(_first) if _first != "~nN\0" else ["~", "n", "N", ""]
     )

@@ -1,0 +1,472 @@
+"""The click-free fast path of ``chant list``, ``chant ready`` and ``chant status`` (DESIGN §4).
+
+Only the simple, well-formed invocations are answered here (``list`` with its filter flags, ``ready
+[--json]``, ``status [--brief|--json]``); anything else -- ``--help``, ``--opt=value``, unknown or repeated
+options, invalid specs, an uninitialised directory, a non-UTF-8 stdout -- returns ``None`` and goes through
+click, which stays the reference: ``tests/core/test_fastpath.py`` checks that both give the same bytes.
+
+Warm runs read a precomputed *view*, ``.chant/run/index.view.bin``: every spec's summary row in natural ID
+order (state, blockers, labels ...), keyed on the (size, mtime + inode) of every spec file, the archived IDs
+and config.md's stamp. Any difference -- a file added, removed or touched, an archive change, a config edit,
+a corrupt or foreign file -- means "no view": the specs are loaded as usual (markdown is the truth; the index
+cache's racy-window rule applies), the rows computed by the graph code, and the view rewritten. Live state
+(run locks for stranded specs) is never cached.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import zlib
+
+from chant import __version__
+from chant.scan import scan_md, stamp
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    # (id, title, type, status, state, depends_on, blocked_by, labels, driver, failure_reason)
+    Row = tuple[Any, ...]
+
+VIEW_FILE = "index.view.bin"
+VIEW_VERSION = 1
+_STATES = (
+    "ready",
+    "blocked",
+    "pending",
+    "in_progress",
+    "paused",
+    "completed",
+    "failed",
+    "needs_attention",
+    "cancelled",
+)  # = chant.ops.query.STATES
+_STATUS_CHOICES = frozenset(
+    ("pending", "in_progress", "paused", "completed", "failed", "needs_attention", "cancelled", "ready")
+    + ("blocked",)
+)
+_ICONS = {
+    "ready": "○",
+    "blocked": "⊘",
+    "pending": "○",
+    "in_progress": "◐",
+    "paused": "⏸",
+    "completed": "●",
+    "failed": "✗",
+    "needs_attention": "!",
+    "cancelled": "–",
+}  # = chant.cli.render.ICONS
+
+_ROW_KEYS = ("id", "title", "type", "status", "state", "depends_on", "blocked_by", "labels", "driver")
+
+
+# -- argv -------------------------------------------------------------------------------------------------
+def parse(args: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """``(command, options)`` for a simple invocation this module answers; ``None`` for anything else."""
+    if not args or args[0] not in ("list", "ready", "status"):
+        return None
+    command, rest = args[0], args[1:]
+    flags = {
+        "list": ("--ready", "--all", "--count", "--json"),
+        "ready": ("--json",),
+        "status": ("--brief", "--json"),
+    }
+    valued = ("--status", "--type", "--label") if command == "list" else ()
+    opts: dict[str, Any] = {"labels": []}
+    position = 0
+    while position < len(rest):
+        arg = rest[position]
+        if arg in flags[command]:
+            if arg in opts:
+                return None
+            opts[arg] = True
+            position += 1
+        elif arg in valued:
+            if position + 1 >= len(rest):
+                return None
+            value = rest[position + 1]
+            if not value or value.startswith("-"):
+                return None
+            if arg == "--label":
+                opts["labels"].append(value)
+            elif arg in opts or (arg == "--status" and value not in _STATUS_CHOICES):
+                return None
+            else:
+                opts[arg] = value
+            position += 2
+        else:
+            return None
+    if command == "status" and "--brief" in opts and "--json" in opts:
+        return None  # a usage error: click words it
+    return command, opts
+
+
+# -- the view ---------------------------------------------------------------------------------------------
+def _header() -> bytes:
+    return (
+        f"chant-view {VIEW_VERSION} {__version__} py{sys.version_info[0]}.{sys.version_info[1]} "
+        f"m{marshal.version}\n"
+    ).encode()
+
+
+def _find_root() -> str | None:
+    here = os.path.realpath(os.getcwd())
+    while True:
+        if os.path.isdir(os.path.join(here, ".chant")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _archived_ids(archive_dir: str) -> list[str]:
+    """IDs in ``.chant/archive/`` as the loader sees them (``project._spec_files``), sorted."""
+    found: set[str] = set()
+    for _dirpath, dirnames, filenames in os.walk(archive_dir):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.update(n[:-3] for n in filenames if n.endswith(".md") and not n.startswith("."))
+    return sorted(found)
+
+
+def _config_stamp(chant_dir: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(os.path.join(chant_dir, "config.md"))
+    except OSError:
+        return None
+    return (st.st_size, stamp(st.st_mtime_ns, st.st_ino))
+
+
+def _read_view(path: str) -> tuple[Any, ...] | None:
+    try:
+        with open(path, "rb") as handle:
+            blob = handle.read()
+    except OSError:
+        return None
+    header = _header()
+    start = len(header) + 4
+    if not blob.startswith(header) or len(blob) < start:
+        return None
+    payload = blob[start:]
+    if zlib.crc32(payload) != int.from_bytes(blob[len(header) : start], "little"):
+        return None
+    try:
+        view = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not (type(view) is tuple and len(view) == 5 and type(view[0]) is dict and type(view[4]) is list):
+        return None
+    for row in view[4]:
+        if not (type(row) is tuple and len(row) == 10 and type(row[0]) is str and type(row[4]) is str):
+            return None
+    return view
+
+
+def _write_view(path: str, view: tuple[Any, ...]) -> None:
+    try:
+        payload = marshal.dumps(view)
+    except ValueError:  # e.g. a datetime in failure_reason: no view, the slow path stays correct
+        return
+    blob = _header() + zlib.crc32(payload).to_bytes(4, "little") + payload
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(blob)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _valid_rows(
+    view: tuple[Any, ...], scanned: list[tuple[str, int, int, int]], archived: list[str], config: Any
+) -> list[Row] | None:
+    stamps, view_archived, view_config, _name, rows = view
+    if len(stamps) != len(scanned) or view_archived != archived or view_config != config:
+        return None
+    get = stamps.get
+    for key, size, mtime_ns, inode in scanned:
+        if get(key) != (size, stamp(mtime_ns, inode)):
+            return None
+    return rows
+
+
+def _project_name(root: str) -> str | None:
+    """= Project.name (reads config.md, whose YAML is nested: PyYAML); ``None`` on a config error."""
+    from pathlib import Path
+
+    from chant.errors import ChantError
+    from chant.project import Project
+
+    try:
+        return Project(Path(root)).name
+    except ChantError:
+        return None
+
+
+def _build(
+    root: str, config: Any, view_path: str, *, need_name: bool
+) -> tuple[tuple[Any, ...], list[str]] | None:
+    """Load the specs the usual way and compute every row with the graph code; write the view if clean.
+
+    Returns the view and the IDs in load order (for the stranded check), or ``None`` for the click path.
+    """
+    from pathlib import Path
+
+    from chant.errors import ChantError
+    from chant.graph import Graph
+    from chant.ops import query
+    from chant.project import Project
+    from chant.spec import ids
+
+    try:
+        proj = Project(Path(root))
+        specs = proj.specs()
+        if specs.invalid:
+            return None  # warnings and errors are worded by the click path
+        # Only `status` shows the name; reading config.md costs `list` ~20 ms (PyYAML), so it is added later.
+        name = proj.name if need_name else None
+    except ChantError:
+        return None
+    graph = Graph.of(specs)
+    rows = []
+    for spec_id in ids.sorted_ids(graph.specs):
+        spec = graph.specs[spec_id]
+        s = query.summary(graph, spec)
+        rows.append(
+            (
+                s["id"],
+                s["title"],
+                s["type"],
+                s["status"],
+                s["state"],
+                s["depends_on"],
+                s["blocked_by"],
+                s["labels"],
+                s["driver"],
+                spec.get("failure_reason"),
+            )
+        )
+    view = (proj.clean_stamps, sorted(specs.archived), config, name, rows)
+    if proj.clean_stamps is not None:
+        _write_view(view_path, view)
+    return view, list(specs.active)
+
+
+# -- output (the same bytes as chant.cli.query_cmds) ------------------------------------------------------
+def _rows_text(rows: list[Row]) -> str:
+    if not rows:
+        return ""
+    width = max(len(r[0]) for r in rows)
+    icons = _ICONS
+    lines = []
+    for r in rows:
+        state = r[4]
+        line = f"{r[0].ljust(width)}  {icons.get(state, '?')} {state.ljust(15)} {r[1] or '(untitled)'}"
+        if r[6]:
+            line += f"  [blocked by {', '.join(r[6])}]"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _json(payload: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps({"schema": 1, **payload}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _dicts(rows: list[Row]) -> list[dict[str, Any]]:
+    keys = _ROW_KEYS
+    return [dict(zip(keys, r[:9], strict=True)) for r in rows]
+
+
+def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cancelled: bool) -> list[Row]:
+    """= chant.ops.query.select on rows."""
+    status = opts.get("--status")
+    type_ = opts.get("--type")
+    labels = set(opts["labels"])
+    chosen = []
+    for r in rows:
+        state = r[4]
+        if ready and state != "ready":
+            continue
+        if status is not None:
+            if status == "pending":
+                if r[3] != "pending":
+                    continue
+            elif state != status:
+                continue
+        elif state == "cancelled" and not include_cancelled:
+            continue
+        if type_ is not None and r[2] != type_:
+            continue
+        if labels and not labels.intersection(r[7]):
+            continue
+        chosen.append(r)
+    return chosen
+
+
+def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, Any]]:
+    """= chant.run.recovery.annotate: in_progress specs (in load order) whose run lock nobody holds."""
+    by_id = {r[0]: r for r in rows if r[3] == "in_progress"}
+    found = []
+    locks = os.path.join(root, ".chant", "run", "locks")
+    for spec_id in order:
+        r = by_id.get(spec_id)
+        if r is None:
+            continue
+        lock = os.path.join(locks, f"run-{spec_id}.lock")
+        if os.path.exists(lock):
+            from pathlib import Path
+
+            from chant.locks import is_locked
+
+            if is_locked(Path(lock)):
+                continue
+        found.append(
+            {
+                "id": spec_id,
+                "title": r[1],
+                "status": "in_progress",
+                "reason": f"stranded: no chant is running it (recover with `chant reset {spec_id}` or `chant work {spec_id}`)",
+            }
+        )
+    return found
+
+
+def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[str, Any]) -> str:
+    counts = {state: 0 for state in _STATES if state != "pending"}
+    attention: list[dict[str, Any]] = []
+    in_progress: list[dict[str, Any]] = []
+    ready: list[dict[str, Any]] = []
+    for r in rows:
+        state = r[4]
+        counts[state] = counts.get(state, 0) + 1
+        if state in ("failed", "needs_attention"):
+            attention.append({"id": r[0], "title": r[1], "status": state, "reason": r[9]})
+        elif state in ("in_progress", "paused"):
+            in_progress.append({"id": r[0], "title": r[1], "status": state})
+        elif state == "ready":
+            ready.append({"id": r[0], "title": r[1]})
+    attention += _stranded(root, rows, order)
+    total = len(rows)
+    if "--json" in opts:
+        return _json(
+            {
+                "total": total,
+                "counts": counts,
+                "attention": attention,
+                "in_progress": in_progress,
+                "ready": ready,
+                "invalid": [],
+            }
+        )
+    c = counts
+    if "--brief" in opts:
+        parts = [
+            (c.get("completed", 0), "done"),
+            (c.get("in_progress", 0), "running"),
+            (c.get("ready", 0), "ready"),
+            (c.get("failed", 0) + c.get("needs_attention", 0), "failed"),
+        ]
+        text = ", ".join(f"{n} {word}" for n, word in parts if n)
+        if not text:
+            text = f"{total} spec(s), none ready" if total else "no specs"
+        return f"chant: {text}\n"
+    icons = _ICONS
+    out = [f"chant status ({name}): {total} specs"]
+    for state in _STATES:
+        if c.get(state):
+            out.append(f"  {icons.get(state, '?')} {state.replace('_', ' ').ljust(16)} {c[state]}")
+    if attention:
+        out.append("\nNeeds attention:")
+        for item in attention:
+            reason = f" - {item['reason']}" if item.get("reason") else ""
+            out.append(
+                f"  {icons.get(item['status'], '?')} {item['id']} ({item['title']}) {item['status']}{reason}"
+            )
+    if in_progress:
+        out.append("\nIn progress:")
+        for item in in_progress:
+            out.append(f"  {icons.get(item['status'], '?')} {item['id']} ({item['title']})")
+    if ready:
+        out.append(f"\nReady ({len(ready)}):")
+        for item in ready[:10]:
+            out.append(f"  ○ {item['id']} ({item['title']})")
+        if len(ready) > 10:
+            out.append(f"  ... and {len(ready) - 10} more")
+    return "\n".join(out) + "\n"
+
+
+def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...], order: list[str]) -> str:
+    rows: list[Row] = view[4]
+    if command == "status":
+        return _status(root, view[3], rows, order, opts)
+    if command == "ready":
+        chosen = _select(rows, opts, ready=True, include_cancelled=False)
+        if "--json" in opts:
+            return _json({"specs": _dicts(chosen)})
+        return _rows_text(chosen) if chosen else "No ready specs.\n"
+    chosen = _select(rows, opts, ready="--ready" in opts, include_cancelled="--all" in opts)
+    if "--count" in opts:
+        return _json({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
+    if "--json" in opts:
+        return _json({"specs": _dicts(chosen), "invalid": []})
+    return _rows_text(chosen)
+
+
+def run(args: list[str]) -> int | None:
+    """Answer a simple list/ready/status invocation; ``None`` means "use the click path"."""
+    request = parse(args)
+    if request is None:
+        return None
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8":
+        return None
+    root = _find_root()
+    if root is None:
+        return None
+    chant_dir = os.path.join(root, ".chant")
+    specs_dir = os.path.join(chant_dir, "specs")
+    if not os.path.isdir(specs_dir):
+        return None
+    view_path = os.path.join(chant_dir, "run", VIEW_FILE)
+    config = _config_stamp(chant_dir)
+    view = _read_view(view_path)
+    order: list[str] = []
+    if view is not None:  # valid only if every spec file, the archive and config.md are as it recorded
+        scanned = scan_md(specs_dir)
+        archive_dir = os.path.join(chant_dir, "archive")
+        archived = _archived_ids(archive_dir) if os.path.isdir(archive_dir) else []
+        if _valid_rows(view, scanned, archived, config) is None:
+            view = None
+        else:
+            order = [key.rsplit("/", 1)[-1][:-3] for key, *_ in scanned]
+    if view is None:
+        built = _build(root, config, view_path, need_name=request[0] == "status")
+        if built is None:
+            return None
+        view, order = built
+    elif request[0] == "status" and view[3] is None:
+        name = _project_name(root)
+        if name is None:
+            return None
+        view = (*view[:3], name, view[4])
+        _write_view(view_path, view)
+    text = _output(request[0], request[1], root, view, order)
+    try:
+        if "\x1b" in text:  # click strips ANSI escapes when stdout is not a terminal: let it decide
+            import click
+
+            click.echo(text, nl=False)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        sys.exit(0)
+    return 0

@@ -1,0 +1,247 @@
+"""The click-free fast path of list/ready/status (chant.cli.fast) prints exactly what the click path prints.
+
+Every flag combination is run three ways on a generated repository -- fast path building the view, fast
+path reading the view, click -- and the bytes must match. Also: the view is never trusted once a spec file,
+the archive or config.md changes, or when it is corrupt; invalid specs and unusual argv go through click.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chant.cli import fast
+from chant.cli._group import run as click_run
+from chant.locks import FileLock
+
+ROOT = Path(__file__).resolve().parents[2]
+PAST = 1_700_000_000  # mtimes outside the racy window, so the view is written
+
+
+def _bench() -> object:
+    spec = importlib.util.spec_from_file_location("chant_bench_run", ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["chant_bench_run"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+EXTRA = {
+    "2027-01-01-001-ntl": "---\nstatus: pending\n---\n\nNo heading here.\n",
+    "2027-01-01-002-fnum": "---\nstatus: failed\nfailure_reason: 42\n---\n\n# Numeric reason\n",
+    "2027-01-01-003-apr": "---\nstatus: pending\napproval:\n  required: true\n---\n\n# Needs approval\n",
+    "2027-01-01-004-mis": "---\ndepends_on: [2020-01-01-001-zzz]\n---\n\n# Depends on a missing spec\n",
+    "2027-01-01-005-arc": "---\ndepends_on:\n  - 2020-01-01-002-old\n---\n\n# Depends on an archived spec\n",
+    "2027-01-01-006-str": "---\nstatus: in_progress\n---\n\n# Stranded run\n",
+    "2027-01-01-007-liv": "---\nstatus: in_progress\n---\n\n# Live run\n",
+    "2027-01-01-008-uni": "---\nlabels: [api]\n---\n\n# Ünïcode title ✓ – dash\n",
+    "2027-01-01-009-esc": "---\nstatus: pending\n---\n\n# Colour \x1b[31mred\x1b[0m title\n",
+    "2027-01-01-00a-yes": "---\nstatus: needs_attention\nfailure_reason: 'yes: quoted'\ntype: task\n---\n\n# Yes\n",
+    "sub/2027-01-01-00b-sub": "---\nstatus: paused\n---\n\n# In a subdirectory\n",
+}
+ARCHIVED = {"2020-01-01-002-old": "---\nstatus: completed\n---\n\n# Archived\n"}
+
+
+@pytest.fixture
+def repo(chant_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    bench = _bench()
+    specs_dir = chant_repo / ".chant" / "specs"
+    planned = bench.plan_specs(120)  # type: ignore[attr-defined]
+    titles = {s.id: s.title for s in planned}
+    rng = random.Random(3)
+    files = {s.id: bench.render_spec(s, titles, rng) for s in planned}  # type: ignore[attr-defined]
+    files.update(EXTRA)
+    for spec_id, text in files.items():
+        path = specs_dir / f"{spec_id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, (PAST, PAST))
+    archive = chant_repo / ".chant" / "archive"
+    archive.mkdir(exist_ok=True)
+    for spec_id, text in ARCHIVED.items():
+        (archive / f"{spec_id}.md").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(chant_repo)
+    lock = FileLock(chant_repo / ".chant" / "run" / "locks" / "run-2027-01-01-007-liv.lock").acquire()
+    try:
+        yield chant_repo
+    finally:
+        lock.release()
+
+
+def _view(root: Path) -> Path:
+    return root / ".chant" / "run" / fast.VIEW_FILE
+
+
+def _fast(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert fast.run(args) == 0, args
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    return captured.out
+
+
+def _click(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    click_run(args)
+    return capsys.readouterr().out
+
+
+LIST_ARGS = [
+    [],
+    ["--ready"],
+    ["--json"],
+    ["--ready", "--json"],
+    ["--all"],
+    ["--all", "--json"],
+    ["--count"],
+    ["--count", "--json"],
+    ["--count", "--all"],
+    ["--type", "code"],
+    ["--type", "driver"],
+    ["--type", "task", "--all"],
+    ["--label", "api"],
+    ["--label", "api", "--label", "docs", "--json"],
+    ["--status", "pending", "--label", "db", "--all"],
+    *[["--status", s] for s in sorted(fast._STATUS_CHOICES)],
+    *[["--status", s, "--json"] for s in ("ready", "blocked", "cancelled")],
+]
+COMMANDS = [
+    *[["list", *a] for a in LIST_ARGS],
+    ["ready"],
+    ["ready", "--json"],
+    ["status"],
+    ["status", "--brief"],
+    ["status", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_fast_path_matches_click(repo: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    for cache in (repo / ".chant" / "run").glob("index.*"):
+        cache.unlink()
+    built = _fast(args, capsys)  # cold: loads, computes, writes the index and the view
+    assert _view(repo).exists()
+    from_view = _fast(args, capsys)
+    expected = _click(args, capsys)
+    assert built == expected
+    assert from_view == expected
+    assert expected.strip() or args[:2] == ["list", "--status"] or "--type" in args
+
+
+def test_the_outputs_are_not_trivial(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = _fast(["status"], capsys)
+    assert "2027-01-01-006-str" in status and "stranded" in status
+    assert "2027-01-01-007-liv (Live run)" in status.split("In progress:")[1]
+    assert "stranded: no chant is running it (recover with `chant reset 2027-01-01-007" not in status
+    listing = _fast(["list"], capsys)
+    assert "2027-01-01-003-apr" in listing and "awaiting approval" in listing
+    assert "2020-01-01-001-zzz (missing)" in listing
+    assert "Colour red title" in listing  # ANSI stripped, as click.echo does for a pipe
+    assert "Ünïcode title ✓" in listing
+
+
+def _replace(path: Path, text: str) -> None:
+    """A same-size rewrite, new inode, old mtime: only the inode tells the versions apart."""
+    tmp = path.with_name(".tmp-" + path.name)
+    tmp.write_text(text, encoding="utf-8")
+    os.utime(tmp, (PAST, PAST))
+    os.replace(tmp, path)
+
+
+def test_a_changed_spec_is_never_served_from_the_view(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _fast(["list"], capsys)
+    path = repo / ".chant" / "specs" / "2027-01-01-006-str.md"
+    old = path.read_text(encoding="utf-8")
+    new = old.replace("in_progress", "cancelled  ")
+    assert len(new) == len(old)
+    _replace(path, new)
+    listing = _fast(["list", "--all"], capsys)
+    assert "2027-01-01-006-str" in listing and "cancelled" in listing.split("2027-01-01-006-str")[1]
+    assert listing == _click(["list", "--all"], capsys)
+    # a new file, a removed file, an archive change, a config change
+    extra = repo / ".chant" / "specs" / "2027-01-02-001-new.md"
+    extra.write_text("---\nstatus: pending\n---\n\n# Brand new\n", encoding="utf-8")
+    assert "Brand new" in _fast(["list"], capsys)
+    extra.unlink()
+    assert "Brand new" not in _fast(["list"], capsys)
+    (repo / ".chant" / "archive" / "2020-01-01-002-old.md").unlink()
+    listing = _fast(["list"], capsys)
+    assert "2020-01-01-002-old (missing)" in listing
+    assert listing == _click(["list"], capsys)
+    config = repo / ".chant" / "config.md"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("name:", "name: renamed #"), encoding="utf-8"
+    )
+    status = _fast(["status"], capsys)
+    assert status == _click(["status"], capsys)
+
+
+def test_a_corrupt_view_is_ignored(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = _click(["list"], capsys)
+    _fast(["list"], capsys)
+    view = _view(repo)
+    blob = bytearray(view.read_bytes())
+    blob[-10] ^= 0xFF
+    view.write_bytes(bytes(blob))
+    assert _fast(["list"], capsys) == expected
+    view.write_bytes(b"garbage")
+    assert _fast(["list"], capsys) == expected
+
+
+def test_invalid_specs_go_through_click(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = repo / ".chant" / "specs" / "2027-01-03-001-bad.md"
+    bad.write_text("---\nstatus: [unclosed\n---\n\n# Bad\n", encoding="utf-8")
+    assert fast.run(["list"]) is None
+    assert fast.run(["status"]) is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--help"],
+        ["list", "--status=ready"],
+        ["list", "--status", "bogus"],
+        ["list", "--bogus"],
+        ["list", "--json", "--json"],
+        ["list", "--type"],
+        ["list", "--type", "--json"],
+        ["list", "--type", "a", "--type", "b"],
+        ["list", "--label", ""],
+        ["list", "extra"],
+        ["ready", "--all"],
+        ["status", "--brief", "--json"],
+        ["show", "x"],
+        [],
+    ],
+    ids=repr,
+)
+def test_unusual_argv_goes_through_click(args: list[str]) -> None:
+    assert fast.parse(args) is None
+
+
+def test_outside_a_project_goes_through_click(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert fast.run(["list"]) is None
+
+
+def test_the_console_script_uses_it(repo: Path, chant_env: dict[str, str]) -> None:
+    chant = Path(sys.executable).parent / "chant"
+    if not chant.exists():
+        pytest.skip("needs the venv's chant script")
+    for args in (["list"], ["status", "--json"]):
+        got = subprocess.run([str(chant), *args], cwd=repo, env=chant_env, capture_output=True, check=True)
+        ref = subprocess.run(
+            [sys.executable, "-c", "import sys; from chant.cli._group import run; run(sys.argv[1:])", *args],
+            cwd=repo,
+            env=chant_env,
+            capture_output=True,
+            check=True,
+        )
+        assert got.stdout == ref.stdout and got.stdout
+        assert got.stderr == ref.stderr == b""
