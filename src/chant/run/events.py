@@ -10,7 +10,14 @@ from chant.cli.render import JSON_SCHEMA, duration
 from chant.graph import Phase
 from chant.run.pipeline import Outcome
 
-MARKS = {"completed": "✓", "failed": "✗", "needs_attention": "✗", "cancelled": "✗", "skipped": "–", "paused": "⏸"}
+MARKS = {
+    "completed": "✓",
+    "failed": "✗",
+    "needs_attention": "✗",
+    "cancelled": "✗",
+    "skipped": "–",
+    "paused": "⏸",
+}
 
 
 def outcome_line(outcome: Outcome) -> str:
