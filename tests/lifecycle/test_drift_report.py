@@ -343,3 +343,34 @@ def test_errors(drift: Any, repo: Path, chant_env: dict[str, str]) -> None:
     pending = drift("001-new")
     assert pending.returncode != 0
     assert "is pending; drift only checks completed specs" in pending.stderr
+
+
+DRV = "2026-02-10-001-drv"
+
+
+def test_driver_aggregates_members(chant_repo: Path, run_chant: Any, chant_env: dict[str, str]) -> None:
+    root = chant_repo
+    (root / "agent.py").write_text(AGENT)
+    (root / ".chant/config.md").write_text(CONFIG)
+    (root / "data").mkdir()
+    (root / "data/a.csv").write_text("x\n1\n")
+    specs = root / ".chant/specs"
+    (specs / f"{DRV}.md").write_text("---\ntype: driver\nstatus: pending\n---\n\n# Pipeline\n")
+    member = "---\ntype: research\nstatus: pending\n{extra}---\n\n# Step {n}\n\n## Acceptance Criteria\n\n- [ ] done\n"
+    (specs / f"{DRV}.1.md").write_text(member.format(extra="origin:\n  - data/*.csv\n", n=1))
+    for n in (2, 3):
+        (specs / f"{DRV}.{n}.md").write_text(member.format(extra="", n=n))
+    _commit(root, chant_env, "driver", "2026-02-09")
+    run_chant("work", DRV, check=True)
+    (root / "data/a.csv").write_text("x\n1\n2\n")
+    _commit(root, chant_env, "more rows", "2026-02-20")
+    out = run_chant("drift", DRV, check=True).stdout
+    assert "Status: DRIFT DETECTED (via member)\n" in out, out
+    assert f"  {DRV}.1 (Step 1): DRIFT DETECTED\n    Origin files changed since completion" in out
+    assert "          Rows added: 1\n" in out
+    assert "Cascade: 001-drv.1 → 001-drv.2 → 001-drv.3\n" in out
+    assert "Reset and re-run the whole driver (its members are reset too)\n  $ chant reset 001-drv" in out
+    tree = run_chant("drift", "--all", check=True).stdout
+    assert f"{DRV} (Pipeline)\n  └─ DRIFT (via member): 001-drv.1\n" in tree, tree
+    assert "  1. `chant reset 001-drv && chant work 001-drv` — Re-run driver (Pipeline)\n" in tree
+    assert "  2." not in tree
