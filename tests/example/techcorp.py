@@ -80,7 +80,9 @@ def make_env(base: Path, **extra: str) -> dict[str, str]:
 
 
 def git(repo: Path, env: dict[str, str], *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def new_repo(dest: Path, env: dict[str, str]) -> Path:
@@ -149,7 +151,9 @@ def uvicorn(app: str, cwd: Path, env: dict[str, str]) -> Iterator[str]:
     try:
         deadline = time.monotonic() + 30
         while True:
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:] if proc.stderr else "uvicorn exited"
+            assert proc.poll() is None, (
+                proc.stderr.read().decode()[-2000:] if proc.stderr else "uvicorn exited"
+            )
             try:
                 if httpx.get(base + "/health", timeout=1).status_code == 200:
                     break
@@ -186,7 +190,12 @@ def monolith_and_service(repo: Path, work: Path, env: dict[str, str]) -> Iterato
         check=True,
     )
     token = subprocess.run(
-        [sys.executable, "-c", TOKEN, FROZEN], cwd=repo, env=run_env, check=True, capture_output=True, text=True
+        [sys.executable, "-c", TOKEN, FROZEN],
+        cwd=repo,
+        env=run_env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     (work / "mono_app.py").write_text(MONOLITH_LAUNCHER, encoding="utf-8")
     mono_env = {**env, "PYTHONPATH": f"{repo}{os.pathsep}{work}", "TECHCORP_DB": str(primary)}

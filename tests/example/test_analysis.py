@@ -42,7 +42,9 @@ def test_coupling_analysis_and_docs(analysed_repo: Path) -> None:
     decisions = (repo / "docs" / "architecture" / "decisions.md").read_text(encoding="utf-8")
     assert decisions.count("## ADR-") >= 3
     # Deterministic and committed with the CHANT_NOW dates; the agent's logs are never committed.
-    assert "2026-01-27" in git(repo, {}, "log", "-1", "--format=%ad", "--date=short", "--", "analysis/coupling")
+    assert "2026-01-27" in git(
+        repo, {}, "log", "-1", "--format=%ad", "--date=short", "--", "analysis/coupling"
+    )
     assert not git(repo, {}, "ls-files", ".chant/logs")
     assert (repo / ".chant" / "logs").is_dir()
 
@@ -71,4 +73,7 @@ def test_weekly_report_baseline_then_changes(analysed_repo: Path, tmp_path: Path
     assert "# Coupling Status - Week of 2026-03-09" in text
     assert "reporting -> notifications, `src/reporting/queries.py`" in text
     assert "Warning: reporting gained a dependency on notifications" in text
-    assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout == ""
+    assert (
+        subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+        == ""
+    )
