@@ -27,7 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    # (id, title, type, status, state, depends_on, blocked_by, labels, driver, failure_reason)
+    # (id, title, type, status, state, labels joined by NUL or None, " [blocked by ...]" or "", failure_reason)
     Row = tuple[Any, ...]
 
 VIEW_FILE = "index.view.bin"
@@ -156,10 +156,16 @@ def _read_view(path: str) -> tuple[Any, ...] | None:
         view = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return None
-    if not (type(view) is tuple and len(view) == 5 and type(view[0]) is dict and type(view[4]) is list):
+    if not (
+        type(view) is tuple
+        and len(view) == 6
+        and type(view[0]) is str
+        and type(view[4]) is list
+        and type(view[5]) is bytes
+    ):
         return None
     for row in view[4]:
-        if not (type(row) is tuple and len(row) == 10 and type(row[0]) is str and type(row[4]) is str):
+        if not (type(row) is tuple and len(row) == 8 and type(row[0]) is str and type(row[4]) is str):
             return None
     return view
 
@@ -183,17 +189,20 @@ def _write_view(path: str, view: tuple[Any, ...]) -> None:
             pass
 
 
-def _valid_rows(
+def _valid(
     view: tuple[Any, ...], scanned: list[tuple[str, int, int, int]], archived: list[str], config: Any
-) -> list[Row] | None:
-    stamps, view_archived, view_config, _name, rows = view
-    if len(stamps) != len(scanned) or view_archived != archived or view_config != config:
-        return None
-    get = stamps.get
-    for key, size, mtime_ns, inode in scanned:
-        if get(key) != (size, stamp(mtime_ns, inode)):
-            return None
-    return rows
+) -> bool:
+    """The view was computed from exactly these files (same order, sizes, stamps), archive and config."""
+    if view[1] != archived or view[2] != config or not view[0]:
+        return False
+    return bool(
+        view[0] == _signature([(key, size, stamp(mtime_ns, ino)) for key, size, mtime_ns, ino in scanned])
+    )
+
+
+def _signature(stamps: list[tuple[str, int, int]]) -> str:
+    """Every spec file's key, size and stamp, in load order, as one string (NUL cannot occur in a path)."""
+    return "".join([f"{key}\0{size}\0{version}\0" for key, size, version in stamps])
 
 
 def _project_name(root: str) -> str | None:
@@ -235,9 +244,14 @@ def _build(
         return None
     graph = Graph.of(specs)
     rows = []
+    full = []
+    storable = proj.clean_stamps is not None
     for spec_id in ids.sorted_ids(graph.specs):
         spec = graph.specs[spec_id]
         s = query.summary(graph, spec)
+        labels = s["labels"]
+        if any("\0" in label for label in labels):
+            storable = False
         rows.append(
             (
                 s["id"],
@@ -245,15 +259,15 @@ def _build(
                 s["type"],
                 s["status"],
                 s["state"],
-                s["depends_on"],
-                s["blocked_by"],
-                s["labels"],
-                s["driver"],
+                "\0".join(labels) if labels else None,
+                f"  [blocked by {', '.join(s['blocked_by'])}]" if s["blocked_by"] else "",
                 spec.get("failure_reason"),
             )
         )
-    view = (proj.clean_stamps, sorted(specs.archived), config, name, rows)
-    if proj.clean_stamps is not None:
+        full.append(tuple(s[key] for key in _ROW_KEYS))
+    stamps = [(key, size, version) for key, (size, version) in (proj.clean_stamps or {}).items()]
+    view = (_signature(stamps), sorted(specs.archived), config, name, rows, marshal.dumps(full))
+    if storable:
         _write_view(view_path, view)
     return view, list(specs.active)
 
@@ -264,14 +278,15 @@ def _rows_text(rows: list[Row]) -> str:
         return ""
     width = max(len(r[0]) for r in rows)
     icons = _ICONS
-    lines = []
-    for r in rows:
-        state = r[4]
-        line = f"{r[0].ljust(width)}  {icons.get(state, '?')} {state.ljust(15)} {r[1] or '(untitled)'}"
-        if r[6]:
-            line += f"  [blocked by {', '.join(r[6])}]"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
+    return (
+        "\n".join(
+            [
+                f"{r[0].ljust(width)}  {icons.get(r[4], '?')} {r[4].ljust(15)} {r[1] or '(untitled)'}{r[6]}"
+                for r in rows
+            ]
+        )
+        + "\n"
+    )
 
 
 def _json(payload: dict[str, Any]) -> str:
@@ -280,18 +295,20 @@ def _json(payload: dict[str, Any]) -> str:
     return json.dumps({"schema": 1, **payload}, indent=2, ensure_ascii=False) + "\n"
 
 
-def _dicts(rows: list[Row]) -> list[dict[str, Any]]:
+def _dicts(view: tuple[Any, ...], chosen: list[int]) -> list[dict[str, Any]]:
+    """The JSON rows (query.summary's dicts) of the chosen positions, from the view's second blob."""
+    full = marshal.loads(view[5])
     keys = _ROW_KEYS
-    return [dict(zip(keys, r[:9], strict=True)) for r in rows]
+    return [dict(zip(keys, full[i], strict=True)) for i in chosen]
 
 
-def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cancelled: bool) -> list[Row]:
-    """= chant.ops.query.select on rows."""
+def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cancelled: bool) -> list[int]:
+    """= chant.ops.query.select on rows: the chosen positions."""
     status = opts.get("--status")
     type_ = opts.get("--type")
     labels = set(opts["labels"])
     chosen = []
-    for r in rows:
+    for position, r in enumerate(rows):
         state = r[4]
         if ready and state != "ready":
             continue
@@ -305,9 +322,9 @@ def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cance
             continue
         if type_ is not None and r[2] != type_:
             continue
-        if labels and not labels.intersection(r[7]):
+        if labels and (r[5] is None or not labels.intersection(r[5].split("\0"))):
             continue
-        chosen.append(r)
+        chosen.append(position)
     return chosen
 
 
@@ -348,7 +365,7 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
         state = r[4]
         counts[state] = counts.get(state, 0) + 1
         if state in ("failed", "needs_attention"):
-            attention.append({"id": r[0], "title": r[1], "status": state, "reason": r[9]})
+            attention.append({"id": r[0], "title": r[1], "status": state, "reason": r[7]})
         elif state in ("in_progress", "paused"):
             in_progress.append({"id": r[0], "title": r[1], "status": state})
         elif state == "ready":
@@ -410,14 +427,14 @@ def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...]
     if command == "ready":
         chosen = _select(rows, opts, ready=True, include_cancelled=False)
         if "--json" in opts:
-            return _json({"specs": _dicts(chosen)})
-        return _rows_text(chosen) if chosen else "No ready specs.\n"
+            return _json({"specs": _dicts(view, chosen)})
+        return _rows_text([rows[i] for i in chosen]) if chosen else "No ready specs.\n"
     chosen = _select(rows, opts, ready="--ready" in opts, include_cancelled="--all" in opts)
     if "--count" in opts:
         return _json({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
     if "--json" in opts:
-        return _json({"specs": _dicts(chosen), "invalid": []})
-    return _rows_text(chosen)
+        return _json({"specs": _dicts(view, chosen), "invalid": []})
+    return _rows_text([rows[i] for i in chosen])
 
 
 def run(args: list[str]) -> int | None:
@@ -443,7 +460,7 @@ def run(args: list[str]) -> int | None:
         scanned = scan_md(specs_dir)
         archive_dir = os.path.join(chant_dir, "archive")
         archived = _archived_ids(archive_dir) if os.path.isdir(archive_dir) else []
-        if _valid_rows(view, scanned, archived, config) is None:
+        if not _valid(view, scanned, archived, config):
             view = None
         else:
             order = [key.rsplit("/", 1)[-1][:-3] for key, *_ in scanned]
@@ -456,7 +473,7 @@ def run(args: list[str]) -> int | None:
         name = _project_name(root)
         if name is None:
             return None
-        view = (*view[:3], name, view[4])
+        view = (*view[:3], name, *view[4:])
         _write_view(view_path, view)
     text = _output(request[0], request[1], root, view, order)
     try:
