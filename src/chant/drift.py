@@ -451,14 +451,18 @@ def target_hints(project: Project, spec: Spec, changed: list[str]) -> list[Targe
 
 
 # -- the whole project ---------------------------------------------------------------------------------
-def check_all(project: Project) -> DriftResult:
+def check_all(project: Project, around: str | None = None) -> DriftResult:
     """Every completed spec, plus the cascade: dependents and members of stale specs, drivers of drifted
-    members. Read-only."""
+    members. Read-only. With ``around``, only the specs that can make that one stale are checked (its
+    dependencies, drivers and members, transitively)."""
     graph = Graph.of(project.specs())
     reports: dict[str, SpecDrift] = {}
     trees: dict[str, dict[str, str]] = {}
+    scope = _closure(graph, around) if around is not None else None
     for spec_id in ids.sorted_ids(graph.specs):
         spec = graph.specs[spec_id]
+        if scope is not None and spec_id not in scope:
+            continue
         if spec.status == Status.COMPLETED:
             reports[spec_id] = check_spec(project, spec, trees=trees)
     # Drivers aggregate their members (recursively: a member that is itself a driver counts when it drifted).
@@ -480,6 +484,21 @@ def check_all(project: Project) -> DriftResult:
                 report.upstream = found
                 changed = True
     return DriftResult(reports, graph)
+
+
+def _closure(graph: Graph, start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in graph.specs:
+            continue
+        seen.add(current)
+        todo += graph.dependencies(current) + graph.members(current)
+        driver = graph.driver_of(current)
+        if driver is not None:
+            todo.append(driver)
+    return seen
 
 
 def short_id(spec_id: str, known: list[str] | None = None) -> str:

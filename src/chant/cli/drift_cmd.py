@@ -48,7 +48,7 @@ def drift(
                 f"{target.id} is {target.status.value}; drift only checks completed specs",
                 hint=f"`chant work {target.id}` first (or `chant drift --all` for every completed spec)",
             )
-    result = engine.check_all(proj)
+    result = engine.check_all(proj, around=target.id if target is not None and report_path is None else None)
     if target is not None:
         members = [m for m in _all_members(result, target.id) if m in result.reports]
         chosen = [result.reports[target.id], *(result.reports[m] for m in members)]
