@@ -216,6 +216,15 @@ def _baseline(project: Project, spec: Spec) -> str | None:
     return None
 
 
+def _not_ignored(root: Path, paths: list[str]) -> list[str]:
+    """Drop git-ignored files (build output, chant's run folder): they are not part of any baseline."""
+    if not paths:
+        return paths
+    result = git.run(["check-ignore", "--stdin", "-z"], root, check=False, input="\0".join(paths) + "\0")
+    ignored = set(result.stdout.split("\0"))
+    return [p for p in paths if p not in ignored]
+
+
 def _hash_files(root: Path, paths: list[str]) -> dict[str, str]:
     if not paths:
         return {}
@@ -252,7 +261,7 @@ def check_spec(project: Project, spec: Spec, *, trees: dict[str, dict[str, str]]
             continue
         regexes = [glob_regex(p.strip()) for p in patterns]
         before = {p: b for p, b in then_tree.items() if p not in own and any(r.match(p) for r in regexes)}
-        now_paths = [p for p in expand(root, patterns) if p not in own]
+        now_paths = _not_ignored(root, [p for p in expand(root, patterns) if p not in own])
         now = _hash_files(root, now_paths)
         for path in sorted(set(before) | set(now)):
             if path in seen:

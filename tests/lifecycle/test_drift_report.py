@@ -330,6 +330,18 @@ def test_uncommitted_and_touched_files(repo: Path, drift: Any) -> None:
     path = repo / "src/auth/routes.py"
     path.write_text(path.read_text())  # touched, same content: not drift
     assert drift(DOC, "--exit-code").returncode == 0
+    (repo / ".gitignore").write_text("src/generated/\n")
+    (repo / "src/generated").mkdir()
+    (repo / "src/generated/models.py").write_text("def built():\n    return 1\n")  # ignored: not an input
+    assert drift(DOC, "--exit-code").returncode == 0
+    (repo / "src/auth/mfa.py").write_text("def enroll():\n    return 1\n")  # untracked, not ignored
+    added = drift(DOC).stdout
+    assert (
+        "  - src/auth/mfa.py\n      Added: uncommitted\n      Status: New file\n      Lines changed: +2, -0\n"
+        in added
+    )
+    assert "src/generated" not in added
+    (repo / "src/auth/mfa.py").unlink()
     path.write_text(path.read_text() + "\n\ndef mfa_setup():\n    return 3\n")
     out = drift(DOC).stdout
     assert "Modified: uncommitted" in out and "New function: mfa_setup" in out

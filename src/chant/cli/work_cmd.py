@@ -77,6 +77,8 @@ def work(
     if len(spec_ids) > 1 and parallel is None and not chain:
         raise click.UsageError("several IDs need --parallel or --chain")
     resolved = [proj.resolve(s).id for s in spec_ids]
+    if not due and not dry_run and len(resolved) == 1:
+        _reset_if_due(proj, resolved[0])
     graph = Graph.of(proj.specs())
     if dry_run:
         _dry_run(graph, resolved, parallel is not None or chain)
@@ -137,6 +139,25 @@ def _reset_due(proj: object, dry_run: bool) -> list[str]:
         )
         to_run += done
     return to_run
+
+
+def _reset_if_due(proj: object, spec_id: str) -> None:
+    """`chant work ID` on a completed spec whose schedule: says it is due runs it again (reset first)."""
+    from chant import clock
+    from chant.ops.lifecycle import reset
+    from chant.project import Project
+    from chant.schedule import due_specs
+
+    assert isinstance(proj, Project)
+    spec = proj.resolve(spec_id)
+    if not spec.get("schedule"):
+        return
+    found, _invalid = due_specs([spec], clock.now())
+    if found:
+        reset(proj, spec)
+        click.echo(
+            f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}; reset to pending"
+        )
 
 
 def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
