@@ -1,6 +1,6 @@
 """Negative runs of `chant work 001-ext`: a failing member (then recovery) and an injected accuracy bug.
 
-Both start from one shared state, built once per worker: the analysed snapshot after a run with
+Both start from one shared state (`after_member_failure` in conftest.py): the analysed snapshot after a run with
 `TECHCORP_FAULT=ext.2:fail` (.1 and .3 merged, .2 failed, .4 skipped, driver failed).
 """
 
@@ -9,21 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from .techcorp import EXT, assert_in_order, chant, copy_repo, git, make_env, report_data, status
-
-pytestmark = pytest.mark.xdist_group("techcorp-negative")
-
-
-@pytest.fixture(scope="session")
-def after_member_failure(analysed_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    base = tmp_path_factory.mktemp("techcorp-fail")
-    env = make_env(base)
-    repo = copy_repo(analysed_repo, base / "repo")
-    result = chant(repo, env, "work", "001-ext", TECHCORP_FAULT="ext.2:fail")
-    assert result.returncode == 1, result.stdout + result.stderr
-    return repo, result.stdout
 
 
 def test_member_failure_fails_the_driver_then_rerun_recovers(
