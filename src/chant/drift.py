@@ -210,10 +210,17 @@ def _baseline(project: Project, spec: Spec) -> str | None:
     if recorded and git.head(project.root, str(recorded)):
         return str(recorded)
     completed = spec.get("completed_at")
-    if completed:  # specs completed by other tools: the last commit at completion time
-        result = git.run(["rev-list", "-1", f"--before={completed}", "HEAD"], project.root, check=False)
-        return result.stdout.strip() or None
-    return None
+    if not completed:
+        return None
+    # Specs completed by other tools: the last commit at completion time, else (history rewritten, dates
+    # pinned) the commit that added the spec file, else HEAD.
+    found = git.run(["rev-list", "-1", f"--before={completed}", "HEAD"], project.root, check=False).stdout
+    if not found.strip():
+        added = git.run(
+            ["log", "--diff-filter=A", "--format=%H", "--", project.rel(spec.path)], project.root, check=False
+        ).stdout.split()
+        found = added[-1] if added else (git.head(project.root) or "")
+    return found.strip() or None
 
 
 def _not_ignored(root: Path, paths: list[str]) -> list[str]:

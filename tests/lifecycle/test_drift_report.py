@@ -386,3 +386,25 @@ def test_driver_aggregates_members(chant_repo: Path, run_chant: Any, chant_env: 
     assert f"{DRV} (Pipeline)\n  └─ DRIFT (via member): 001-drv.1\n" in tree, tree
     assert "  1. `chant reset 001-drv && chant work 001-drv` — Re-run driver (Pipeline)\n" in tree
     assert "  2." not in tree
+
+
+def test_spec_completed_elsewhere_without_baseline(
+    chant_repo: Path, run_chant: Any, chant_env: dict[str, str]
+) -> None:
+    """No input_baseline and no commit before completed_at (dates pinned later): the commit that added the
+    spec is the baseline, so nothing drifts until a tracked file really changes."""
+    root = chant_repo
+    (root / "lib").mkdir()
+    (root / "lib/core.py").write_text("def a():\n    return 1\n")
+    (root / ".chant/specs/2026-01-10-001-old.md").write_text(
+        "---\ntype: documentation\nstatus: completed\ncompleted_at: 2026-01-10T10:00:00Z\n"
+        "tracks:\n  - lib/*.py\n---\n\n# Old docs\n"
+    )
+    _commit(root, chant_env, "imported", "2026-02-01")
+    assert run_chant("drift", "--exit-code", check=True).stdout.endswith(
+        "All 1 completed spec(s) are up to date.\n"
+    )
+    (root / "lib/core.py").write_text("def a():\n    return 2\n")
+    _commit(root, chant_env, "change", "2026-02-05")
+    out = run_chant("drift", "001-old", check=True).stdout
+    assert "  - lib/core.py\n      Modified: 2026-02-05\n      Lines changed: +1, -1\n" in out
