@@ -188,3 +188,25 @@ def test_pause_and_takeover_errors(work: Work) -> None:
     out = work.chant("takeover", A)
     assert out.returncode == 1 and "pending" in out.stderr
     assert work.chant("pause", "nope-nope").returncode == 1
+
+
+def test_a_running_driver_is_not_stranded_and_is_paused_through_its_member(work: Work) -> None:
+    drv = "2026-02-01-002-drv"
+    add_specs(work, {drv: spec_file(drv, "Driver"), f"{drv}.1": spec_file(f"{drv}.1", "Member")})
+    work.plan(**{".1": "hang"})
+    proc = work.popen("work", drv)
+    try:
+        _wait(lambda: (work.record_dir / f"{drv}.1.json").exists(), what="the member's agent")
+        assert "stranded" not in work.chant("status").stdout
+        out = work.chant("pause", drv)
+        assert out.returncode == 1 and "is a driver" in out.stderr and f"chant pause {drv}.1" in out.stderr
+        out = work.chant("reset", drv)
+        assert out.returncode == 1 and "being worked" in out.stderr
+        assert json.loads(work.chant("diagnose", drv, "--json").stdout)["diagnosis"]["state"] == "running"
+        assert work.chant("pause", f"{drv}.1").returncode == 0
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert work.status(f"{drv}.1") == "paused"
+    assert work.status(drv) == "failed"

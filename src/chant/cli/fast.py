@@ -329,22 +329,28 @@ def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cance
 
 
 def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, Any]]:
-    """= chant.run.recovery.annotate: in_progress specs (in load order) whose run lock nobody holds."""
+    """= chant.run.recovery.annotate: in_progress specs (in load order) whose run lock nobody holds (for a
+    driver: nor the run lock of an in_progress member)."""
     by_id = {r[0]: r for r in rows if r[3] == "in_progress"}
     found = []
     locks = os.path.join(root, ".chant", "run", "locks")
+
+    def held(spec_id: str) -> bool:
+        lock = os.path.join(locks, f"run-{spec_id}.lock")
+        if not os.path.exists(lock):
+            return False
+        from pathlib import Path
+
+        from chant.locks import is_locked
+
+        return is_locked(Path(lock))
+
     for spec_id in order:
         r = by_id.get(spec_id)
         if r is None:
             continue
-        lock = os.path.join(locks, f"run-{spec_id}.lock")
-        if os.path.exists(lock):
-            from pathlib import Path
-
-            from chant.locks import is_locked
-
-            if is_locked(Path(lock)):
-                continue
+        if held(spec_id) or any(held(m) for m in by_id if m.startswith(f"{spec_id}.")):
+            continue
         found.append(
             {
                 "id": spec_id,

@@ -8,8 +8,8 @@ from typing import Any
 from chant import git
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import is_locked
 from chant.project import Project
+from chant.run import recovery
 from chant.run.logs import latest_run
 from chant.run.pipeline import branch_name, main_branch, pause_request_path, worktree_path
 from chant.spec.model import Spec
@@ -41,7 +41,7 @@ class Diagnosis:
 def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
     root = project.root
     sid = spec.id
-    running = is_locked(project.lock_path(f"run-{sid}"))
+    running = recovery.running(project, sid)
     wt = worktree_path(project, sid)
     branch = branch_name(project, sid)
     has_branch = git.branch_exists(root, branch)

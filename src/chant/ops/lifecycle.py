@@ -24,12 +24,16 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
     A running spec (its run lock is held) is refused; an ``in_progress`` spec whose chant died is fine.
     Returns the IDs that were reset (a driver's members too).
     """
-    if is_locked(project.lock_path(f"run-{spec.id}")):
-        raise ChantError(f"{spec.id} is being worked by a running chant", hint="stop that run first (Ctrl-C)")
     ids = [spec.id]
     if members:
         graph = Graph.of(project.specs())
         ids += [m for m in graph.members(spec.id) if graph.specs[m].status != Status.PENDING]
+    for spec_id in ids:
+        if is_locked(project.lock_path(f"run-{spec_id}")):
+            raise ChantError(
+                f"{spec_id} is being worked by a running chant",
+                hint=f"stop that run first (Ctrl-C, or `chant pause {spec_id}`)",
+            )
     done: list[str] = []
     for spec_id in ids:
         current = project.reload(spec_id)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chant import git
 from chant.errors import ChantError
+from chant.graph import Graph
 from chant.locks import is_locked
 from chant.project import Project
 from chant.run.logs import latest_run
@@ -27,6 +28,13 @@ def pause(project: Project, spec: Spec, *, timeout: float = 30.0) -> Spec:
     sid = spec.id
     lock = project.lock_path(f"run-{sid}")
     if not is_locked(lock):
+        members = Graph.of(project.specs()).members(sid)
+        busy = [m for m in members if is_locked(project.lock_path(f"run-{m}"))]
+        if busy:
+            raise ChantError(
+                f"{sid} is a driver; its chant is running {', '.join(busy)}",
+                hint=f"pause those members (`chant pause {busy[0]}`), or Ctrl-C the run",
+            )
         if spec.status == Status.IN_PROGRESS:  # stranded: nobody else will write its status
             return project.update_spec(sid, {}, status=Status.PAUSED, commit=f"chant({sid}): pause")
         if spec.status == Status.PAUSED:

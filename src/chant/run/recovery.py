@@ -9,12 +9,24 @@ from chant.project import Project
 from chant.spec.status import Status
 
 
+def running(project: Project, spec_id: str) -> bool:
+    """A chant is working the spec: its run lock is held (for a driver: its own or a member's)."""
+    if is_locked(project.lock_path(f"run-{spec_id}")):
+        return True
+    prefix = f"{spec_id}."
+    return any(
+        is_locked(project.lock_path(f"run-{other}"))
+        for other, spec in project.specs().active.items()
+        if other.startswith(prefix) and spec.status == Status.IN_PROGRESS
+    )
+
+
 def stranded(project: Project) -> list[str]:
     specs = project.specs()
     return [
         spec_id
         for spec_id, spec in specs.active.items()
-        if spec.status == Status.IN_PROGRESS and not is_locked(project.lock_path(f"run-{spec_id}"))
+        if spec.status == Status.IN_PROGRESS and not running(project, spec_id)
     ]
 
 
