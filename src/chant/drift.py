@@ -130,6 +130,19 @@ class DriftResult:
         found = [s for s in found if self.graph.driver_of(s) not in shown]
         return ids.sorted_ids(found)
 
+    def ancestors(self, spec_id: str) -> set[str]:
+        """Every stale spec upstream of ``spec_id`` (transitively), not itself."""
+        seen: set[str] = set()
+        todo = list(self.reports[spec_id].upstream) if spec_id in self.reports else []
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in self.reports:
+                continue
+            seen.add(current)
+            todo.extend(self.reports[current].upstream)
+        seen.discard(spec_id)
+        return seen
+
     def roots(self, spec_id: str) -> list[str]:
         """The specs with own drift that make ``spec_id`` stale (itself included when it drifted)."""
         found: set[str] = set()

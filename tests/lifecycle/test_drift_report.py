@@ -257,6 +257,13 @@ def test_informed_by_markdown_heading_and_cascade(repo: Path, drift: Any, chant_
         "Recommendation: Re-run upstream spec first\n  $ chant reset 001-cpl && chant work 001-cpl\n" in down
     )
 
+    ext = drift(EXT).stdout
+    assert (
+        "Recommendation: Re-run upstream spec first\n"
+        "  $ chant reset 001-cpl && chant work 001-cpl\n"
+        "  $ chant reset 001-doc && chant work 001-doc\n"
+        "  then review 001-ext (code specs are not re-run automatically)\n"
+    ) in ext, ext
     tree = drift("--all").stdout
     assert (
         "Cascade detected:\n\n"
@@ -386,6 +393,11 @@ def test_driver_aggregates_members(chant_repo: Path, run_chant: Any, chant_env: 
     assert f"{DRV} (Pipeline)\n  └─ DRIFT (via member): 001-drv.1\n" in tree, tree
     assert "  1. `chant reset 001-drv && chant work 001-drv` — Re-run driver (Pipeline)\n" in tree
     assert "  2." not in tree
+    member = run_chant("drift", f"{DRV}.2", check=True).stdout
+    assert "Status: CASCADE DRIFT (upstream stale)" in member
+    assert (
+        "  $ chant reset 001-drv && chant work 001-drv  (the whole driver, its members included)\n" in member
+    )
 
 
 def test_spec_completed_elsewhere_without_baseline(

@@ -190,8 +190,21 @@ def single_report(result: DriftResult, spec_id: str) -> str:
         lines.append(f"  - {root} ({up.title}): {up.state}")
         lines.append(f"      {_drift_line(result, up)}")
     lines += ["", "Recommendation: Re-run upstream spec first"]
-    lines += [f"  $ {_command(result, r)}" for r in roots]
-    lines.append(f"  $ {_command(result, spec_id)}")
+    from chant.drift import RERUN_TYPES
+
+    driver = result.graph.driver_of(spec_id)
+    if driver is not None and driver in result.reports and result.reports[driver].stale:
+        lines.append(f"  $ {_command(result, driver)}  (the whole driver, its members included)")
+        return "\n".join(lines) + "\n"
+    rerun, _review = result.recommendations()
+    ancestors = result.ancestors(spec_id)
+    lines += [f"  $ {_command(result, r)}" for r in rerun if r in ancestors]
+    if report.type in RERUN_TYPES:
+        lines.append(f"  $ {_command(result, spec_id)}")
+    else:
+        lines.append(
+            f"  then review {_ref(result, spec_id)} ({report.type} specs are not re-run automatically)"
+        )
     return "\n".join(lines) + "\n"
 
 
