@@ -79,9 +79,23 @@ class SpecVerification:
 
 
 # -- commands ---------------------------------------------------------------------------------------------
+# A backticked span is only taken for a command when the criterion talks like one ("`make test` passes"):
+# `id`, `date` or `install` are programs too, and "the `id` field is unique" must not run `id`.
+_COMMAND_WORDS = re.compile(
+    r"\b(?:pass(?:es|ing)?|succeed(?:s|ed|ing)?|success(?:ful|fully)?|exit(?:s|ed)?(?: with)?(?: code)? 0|"
+    r"returns? 0|runs?|running|green|clean(?:ly)?|no (?:errors?|warnings?|failures?)|"
+    r"without (?:errors?|warnings?|failures?)|works?|ok)\b",
+    re.I,
+)
+
+
 def commands_in(text: str, root: Path) -> list[str]:
-    """Backticked spans of ``text`` that are commands (``make test``), not paths (``docs/api.md``)."""
+    """Backticked spans of ``text`` that are commands (``make test``), not paths (``docs/api.md``): the
+    first word is a program on ``PATH`` or an executable in the repository, and the criterion says the
+    command should pass, succeed, exit 0, run cleanly..."""
     found: list[str] = []
+    if not _COMMAND_WORDS.search(_BACKTICK.sub(" ", text)):
+        return found
     for span in _BACKTICK.findall(text):
         span = span.strip()
         try:
