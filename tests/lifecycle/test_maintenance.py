@@ -248,3 +248,18 @@ def test_cleanup(work: Work) -> None:
     assert not (run / "prompts" / f"{A}.md").exists()
     assert len(work.worktrees()) == 2
     assert work.chant("cleanup").stdout.strip() == "Nothing to clean up."
+
+
+def test_archive_in_a_silent_repo_makes_no_commit(work: Work) -> None:
+    done = spec_file(A, "Done").replace("status: pending", "status: completed")
+    add_specs(work, {A: done})
+    (work.repo / ".gitignore").write_text(".chant/\n", encoding="utf-8")
+    work.git("rm", "-rq", "--cached", ".chant")
+    work.git("add", ".gitignore")
+    work.git("commit", "-qm", "silent mode")
+    head = work.git("rev-parse", "HEAD")
+    out = work.chant("archive", A)
+    assert out.returncode == 0, out.stderr
+    assert (work.repo / ".chant" / "archive" / "2026-02-01" / f"{A}.md").exists()
+    assert not (work.repo / ".chant" / "specs" / f"{A}.md").exists()
+    assert work.git("rev-parse", "HEAD") == head and work.git("status", "--porcelain") == ""
