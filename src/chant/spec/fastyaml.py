@@ -45,6 +45,11 @@ _ITEM = re.compile(r"( +)- +(.*)$")
 _PLAIN = re.compile(
     r"[A-Za-z0-9_.+~(/$=<;^][A-Za-z0-9_.+~()/$=<>;^@ :-]*$|-[A-Za-z0-9_.+~(/][A-Za-z0-9_.+~()/$=<>;^@ :-]*$"
 )
+# The common lines, matched in one go: `key: value` and `  - value` with a plain value of "safe" characters
+# only (no spaces, colons or quotes), optionally followed by a comment.
+_SIMPLE = r"[A-Za-z0-9_.+~(/$=<;^][A-Za-z0-9_.+~()/$=<>;^@-]*"
+_SIMPLE_KEY_VALUE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]*): +({_SIMPLE})(?: +#.*)? *$")
+_SIMPLE_ITEM = re.compile(rf"( +)- +({_SIMPLE})(?: +#.*)? *$")
 _FLOW_PLAIN = re.compile(r"[A-Za-z0-9_.+~(/$=<;^][A-Za-z0-9_.+~()/$=<>;^@ -]*$")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _QUOTED = re.compile(r"""'([ -&(-~]*)'|"([ !#-\[\]-~]*)\"""")
@@ -156,7 +161,32 @@ def load(text: str) -> dict[str, Any] | None:
     indent = ""
     key_match = _KEY.match
     item_match = _ITEM.match
+    simple_key_value = _SIMPLE_KEY_VALUE.match
+    simple_item = _SIMPLE_ITEM.match
     for line in text.split("\n"):
+        if not line:
+            continue
+        if line[0] == " ":
+            if open_key is not None:
+                match = simple_item(line)
+                if match is not None:
+                    if items is None:
+                        indent = match.group(1)
+                        items = data[open_key] = []
+                    elif match.group(1) != indent:
+                        return None
+                    items.append(_typed(match.group(2)))
+                    continue
+        elif line[0] != "#":
+            match = simple_key_value(line)
+            if match is not None:
+                key = match.group(1)
+                if key in data or _typed(key) is not key:
+                    return None
+                open_key, items = None, None
+                data[key] = _typed(match.group(2))
+                continue
+        # everything else: comments, blank lines, quoted and flow values, values with spaces or colons
         stripped = line.lstrip(" ")
         if not stripped or stripped[0] == "#":
             continue
