@@ -261,10 +261,10 @@ class Pipeline:
         result = prep.result
         root = self.project.root
         if result is not None and not result.ok:
+            if pause_request_path(self.project, prep.spec.id).exists():
+                return PAUSED  # `chant pause` stopped it (it waits for our run lock, then removes the file)
             # kill_all() on Ctrl-C may reap the agent before its runner notices the cancel flag; that is
             # still an interruption, not an agent that "died of signal 15".
-            if pause_request_path(self.project, prep.spec.id).exists():
-                return PAUSED
             if result.cancelled or self.options.cancel.is_set():
                 return "interrupted"
             if result.timed_out:
