@@ -102,6 +102,12 @@ def test_finalize_and_merge_errors(work: Work) -> None:
     assert work.chant("merge").returncode == 2  # usage: IDs or --all
     assert work.chant("merge", "--list", A).returncode == 2
     assert work.chant("merge", "nope-nope").returncode == 1
+    gone = "chant/2026-01-01-001-del"  # a deleted spec's branch with only chant's bookkeeping on it
+    work.git("checkout", "-q", "-b", gone)
+    work.git("commit", "-q", "--allow-empty", "-m", "chant(x): start\n\nChant-Bookkeeping: true")
+    work.git("checkout", "-q", "main")
+    listing = work.chant("merge", "--list").stdout
+    assert gone in listing and "no-commits" in listing and "spec: deleted" in listing
 
 
 # -- cancel --delete ------------------------------------------------------------------------------------
