@@ -168,6 +168,16 @@ def test_random_documents_agree_with_libyaml() -> None:
             elif shape < 0.7:
                 items = ", ".join(rng.choice(SCALARS) for _ in range(rng.randint(0, 3)))
                 lines.append(f"{key}{number}: [{items}]")
+            elif shape < 0.8:
+                lines.append(f"{key}{number}:{rng.choice(['', ' # a mapping'])}")
+                indent = rng.choice(["  ", "    "])
+                for sub in range(rng.randint(0, 3)):
+                    sub_key = rng.choice(["name", "required", "true", "max", "x-y", "status", "name"])
+                    pad = rng.choice([indent, indent, " "])
+                    value = rng.choice([*SCALARS, "[a, b]", ""])
+                    lines.append(f"{pad}{sub_key}{rng.choice(['', str(sub)])}: {value}")
+                    if rng.random() < 0.1:
+                        lines.append(f"{indent}- {rng.choice(SCALARS)}")
             else:
                 lines.append(f"{key}{number}:{rng.choice(['', ' # deps'])}")
                 indent = rng.choice(["  ", "    ", " "])
@@ -183,7 +193,11 @@ def test_random_documents_agree_with_libyaml() -> None:
     "text",
     [
         "a: 1\na: 2\n",
-        "a:\n  b: 1\n",
+        "a:\n  b:\n    c: 1\n",
+        "a:\n  b: 1\n   c: 2\n",
+        "a:\n  b: 1\n  - x\n",
+        "a:\n  - x\n  b: 1\n",
+        "a:\n  b: 1\n  b: 2\n",
         "a: x\n  y\n",
         "a:\n- x\n",
         "a:\n  - x\n   - y\n",
@@ -199,6 +213,15 @@ def test_random_documents_agree_with_libyaml() -> None:
 )
 def test_outside_the_subset_is_declined(text: str) -> None:
     assert fastyaml.load(text) is None
+
+
+def test_one_level_mappings_are_read() -> None:
+    config = (
+        "project:\n  name: bench-5000\ndefaults:\n  prompt: standard\n  agent: claude\n"
+        "  branch_prefix: chant/\n  timeout: 3600\nparallel:\n  max: 4\n"
+    )
+    assert _check(config)
+    assert _check("status: pending\napproval:\n  required: true\n  status: approved  # by ops\n")
 
 
 def test_a_typical_spec_is_read_fast() -> None:

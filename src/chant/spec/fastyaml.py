@@ -1,7 +1,7 @@
 """A fast reader for the plain frontmatter most spec files use, with the same result as ``yamlio.load``.
 
-It understands only a conservative subset -- top-level ``key: scalar``, ``key: [a, b]`` flow lists and
-``key:`` followed by ``  - item`` lines, with plain, 'single' or "double" quoted scalars without escapes,
+It understands only a conservative subset -- top-level ``key: scalar``, ``key: [a, b]`` flow lists,
+``key:`` followed by ``  - item`` lines or by one level of ``  sub: value`` lines, with plain, 'single' or "double" quoted scalars without escapes,
 and ``#`` comments -- and returns ``None`` for anything else (nesting, anchors, tags, block scalars,
 continuation lines, escapes, tabs, CR, non-ASCII text ...), so the caller falls back to libyaml. Plain
 scalars are typed with the same implicit resolvers as :mod:`chant.spec.yamlio` (which takes them from
@@ -41,6 +41,7 @@ RESOLVERS: list[tuple[str, re.Pattern[str], str]] = [
 # A top-level key (letters, digits, _ and -), then ":" at the end of the line or followed by a space.
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$")
 _ITEM = re.compile(r"( +)- +(.*)$")
+_SUB_KEY = re.compile(r"( +)([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$")
 # Plain scalars: printable ASCII without YAML indicators that could change the meaning anywhere in them.
 _PLAIN = re.compile(
     r"[A-Za-z0-9_.+~(/$=<;^][A-Za-z0-9_.+~()/$=<>;^@ :-]*$|-[A-Za-z0-9_.+~(/][A-Za-z0-9_.+~()/$=<>;^@ :-]*$"
@@ -158,9 +159,11 @@ def load(text: str) -> dict[str, Any] | None:
     data: dict[str, Any] = {}
     open_key: str | None = None  # a `key:` with no value yet: block-sequence items may follow
     items: list[Any] | None = None
+    submap: dict[str, Any] | None = None  # or a one-level mapping (`approval:` / `  required: true`)
     indent = ""
     key_match = _KEY.match
     item_match = _ITEM.match
+    sub_key_match = _SUB_KEY.match
     simple_key_value = _SIMPLE_KEY_VALUE.match
     simple_item = _SIMPLE_ITEM.match
     for line in text.split("\n"):
@@ -170,6 +173,8 @@ def load(text: str) -> dict[str, Any] | None:
             if open_key is not None:
                 match = simple_item(line)
                 if match is not None:
+                    if submap is not None:
+                        return None  # an item inside a mapping
                     if items is None:
                         indent = match.group(1)
                         items = data[open_key] = []
@@ -183,13 +188,33 @@ def load(text: str) -> dict[str, Any] | None:
                 key = match.group(1)
                 if key in data or _typed(key) is not key:
                     return None
-                open_key, items = None, None
+                open_key, items, submap = None, None, None
                 data[key] = _typed(match.group(2))
                 continue
         # everything else: comments, blank lines, quoted and flow values, values with spaces or colons
         stripped = line.lstrip(" ")
         if not stripped or stripped[0] == "#":
             continue
+        if open_key is not None and line[0] == " " and items is None:
+            sub = sub_key_match(line)
+            if sub is not None:
+                if submap is None:
+                    indent = sub.group(1)
+                    submap = data[open_key] = {}
+                elif sub.group(1) != indent:
+                    return None
+                sub_key, rest = sub.group(2), sub.group(3)
+                if sub_key in submap or _typed(sub_key) is not sub_key:
+                    return None
+                if not rest or rest[0] == "#":
+                    return None  # deeper nesting (or a null): PyYAML
+                value = _value(rest)
+                if value is _MISS:
+                    return None
+                submap[sub_key] = value
+                continue
+            if submap is not None:
+                return None
         if open_key is not None and line[0] == " ":
             match = item_match(line)
             if match is None or (items is not None and match.group(1) != indent):
@@ -209,7 +234,7 @@ def load(text: str) -> dict[str, Any] | None:
         key, rest = match.group(1), match.group(2)
         if key in data or _typed(key) is not key:
             return None  # a duplicate, or a key YAML would read as a bool, number or null
-        open_key, items = None, None
+        open_key, items, submap = None, None, None
         if not rest or rest[0] == "#":
             open_key = key
             data[key] = None
