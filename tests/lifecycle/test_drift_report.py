@@ -313,6 +313,7 @@ def test_origin_rows_added_deleted_file_and_dashboard(
         "      Modified: 2026-03-08\n"
         "      Lines changed: +2, -0\n"
         "      Rows added: 2\n"
+        "  Total new observations: 4\n"
     ) in out, out
     doc = drift(DOC).stdout
     assert "  - src/util.py\n      Deleted: 2026-03-09\n      Status: File removed\n" in doc
@@ -416,6 +417,12 @@ def test_spec_completed_elsewhere_without_baseline(
     assert run_chant("drift", "--exit-code", check=True).stdout.endswith(
         "All 1 completed spec(s) are up to date.\n"
     )
+    spec = root / ".chant/specs/2026-01-10-001-old.md"
+    spec.write_text(spec.read_text().replace("tracks:", "schedule: weekly\ntracks:"))
+    up = run_chant("drift", "001-old", check=True).stdout
+    assert "Tracked files (1) unchanged since completion (2026-01-10)\n" in up
+    assert "Next check scheduled: 2026-01-17 (due now: `chant work --due`)\n" in up
+    spec.write_text(spec.read_text().replace("schedule: weekly\n", ""))
     (root / "lib/core.py").write_text("def a():\n    return 2\n")
     _commit(root, chant_env, "change", "2026-02-05")
     out = run_chant("drift", "001-old", check=True).stdout

@@ -108,6 +108,9 @@ def _changes(report: SpecDrift, indent: str) -> list[str]:
         lines.append(f"{indent}{label} files changed since completion ({_date(report.completed_at)}):")
         for change in changes:
             lines += _file(change, indent + "  ")
+        rows = [int(n.split(": ", 1)[1]) for c in changes for n in c.notes if n.startswith("Rows added: ")]
+        if len(rows) > 1:
+            lines.append(f"{indent}  Total new observations: {sum(rows)}")
         lines.append("")
     return lines
 
@@ -166,7 +169,11 @@ def single_report(result: DriftResult, spec_id: str) -> str:
             label = FIELD_LABELS[field_name]
             lines.append(f"{label} files ({count}) unchanged since completion ({_date(report.completed_at)})")
         if report.next_check:
-            lines += ["", f"Next check scheduled: {report.next_check}"]
+            from chant import clock
+
+            due = report.schedule and report.next_check <= clock.now().strftime("%Y-%m-%d")
+            note = " (due now: `chant work --due`)" if due else ""
+            lines += ["", f"Next check scheduled: {report.next_check}{note}"]
         return "\n".join(lines) + "\n"
     if report.changes:
         lines += _changes(report, "")
