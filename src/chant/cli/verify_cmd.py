@@ -14,7 +14,9 @@ LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": 
 @click.option("--all", "verify_all", is_flag=True, help="Every completed spec (the default without an ID).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when a check failed (for CI).")
 @click.option("--no-agent", is_flag=True, help="Only run commands and check target files; no agent.")
-@click.option("--timeout", type=float, help="Seconds allowed per command (and for the agent).")
+@click.option(
+    "--timeout", type=float, metavar="SECONDS", help="Seconds allowed per command (and for the agent)."
+)
 @click.option("--agent", help="Agent provider for the criteria commands cannot check.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def verify(
