@@ -1,8 +1,10 @@
-"""`make demo`: the seed page's scenario in a throwaway git repository.
+"""`make demo`: the seed scenario, offline, in a throwaway git repository.
 
-Copies examples/techcorp-backend into a temp repo, shows the specs and the driver's phases, and (when the
-example agent is present) runs `chant work` for the coupling analysis, the docs and the extraction driver,
-then prints the validation report's summary.
+Copies examples/techcorp-backend into a temp repo and runs the developer path with the example agent
+(`.chant/agents/`, chant's `command` provider): `chant work` for the coupling analysis (cpl) and the
+architecture docs (doc), then the extraction driver 001-ext (its four members in two phases and the wrap-up).
+It prints the validation report's summary, edits a tracked file (a new reporting route) and runs
+`chant drift --all`, and ends with where the files are.  The repository is kept for you to look at.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,13 +25,26 @@ IDENTITY = {
     "GIT_COMMITTER_NAME": "Alex Torres",
     "GIT_COMMITTER_EMAIL": "alex@techcorp.example",
 }
+STEPS = [
+    ("001-cpl", "2026-01-27T16:30:00Z", "Week 1: investigation (coupling analysis)"),
+    ("001-doc", "2026-01-28T14:45:00Z", "Week 2: documentation"),
+    ("001-ext", "2026-02-01T18:00:00Z", "Week 3: implementation (driver with four members)"),
+]
+REALTIME_ROUTE = '''
+
+@router.get("/realtime")
+def get_realtime_report(db: sqlite3.Connection = Depends(get_db)) -> dict:
+    """Live counters for the ops dashboard (added after the docs were written)."""
+    return {"open_invoices": db.execute("SELECT COUNT(*) FROM invoices WHERE status = 'open'").fetchone()[0]}
+'''
 
 
 def sh(args: list[str], cwd: Path, env: dict[str, str], *, check: bool = True) -> int:
-    print(f"\n$ {' '.join(args)}", flush=True)
+    shown = ["chant", *args[3:]] if args[:3] == [sys.executable, "-m", "chant"] else args
+    print(f"\n$ {' '.join(shown)}", flush=True)
     code = subprocess.call(args, cwd=cwd, env=env)
     if check and code != 0:
-        sys.exit(f"demo: `{' '.join(args)}` exited with {code}")
+        sys.exit(f"demo: `{' '.join(shown)}` exited with {code}")
     return code
 
 
@@ -36,58 +52,70 @@ def chant(*args: str) -> list[str]:
     return [sys.executable, "-m", "chant", *args]
 
 
+def git(repo: Path, env: dict[str, str], *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
 def main() -> None:
+    started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="chant-demo-"))
     repo = workdir / "techcorp-backend"
-    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.db"))
-    env = {
-        **os.environ,
-        **IDENTITY,
-        "CHANT_NOW": "2026-02-01T18:00:00Z",
-        "NO_COLOR": "1",
-        "CHANT_WORKTREE_ROOT": str(workdir / "worktrees"),
-    }
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
-    subprocess.run(
-        ["git", "commit", "-q", "-m", "TechCorp monolith and its chant specs"], cwd=repo, check=True, env=env
-    )
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "logs", "run", "var", "*.db")
+    shutil.copytree(EXAMPLE, repo, ignore=ignore)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHANT_", "TECHCORP_"))}
+    env.update(IDENTITY)
+    env.update(NO_COLOR="1", CHANT_WORKTREE_ROOT=str(workdir / "worktrees"), PYTHONDONTWRITEBYTECODE="1")
+    env.setdefault("TECHCORP_SCALE", "0.05")
+    git(repo, env, "init", "-q", "-b", "main")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "TechCorp monolith and its chant specs")
     print(f"Demo repository: {repo}")
-    sh(chant("init"), repo, env)
-    sh(chant("lint"), repo, env)
     sh(chant("list"), repo, env)
     sh(chant("dag"), repo, env)
-    sh(chant("show", "001-ext"), repo, env)
-    sh(chant("group", "001-ext"), repo, env)
-    sh(chant("work", "001-ext", "--dry-run"), repo, env)
-    package = repo / ".chant" / "agents" / "techcorp_playbook"
-    extraction = ("service", "replica", "suite", "integration", "wrapup")
-    missing = [name for name in extraction if not (package / f"{name}.py").exists()]
-    if missing:
-        print("\nThe example agent is still being built (missing handlers: " + ", ".join(missing) + ");")
-        print("the scenario lands with its issue. Until then the demo stops at the plan above.")
-        print(f"Files are in {repo}")
-        return
-    if (package / "analysis.py").exists():
-        for spec, now in (("001-cpl", "2026-01-27T16:30:00Z"), ("001-doc", "2026-01-28T14:45:00Z")):
-            sh(chant("work", spec), repo, {**env, "CHANT_NOW": now})
-        sh(chant("work", "001-ext"), repo, env)
-    else:
-        # The analysis and docs handlers (cpl, doc) are not written yet, so the driver's two upstream specs
-        # stay pending; --skip-deps runs the extraction anyway instead of pretending they completed.
-        print(
-            "\n(the coupling-analysis and docs handlers are not in the example agent yet: running the driver"
-            " with --skip-deps)"
-        )
-        sh(chant("work", "001-ext", "--skip-deps"), repo, env)
+
+    for spec, now, title in STEPS:
+        print(f"\n=== {title} ===", flush=True)
+        sh(chant("work", spec), repo, {**env, "CHANT_NOW": now})
+
     report = repo / "analysis" / "extraction" / "validation-report.md"
-    if report.exists():
-        text = report.read_text(encoding="utf-8")
-        start = text.find("## Summary")
-        end = text.find("## ", start + 3)
-        print("\n" + text[start:end].strip())
-    sh(chant("status"), repo, env)
-    print(f"\nEverything is in {repo} (service: services/reporting/, report: {report.relative_to(repo)})")
+    text = report.read_text(encoding="utf-8")
+    start = text.find("## Summary")
+    print("\n=== Validation report (measured in this run) ===\n")
+    print(text[start : text.find("\n## ", start + 3)].strip())
+    parallel = text.find("\nTotal: ", text.find("## Parallel Running"))
+    print(text[parallel : text.find("\n", parallel + 1)].strip())
+
+    print("\n=== Week 4: maintenance (a new reporting route after the docs were written) ===", flush=True)
+    routes = repo / "src" / "reporting" / "routes.py"
+    routes.write_text(routes.read_text(encoding="utf-8") + REALTIME_ROUTE, encoding="utf-8")
+    maintenance = {**env, "CHANT_NOW": "2026-03-10T10:00:00Z"}
+    maintenance.update(GIT_AUTHOR_DATE="2026-03-10T10:00:00Z", GIT_COMMITTER_DATE="2026-03-10T10:00:00Z")
+    git(
+        repo,
+        maintenance,
+        "commit",
+        "-q",
+        "-m",
+        "reporting: GET /reports/realtime",
+        "--",
+        "src/reporting/routes.py",
+    )
+    print("$ git commit -m 'reporting: GET /reports/realtime' -- src/reporting/routes.py")
+    sh(chant("drift", "--all"), repo, maintenance, check=False)
+
+    minutes, seconds = divmod(int(time.monotonic() - started), 60)
+    print(f"\nDone in {minutes}m {seconds:02d}s. Everything is in {repo}:")
+    for rel in (
+        "analysis/coupling/",
+        "docs/architecture/",
+        "services/reporting/",
+        "infrastructure/reporting-replica.tf",
+        "analysis/extraction/validation-report.md",
+        ".chant/specs/ (statuses, ticked criteria)",
+        ".chant/logs/ (agent logs, not committed)",
+    ):
+        print(f"  {rel}")
+    print(f"Remove it with: rm -rf {workdir}")
 
 
 if __name__ == "__main__":

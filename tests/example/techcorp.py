@@ -62,6 +62,7 @@ print(mint_token(DEV_TOKEN_SECRET, FixedClock(sys.argv[1]), user_id=5, account_i
 def make_env(base: Path, **extra: str) -> dict[str, str]:
     home = base / "home"
     home.mkdir(parents=True, exist_ok=True)
+    (base / "tmp").mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CHANT_", "TECHCORP_", "GIT_"))}
     env.pop("PYTHONPATH", None)
     env.update(IDENTITY)
@@ -74,6 +75,7 @@ def make_env(base: Path, **extra: str) -> dict[str, str]:
         PYTHONDONTWRITEBYTECODE="1",
         TECHCORP_SCALE="0.02",
         CHANT_WORKTREE_ROOT=str(base / "worktrees"),
+        TMPDIR=str(base / "tmp"),
     )
     env.update(extra)
     return env
