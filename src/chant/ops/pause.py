@@ -27,14 +27,15 @@ def pause(project: Project, spec: Spec, *, timeout: float = 30.0) -> Spec:
     """Pause ``spec``; returns it as recorded afterwards (``paused``, or what its run ended as)."""
     sid = spec.id
     lock = project.lock_path(f"run-{sid}")
+    # A driver's run lock is held for its whole run; what can be paused is the member agent running now.
+    members = Graph.of(project.specs()).members(sid)
+    busy = [m for m in members if is_locked(project.lock_path(f"run-{m}"))]
+    if busy:
+        raise ChantError(
+            f"{sid} is a driver; its chant is running {', '.join(busy)}",
+            hint=f"pause those members (`chant pause {busy[0]}`), or Ctrl-C the run",
+        )
     if not is_locked(lock):
-        members = Graph.of(project.specs()).members(sid)
-        busy = [m for m in members if is_locked(project.lock_path(f"run-{m}"))]
-        if busy:
-            raise ChantError(
-                f"{sid} is a driver; its chant is running {', '.join(busy)}",
-                hint=f"pause those members (`chant pause {busy[0]}`), or Ctrl-C the run",
-            )
         if spec.status == Status.IN_PROGRESS:  # stranded: nobody else will write its status
             return project.update_spec(sid, {}, status=Status.PAUSED, commit=f"chant({sid}): pause")
         if spec.status == Status.PAUSED:

@@ -89,6 +89,8 @@ class Pipeline:
         self.main_branch = main_branch(project)
         self._dead_branches: list[str] = []
         self._dead_lock = threading.Lock()
+        # Run locks a scheduler already holds for the whole run (a driver's own lock): its wrap-up reuses it.
+        self.held: dict[str, FileLock] = {}
 
     # -- shared helpers ---------------------------------------------------------------------------------
     def main_lock(self) -> _MainLock:
@@ -118,11 +120,11 @@ class Pipeline:
     # -- prepare ---------------------------------------------------------------------------------------
     def prepare(self, spec_id: str) -> Prepared:
         project = self.project
-        lock = FileLock(project.lock_path(f"run-{spec_id}"))
-        try:
-            lock.acquire(timeout=0, note=str(os.getpid()))
-        except LockBusy:
-            raise ChantError(f"{spec_id} is already being worked by another chant process") from None
+        lock: FileLock
+        if spec_id in self.held:
+            lock = _Borrowed(self.held[spec_id])
+        else:
+            lock = acquire_run_lock(project, spec_id)
         try:
             return self._prepare_locked(spec_id, lock)
         except BaseException:
@@ -571,6 +573,26 @@ class _StopWatcher:
 
     def stop(self) -> None:
         self._done.set()
+
+
+def acquire_run_lock(project: Project, spec_id: str) -> FileLock:
+    """The exclusive lock a chant holds while it works ``spec_id``; liveness is "this lock is held"."""
+    lock = FileLock(project.lock_path(f"run-{spec_id}"))
+    try:
+        lock.acquire(timeout=0, note=str(os.getpid()))
+    except LockBusy:
+        raise ChantError(f"{spec_id} is already being worked by another chant process") from None
+    return lock
+
+
+class _Borrowed(FileLock):
+    """A lock held by someone else for longer than this step: releasing it here is a no-op."""
+
+    def __init__(self, owner: FileLock) -> None:
+        super().__init__(owner.path)
+
+    def release(self) -> None:
+        pass
 
 
 class _MainLock:

@@ -23,7 +23,7 @@ from chant.errors import ChantError
 from chant.graph import Graph, Phase
 from chant.project import Project
 from chant.run.events import Reporter
-from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions
+from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions, acquire_run_lock
 from chant.spec import ids
 from chant.spec.edit import REMOVE
 from chant.spec.status import Status
@@ -126,6 +126,17 @@ class Scheduler:
 
     # -- driver ---------------------------------------------------------------------------------
     def run_driver(self, driver_id: str, *, sequential: bool = False) -> RunSummary:
+        # The driver's own run lock is held for the whole run, so between phases it never looks stranded
+        # and a second `chant work <driver>` is refused; its wrap-up run borrows the lock.
+        lock = acquire_run_lock(self.project, driver_id)
+        self.pipeline.held[driver_id] = lock
+        try:
+            return self._run_driver(driver_id, sequential=sequential)
+        finally:
+            self.pipeline.held.pop(driver_id, None)
+            lock.release()
+
+    def _run_driver(self, driver_id: str, *, sequential: bool = False) -> RunSummary:
         project = self.project
         graph = Graph.of(project.specs(refresh=True))
         driver = graph.specs[driver_id]
