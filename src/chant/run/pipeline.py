@@ -80,6 +80,10 @@ class Prepared:
     reason: str | None = None  # check()'s verdict once ``checked``
     worktree_removed: bool = False
     merged: str | None = None  # adopted branch already merged into main (by hand): finalize on this commit
+    # Silent mode (.chant/ git-ignored): the spec is not in the worktree's tree, so chant copies it in and
+    # reads the agent's ticks from that copy instead of from the branch.
+    untracked_spec: bool = False
+    spec_text: str | None = None
 
 
 class Pipeline:
@@ -180,6 +184,11 @@ class Pipeline:
             base = git.merge_base(project.root, self.main_branch, branch) or base
         else:
             git.worktree_add(project.root, worktree, branch, base)
+        untracked_spec = not git.path_exists_at(project.root, base, spec_rel)
+        if untracked_spec:
+            copy = worktree / spec_rel
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(spec.path.read_text(encoding="utf-8"), encoding="utf-8")
         spec = project.reload(spec_id)
         prompt_name = prompts.choose(project, spec, self.options.prompt)
         agent_name = self.options.agent or str(
@@ -188,9 +197,11 @@ class Pipeline:
         log = SpecLog(project.logs_dir / f"{spec_id}.log")
         log.start(spec_id, agent=agent_name, prompt=prompt_name, model=self._model(spec, agent_name))
         log.write(f"worktree: {worktree}  branch: {branch}  base: {base}")
-        return Prepared(
+        prep = Prepared(
             spec, lock, branch, worktree, base, spec_rel, prompt_name, agent_name, log, time.monotonic()
         )
+        prep.untracked_spec = untracked_spec
+        return prep
 
     def _model(self, spec: Spec, agent_name: str) -> str | None:
         if self.options.model:
@@ -284,7 +295,12 @@ class Pipeline:
         ]
         if not prep.commits:
             return f"no commits by the agent on {prep.branch}"
-        text = git.show_file(root, prep.branch, prep.spec_rel)
+        if prep.untracked_spec:
+            copy = prep.worktree / prep.spec_rel
+            text = copy.read_text(encoding="utf-8") if copy.exists() else None
+            prep.spec_text = text
+        else:
+            text = git.show_file(root, prep.branch, prep.spec_rel)
         if text is None:
             return f"the spec file {prep.spec_rel} is missing on {prep.branch}"
         try:
@@ -368,6 +384,9 @@ class Pipeline:
 
     def _finalize(self, prep: Prepared, merge: str) -> Outcome:
         result = prep.result
+        if prep.untracked_spec and prep.spec_text is not None:
+            # No merge carries an untracked spec's ticked criteria back: copy them before recording completion.
+            atomic_write(prep.spec.path, prep.spec_text)
         updates: dict[str, Any] = {
             "completed_at": clock.iso(),
             "commits": prep.commits,
