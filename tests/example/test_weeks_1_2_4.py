@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from .techcorp import CPL, DOC, chant, copy_repo, git, make_env
@@ -77,3 +78,27 @@ def test_weekly_report_baseline_then_changes(analysed_repo: Path, tmp_path: Path
         subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
         == ""
     )
+
+
+def test_analysis_and_docs_are_deterministic(analysed_repo: Path, tmp_path: Path) -> None:
+    """Running the cpl and doc handlers again on the same source gives byte-identical files."""
+    env = make_env(tmp_path)
+    repo = copy_repo(analysed_repo, tmp_path / "repo")
+    for spec in (CPL, DOC):
+        agent_env = {
+            **env,
+            "CHANT_SPEC_ID": spec,
+            "CHANT_WORKTREE_PATH": str(repo),
+            "CHANT_NOW": "2026-02-02T09:00:00Z",
+        }
+        result = subprocess.run(
+            [sys.executable, ".chant/agents/playbook.py"],
+            cwd=repo,
+            env=agent_env,
+            input="",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert git(repo, env, "diff", "--stat", "HEAD~2", "--", "analysis", "docs") == ""
