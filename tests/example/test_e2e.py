@@ -16,6 +16,7 @@ from .techcorp import (
     assert_in_order,
     chant,
     copy_repo,
+    git,
     make_env,
     monolith_and_service,
     report_data,
@@ -62,6 +63,10 @@ def test_work_ext_extracts_the_reporting_service(analysed_repo: Path, tmp_path: 
     assert_in_order(out, PHASES)
     for spec in (EXT, *(f"{EXT}.{n}" for n in range(1, 5))):
         assert status(repo, spec) == "completed", spec
+    # chant's logs and the agent's own logs stay out of git (.chant/.gitignore), the checkout is clean.
+    assert (repo / ".chant" / "logs" / f"{EXT}.4.log").is_file()
+    assert git(repo, env, "ls-files", ".chant/logs") == ""
+    assert git(repo, env, "status", "--porcelain") == ""
 
     service = repo / "services" / "reporting"
     for rel in SERVICE_FILES:
