@@ -130,6 +130,14 @@ def lint(
                     f"parent: '{parent}' but the file name makes it a member of '{driver}'",
                     _line_of(spec, "parent", key=True),
                 )
+        schedule = spec.get("schedule")
+        if schedule not in (None, ""):
+            from chant.schedule import ScheduleError, validate
+
+            try:
+                validate(str(schedule))
+            except ScheduleError as exc:
+                add(spec_id, "error", "schedule", exc.message, _line_of(spec, "schedule", key=True))
         for member in spec.members_field:
             if member not in specs and member not in graph.archived:
                 add(
