@@ -394,11 +394,29 @@ def markdown_notes(old: str, new: str) -> list[str]:
 _ROUTE = re.compile(r"^(?:get|post|put|patch|delete|head|options|route|api_route|websocket)$")
 
 
+def _router_prefixes(tree: ast.AST) -> dict[str, str]:
+    """``router = APIRouter(prefix="/reports")`` -> ``{"router": "/reports"}``, so endpoints read as served."""
+    prefixes: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            target = node.targets[0]
+            for keyword in node.value.keywords:
+                if (
+                    isinstance(target, ast.Name)
+                    and keyword.arg == "prefix"
+                    and isinstance(keyword.value, ast.Constant)
+                    and isinstance(keyword.value.value, str)
+                ):
+                    prefixes[target.id] = keyword.value.value
+    return prefixes
+
+
 def _symbols(source: str) -> tuple[set[str], set[str]]:
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return set(), set()
+    prefixes = _router_prefixes(tree)
     functions: set[str] = set()
     routes: set[str] = set()
     for node in ast.walk(tree):
@@ -413,7 +431,9 @@ def _symbols(source: str) -> tuple[set[str], set[str]]:
                     and isinstance(decorator.args[0], ast.Constant)
                     and isinstance(decorator.args[0].value, str)
                 ):
-                    routes.add(decorator.args[0].value)
+                    owner = decorator.func.value
+                    prefix = prefixes.get(owner.id, "") if isinstance(owner, ast.Name) else ""
+                    routes.add(prefix.rstrip("/") + decorator.args[0].value)
     return functions, routes
 
 

@@ -240,7 +240,14 @@ def _member_chain(result: DriftResult, driver: str) -> str:
 # -- every spec: the cascade tree -----------------------------------------------------------------------
 def _drift_line(result: DriftResult, report: SpecDrift) -> str:
     if report.changes:
-        names = [c.path.rsplit("/", 1)[-1] for c in report.changes]
+        # The page's short form (`production-metrics.md changed`), but a path whenever the base name alone
+        # is ambiguous (src/reporting/routes.py vs services/reporting/src/routes.py).
+        every = {c.path for r in result.reports.values() for c in r.changes}
+        base = [p.rsplit("/", 1)[-1] for p in every]
+        names = [
+            c.path.rsplit("/", 1)[-1] if base.count(c.path.rsplit("/", 1)[-1]) == 1 else c.path
+            for c in report.changes
+        ]
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         return f"DRIFT: {shown} changed"
     members = ", ".join(_ref(result, m) for m in report.members)
