@@ -22,6 +22,7 @@ import zlib
 
 from chant import __version__
 from chant.scan import scan_md, stamp
+from chant.states import ICONS, STATES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,32 +33,12 @@ if TYPE_CHECKING:
 
 VIEW_FILE = "index.view.bin"
 VIEW_VERSION = 1
-_STATES = (
-    "ready",
-    "blocked",
-    "pending",
-    "in_progress",
-    "paused",
-    "completed",
-    "failed",
-    "needs_attention",
-    "cancelled",
-)  # = chant.ops.query.STATES
+_STATES = STATES
 _STATUS_CHOICES = frozenset(
     ("pending", "in_progress", "paused", "completed", "failed", "needs_attention", "cancelled", "ready")
     + ("blocked",)
 )
-_ICONS = {
-    "ready": "○",
-    "blocked": "⊘",
-    "pending": "○",
-    "in_progress": "◐",
-    "paused": "⏸",
-    "completed": "●",
-    "failed": "✗",
-    "needs_attention": "!",
-    "cancelled": "–",
-}  # = chant.cli.render.ICONS
+_ICONS = ICONS
 
 _ROW_KEYS = ("id", "title", "type", "status", "state", "depends_on", "blocked_by", "labels", "driver")
 

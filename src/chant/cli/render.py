@@ -8,18 +8,10 @@ from typing import Any
 
 import click
 
+from chant import states
+
 JSON_SCHEMA = 1
-ICONS = {
-    "ready": "○",
-    "blocked": "⊘",
-    "pending": "○",
-    "in_progress": "◐",
-    "paused": "⏸",
-    "completed": "●",
-    "failed": "✗",
-    "needs_attention": "!",
-    "cancelled": "–",
-}
+ICONS = states.ICONS
 
 
 def emit_json(payload: dict[str, Any]) -> None:

@@ -5,21 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chant import states
 from chant.graph import Graph
 from chant.spec import ids
 from chant.spec.model import Spec
 
-STATES = (
-    "ready",
-    "blocked",
-    "pending",
-    "in_progress",
-    "paused",
-    "completed",
-    "failed",
-    "needs_attention",
-    "cancelled",
-)
+STATES = states.STATES
 
 
 def summary(graph: Graph, spec: Spec) -> dict[str, Any]:
