@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
@@ -26,16 +25,7 @@ class ClaudeAgent:
 
 
 class ClaudeStreamParser(StreamParser):
-    def on_stdout(self, line: str) -> None:
-        if not line.strip():
-            return
-        try:
-            event = json.loads(line)
-        except ValueError:
-            event = None
-        if not isinstance(event, dict):
-            self.log(line)  # banners, warnings: keep them, they are often the only clue
-            return
+    def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "system":
             self._system(event)

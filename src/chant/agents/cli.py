@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
 from chant.agents.process import run_process
@@ -37,6 +39,20 @@ class StreamParser:
         self.state = RunState()
 
     def on_stdout(self, line: str) -> None:
+        """JSON-lines providers: decode one event; anything else (banners, warnings) goes to the log as is,
+        since it is often the only clue when an agent fails."""
+        if not line.strip():
+            return
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict):
+            self.log(line)
+            return
+        self.on_event(event)
+
+    def on_event(self, event: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def on_stderr(self, line: str) -> None:

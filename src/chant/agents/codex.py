@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -35,16 +34,7 @@ class CodexStreamParser(StreamParser):
         self._pending_error: str | None = None
         self._turn_failed: str | None = None
 
-    def on_stdout(self, line: str) -> None:
-        if not line.strip():
-            return
-        try:
-            event = json.loads(line)
-        except ValueError:
-            event = None
-        if not isinstance(event, dict):
-            self.log(line)
-            return
+    def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind in ("thread.started", "thread.resumed"):
             self.state.session_id = event.get("thread_id") or self.state.session_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
@@ -29,16 +28,7 @@ class GeminiStreamParser(StreamParser):
         # Assistant text arrives in `delta` chunks that split lines anywhere; log only whole lines.
         self._partial = ""
 
-    def on_stdout(self, line: str) -> None:
-        if not line.strip():
-            return
-        try:
-            event = json.loads(line)
-        except ValueError:
-            event = None
-        if not isinstance(event, dict):
-            self.log(line)
-            return
+    def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "message":
             if event.get("role") == "assistant":
