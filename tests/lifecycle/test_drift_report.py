@@ -16,37 +16,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import make_env, run_chant_raw, run_git
-
-AGENT = """\
-import os, pathlib, re, subprocess
-spec = pathlib.Path(os.environ["CHANT_SPEC_FILE"])
-text = spec.read_text()
-spec.write_text(text.replace("- [ ]", "- [x]"))
-wt = pathlib.Path(os.environ["CHANT_WORKTREE_PATH"])
-fm = text.split("---")[1]
-for target in re.findall(r"^  - (\\S+)$", fm.split("target_files:")[1], re.M) if "target_files:" in fm else []:
-    path = wt / target
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if target.endswith("modules.md"):
-        path.write_text("# Modules\\n\\n## Auth Module\\n\\nSee src/auth/routes.py.\\n\\n"
-                        "## Reporting Module\\n\\nReports live in services/reporting/.\\n")
-    else:
-        path.write_text("written by " + os.environ["CHANT_SPEC_ID"] + "\\n")
-subprocess.run(["git", "add", "-A"], cwd=wt, check=True)
-subprocess.run(["git", "commit", "-qm", "chant(%s): work" % os.environ["CHANT_SPEC_ID"]], cwd=wt, check=True)
-"""
-
-CONFIG = """---
-project:
-  name: drifty
-defaults:
-  agent: command
-  prompt: standard
-agents:
-  command:
-    command: ["{python}", "agent.py"]
----
-"""
+from tests.lifecycle import command_agent
 
 CPL = "2026-01-27-001-cpl"
 DOC = "2026-01-28-001-doc"
@@ -151,8 +121,7 @@ def completed(tmp_path_factory: pytest.TempPathFactory, _templates: dict[str, Pa
     root = base / "repo"
     shutil.copytree(_templates["chant"], root, symlinks=True)
     env = make_env(base / "home")
-    (root / "agent.py").write_text(AGENT)
-    (root / ".chant" / "config.md").write_text(CONFIG)
+    command_agent.install(root, command_agent.TICK_AND_COMMIT, "drifty")
     (root / "src" / "auth").mkdir(parents=True)
     (root / "src" / "auth" / "routes.py").write_text(ROUTES)
     (root / "src" / "util.py").write_text("def helper():\n    return 2\n")
@@ -370,8 +339,7 @@ DRV = "2026-02-10-001-drv"
 
 def test_driver_aggregates_members(chant_repo: Path, run_chant: Any, chant_env: dict[str, str]) -> None:
     root = chant_repo
-    (root / "agent.py").write_text(AGENT)
-    (root / ".chant/config.md").write_text(CONFIG)
+    command_agent.install(root, command_agent.TICK_AND_COMMIT, "drifty")
     (root / "data").mkdir()
     (root / "data/a.csv").write_text("x\n1\n")
     specs = root / ".chant/specs"

@@ -7,33 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-AGENT = """\
-import os, pathlib, re, subprocess
-spec = pathlib.Path(os.environ["CHANT_SPEC_FILE"])
-text = spec.read_text()
-spec.write_text(text.replace("- [ ]", "- [x]"))
-wt = pathlib.Path(os.environ["CHANT_WORKTREE_PATH"])
-fm = text.split("---")[1]
-for target in re.findall(r"^  - (\\S+)$", fm.split("target_files:")[1], re.M) if "target_files:" in fm else []:
-    (wt / target).parent.mkdir(parents=True, exist_ok=True)
-    (wt / target).write_text("written by " + os.environ["CHANT_SPEC_ID"] + "\\n")
-subprocess.run(["git", "add", "-A"], cwd=wt, check=True)
-subprocess.run(["git", "commit", "-qm", "chant(%s): work" % os.environ["CHANT_SPEC_ID"]], cwd=wt, check=True)
-print('CHANT_RESULT {"model": "doc-agent-1"}')
-"""
-
-CONFIG = """---
-project:
-  name: drifty
-defaults:
-  agent: command
-  prompt: standard
-agents:
-  command:
-    command: ["{python}", "agent.py"]
----
-"""
+from tests.lifecycle import command_agent
 
 DOC_SPEC = """---
 type: documentation
@@ -72,8 +46,7 @@ DOWN_ID = "2026-02-01-002-use"
 @pytest.fixture
 def project(chant_repo: Path, git: Any) -> Path:
     root = chant_repo
-    (root / "agent.py").write_text(AGENT)
-    (root / ".chant" / "config.md").write_text(CONFIG)
+    command_agent.install(root, command_agent.TICK_AND_COMMIT, "drifty")
     (root / "src").mkdir()
     (root / "src" / "api.py").write_text("def hello():\n    return 'hi'\n")
     (root / ".chant" / "specs" / f"{DOC_ID}.md").write_text(DOC_SPEC)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.lifecycle import command_agent
 
 from chant.schedule import ScheduleError, is_due, next_run, parse_cron, parse_interval
 
@@ -102,17 +103,6 @@ subprocess.run(["git", "add", "-A"], cwd=wt, check=True)
 subprocess.run(["git", "commit", "-qm", "chant(%s): work" % os.environ["CHANT_SPEC_ID"]], cwd=wt, check=True)
 """
 
-CONFIG = """---
-project:
-  name: sched
-defaults:
-  agent: command
-agents:
-  command:
-    command: ["{python}", "agent.py"]
----
-"""
-
 
 def _spec(schedule: str | None, title: str) -> str:
     line = f"schedule: {schedule}\n" if schedule else ""
@@ -127,8 +117,7 @@ CRON = "2026-03-01-004-cron"
 
 def test_list_due_and_work_due(chant_repo: Path, run_chant: Any, git: Any, chant_env: dict[str, str]) -> None:
     root = chant_repo
-    (root / "agent.py").write_text(AGENT)
-    (root / ".chant/config.md").write_text(CONFIG)
+    command_agent.install(root, AGENT, "sched", prompt=None)
     specs = root / ".chant/specs"
     (specs / f"{WEEKLY}.md").write_text(_spec("weekly", "Weekly coupling status"))
     (specs / f"{MONTHLY}.md").write_text(_spec("monthly", "Monthly report"))

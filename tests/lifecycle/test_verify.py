@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.lifecycle import command_agent
 
 from chant.verify import commands_in, parse_answers
 
@@ -21,17 +22,6 @@ print("PASS: The README explains the project")
 print("- **FAIL**: The API docs list `get_user` — docs/api.md does not mention get_user")
 print("```")
 print("SKIP: Latency stays under 100 ms -- needs production traffic")
-"""
-
-CONFIG = """---
-project:
-  name: verified
-defaults:
-  agent: command
-agents:
-  command:
-    command: ["{python}", "agent.py"]
----
 """
 
 SPEC = """---
@@ -78,8 +68,7 @@ TODO = "2026-01-30-003-todo"
 @pytest.fixture
 def repo(chant_repo: Path, git: Any) -> Path:
     root = chant_repo
-    (root / "agent.py").write_text(AGENT)
-    (root / ".chant/config.md").write_text(CONFIG)
+    command_agent.install(root, AGENT, "verified", prompt=None)
     (root / "docs").mkdir()
     (root / "docs/api.md").write_text("# API\n")
     specs = root / ".chant/specs"
