@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .common import Spec, dump_json, normalise
+from .common import Spec, dump_json, normalise, router_prefix
 
 COMPOSITION_ROOT = ("app", "config")  # excluded from the module graph (they wire everything together)
 SHARED = "utils"
@@ -528,12 +528,7 @@ def route_table(root: Path, module: str) -> list[tuple[str, str, str, int]]:
     if not path.exists():
         return []
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    prefix = ""
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            for kw in node.value.keywords:
-                if kw.arg == "prefix" and isinstance(kw.value, ast.Constant):
-                    prefix = kw.value.value
+    prefix = router_prefix(tree)
     out = []
     for node in tree.body:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

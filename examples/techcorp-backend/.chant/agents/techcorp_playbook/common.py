@@ -224,16 +224,22 @@ class Endpoint:
     param_names: list[str]
 
 
-def endpoints(routes_py: Path) -> tuple[str, list[Endpoint]]:
-    """The router prefix and the GET endpoints of a FastAPI routes module, from its AST."""
-    source = routes_py.read_text(encoding="utf-8")
-    tree = ast.parse(source)
+def router_prefix(tree: ast.Module) -> str:
+    """The ``prefix=`` of the module's ``APIRouter(...)`` (the last one wins), or "" without one."""
     prefix = ""
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             for kw in node.value.keywords:
                 if kw.arg == "prefix" and isinstance(kw.value, ast.Constant):
                     prefix = kw.value.value
+    return prefix
+
+
+def endpoints(routes_py: Path) -> tuple[str, list[Endpoint]]:
+    """The router prefix and the GET endpoints of a FastAPI routes module, from its AST."""
+    source = routes_py.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    prefix = router_prefix(tree)
     found = []
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
