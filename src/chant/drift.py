@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -248,15 +247,8 @@ def _not_ignored(root: Path, paths: list[str]) -> list[str]:
 def _hash_files(root: Path, paths: list[str]) -> dict[str, str]:
     if not paths:
         return {}
-    proc = subprocess.run(
-        ["git", "hash-object", "--stdin-paths"],
-        cwd=root,
-        input="\n".join(paths) + "\n",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(zip(paths, proc.stdout.split(), strict=True))
+    output = git.run(["hash-object", "--stdin-paths"], root, input="\n".join(paths) + "\n").stdout
+    return dict(zip(paths, output.split(), strict=True))
 
 
 # -- one spec ------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +35,37 @@ class Result:
         return self.returncode == 0
 
 
+# Variables that tell git which repository, index or object store to use. git sets them for hooks
+# (`GIT_INDEX_FILE`, and `GIT_DIR` in a linked worktree) and for `rebase -x`; an IDE wrapper may set them
+# too. Inherited, they send every git call chant makes in a worktree -- and the agent's own `git commit` --
+# to the caller's repository and index. Identity, config and transport variables are kept.
+REPO_LOCATING_VARS = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_QUARANTINE_PATH",
+        "GIT_INTERNAL_SUPER_PREFIX",
+    }
+)
+
+
+def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) without the variables that locate a repository.
+
+    Use it for every child that may run git: git itself and the agents.
+    """
+    source = os.environ if base is None else base
+    return {key: value for key, value in source.items() if key not in REPO_LOCATING_VARS}
+
+
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+    env = clean_env()
     env.update(clock.git_date_env())
     # Never block on an editor or a credential prompt; chant runs unattended.
     env.setdefault("GIT_TERMINAL_PROMPT", "0")
@@ -231,6 +260,42 @@ def ls_tree(root: Path, rev: str) -> dict[str, str]:
 
 def status_porcelain(cwd: Path) -> list[str]:
     return [line for line in run(["status", "--porcelain"], cwd).stdout.splitlines() if line]
+
+
+# -- git's own lock files ---------------------------------------------------------------------------
+def git_dirs(root: Path) -> tuple[Path, Path]:
+    """``(git dir of this checkout, common git dir)``; the same path for a main checkout."""
+    output = out(["rev-parse", "--absolute-git-dir", "--git-common-dir"], root).splitlines()
+    git_dir = Path(output[0])
+    common = Path(output[1])
+    if not common.is_absolute():
+        common = (root / common).resolve()
+    return git_dir, common
+
+
+def lock_files(root: Path) -> list[Path]:
+    """git's ``*.lock`` files in the repository of ``root``: the index, HEAD, refs, packed-refs and config
+    of the common dir, and the index and HEAD of every linked worktree.
+
+    A git killed mid-write leaves one behind and every later write fails until it is removed. Whether a
+    lock is stale (no git still owns it) is the caller's judgement; this only finds them.
+    """
+    try:
+        git_dir, common = git_dirs(root)
+    except GitError:
+        return []
+    found: set[Path] = set()
+    for directory in {git_dir, common}:
+        found.update(directory.glob("*.lock"))
+    refs = common / "refs"
+    if refs.is_dir():
+        found.update(refs.rglob("*.lock"))
+    worktrees_dir = common / "worktrees"
+    if worktrees_dir.is_dir():
+        for entry in worktrees_dir.iterdir():
+            if entry.is_dir():
+                found.update(entry.glob("*.lock"))
+    return sorted(p for p in found if p.is_file())
 
 
 # -- worktrees -----------------------------------------------------------------------------------

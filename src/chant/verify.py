@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from chant import clock
+from chant import clock, git
 from chant.errors import ChantError
 from chant.project import Project, atomic_write
 from chant.spec.model import Spec
@@ -124,7 +124,7 @@ def run_command(command: str, root: Path, timeout: float) -> tuple[bool, str]:
     outcome = run_process(
         ["sh", "-c", command],
         cwd=root,
-        env=dict(os.environ),
+        env=git.clean_env(),
         stdin_text=None,
         timeout=timeout,
         cancel=None,
@@ -228,7 +228,7 @@ def ask_agent(
     log_path = project.logs_dir / f"{spec.id}.verify.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     settings = project.config.agent_settings(name)
-    env = dict(os.environ)
+    env = git.clean_env()
     env.update(
         {
             "CHANT_SPEC_ID": spec.id,

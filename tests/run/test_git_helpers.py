@@ -52,3 +52,40 @@ def test_log_messages_missing_at_and_heads(git_repo: Path) -> None:
     assert [sha for sha, _ in git.log_messages(root, f"{base}..HEAD")] == [agent, chant]
     assert git.missing_at(root, "HEAD", ["a.txt", "b.txt", "README.md"]) == ["b.txt"]
     assert git.heads(root, "HEAD", base) == [chant, base]
+
+
+@pytest.mark.usefixtures("hermetic_env")
+def test_lock_files_finds_the_locks_a_killed_git_leaves(git_repo: Path, tmp_path: Path) -> None:
+    root = git_repo
+    assert git.lock_files(root) == []
+    linked = tmp_path / "linked"
+    git.run(["worktree", "add", "-q", "-b", "side", str(linked)], root)
+    common = root / ".git"
+    planted = [
+        common / "index.lock",
+        common / "HEAD.lock",
+        common / "refs" / "heads" / "main.lock",
+        common / "worktrees" / "linked" / "index.lock",
+    ]
+    for path in planted:
+        path.write_text("", encoding="utf-8")
+    assert git.lock_files(root) == sorted(planted)
+    # Seen from the linked worktree it is the same repository, so the same locks.
+    assert git.lock_files(linked) == sorted(planted)
+    assert git.lock_files(tmp_path) == []  # not a repository
+
+
+def test_clean_env_drops_only_the_repository_locating_variables() -> None:
+    inherited = {
+        "GIT_DIR": "/elsewhere/.git",
+        "GIT_INDEX_FILE": ".git/index.lock",
+        "GIT_WORK_TREE": "/elsewhere",
+        "GIT_AUTHOR_NAME": "Someone",
+        "GIT_SSH_COMMAND": "ssh -i key",
+        "PATH": "/usr/bin",
+    }
+    assert git.clean_env(inherited) == {
+        "GIT_AUTHOR_NAME": "Someone",
+        "GIT_SSH_COMMAND": "ssh -i key",
+        "PATH": "/usr/bin",
+    }

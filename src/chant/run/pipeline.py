@@ -222,7 +222,7 @@ class Pipeline:
         prompt_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(prompt_file, text)
         model = self._model(prep.spec, prep.agent_name)
-        env = dict(os.environ)
+        env = git.clean_env()
         env.update(clock.git_date_env())
         env.update(
             {
