@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import threading
@@ -66,7 +67,7 @@ class _Totals:
     output: OutputTail = field(default_factory=OutputTail)
 
 
-def run_tool_loop(request: AgentRequest, wire: WireFormat, model: str) -> AgentResult:
+def run_tool_loop(request: AgentRequest, wire: WireFormat, model: str, agent: str = "openai") -> AgentResult:
     import httpx2
 
     settings = request.settings
@@ -78,7 +79,10 @@ def run_tool_loop(request: AgentRequest, wire: WireFormat, model: str) -> AgentR
         command_timeout=float(settings.get("command_timeout", 300.0)),
         deadline=deadline,
         log=request.log,
+        settings=settings,
+        agent=agent,
     )
+    request = dataclasses.replace(request, log=toolbox.log)  # every log line goes through its redactor
     totals = _Totals()
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": str(settings.get("system_prompt") or SYSTEM_PROMPT)},
@@ -93,6 +97,7 @@ def run_tool_loop(request: AgentRequest, wire: WireFormat, model: str) -> AgentR
         stop, error = exc, exc.message
     finally:
         client.close()
+        toolbox.close()
     if error:
         request.log(f"[chant] {error}")
     return AgentResult(

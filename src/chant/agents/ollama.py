@@ -18,7 +18,7 @@ class OllamaAgent:
         model = request.model or request.settings.get("model")
         if not model:
             return AgentResult(False, None, "the ollama agent needs a model (set `model` in config)", None)
-        return run_tool_loop(request, OllamaWire(request), str(model))
+        return run_tool_loop(request, OllamaWire(request), str(model), agent=self.name)
 
 
 class OllamaWire:

@@ -18,7 +18,7 @@ class OpenAIAgent:
         model = request.model or request.settings.get("model")
         if not model:
             return AgentResult(False, None, "the openai agent needs a model (set `model` in config)", None)
-        return run_tool_loop(request, OpenAIWire(request), str(model))
+        return run_tool_loop(request, OpenAIWire(request), str(model), agent=self.name)
 
 
 class OpenAIWire:

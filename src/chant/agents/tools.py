@@ -1,4 +1,8 @@
-"""chant's own tools for the HTTP agents (openai, ollama): files and commands, confined to the worktree."""
+"""chant's own tools for the HTTP agents (openai, ollama): files and commands, confined to the worktree.
+
+File tools are confined by path (``paths.confine``); ``run_command`` runs inside bubblewrap
+(``sandbox.py``). Every result is redacted before it reaches the model.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from typing import Any
 
 from chant.agents.paths import PathRefused, confine, walk_files
 from chant.agents.process import run_process
+from chant.agents.redact import Redactor
+from chant.agents.sandbox import Launcher, SandboxUnavailable, open_launcher
 
 READ_CAP = 100_000
 COMMAND_OUTPUT_CAP = 16_000
@@ -72,7 +78,9 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
     ),
     _fn(
         "run_command",
-        "Run a shell command (`sh -c`) in the repository root and return its exit code and output.",
+        "Run a shell command (`sh -c`) in the repository root and return its exit code and output. "
+        "Commands run in a sandbox: only the repository is writable, /tmp is private, and there may be "
+        "no network.",
         {"command": _S},
         ["command"],
     ),
@@ -95,15 +103,34 @@ class Toolbox:
         command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
         deadline: float | None = None,
         log: Callable[[str], None] | None = None,
+        settings: dict[str, Any] | None = None,
+        agent: str = "openai",
     ) -> None:
         self.root = Path(worktree).resolve()
         self.env = env
         self.cancel = cancel
         self.command_timeout = command_timeout
         self.deadline = deadline  # time.monotonic() value of the whole agent run's timeout
-        self.log = log or (lambda line: None)
+        self.settings = settings or {}
+        self.agent = agent
+        self.redact = Redactor.for_env(env, [str(self.settings.get("api_key_env") or "OPENAI_API_KEY")])
+        self.log = self.redact.wrap(log or (lambda line: None))
+        self._launcher: Launcher | None = None
+        self._refusal: str | None = None
+
+    def close(self) -> None:
+        """Removes the command sandbox's scratch dir; call once the agent run is over."""
+        if self._launcher is not None:
+            self._launcher.close()
+            self._launcher = None
 
     def execute(self, name: str, args: Any) -> ToolOutcome:
+        outcome = self._execute(name, args)
+        # Secrets never reach the model, whatever a command printed or a file contained.
+        outcome.content = self.redact(outcome.content)
+        return outcome
+
+    def _execute(self, name: str, args: Any) -> ToolOutcome:
         if not isinstance(args, dict):
             return ToolOutcome(f"error: arguments for {name} must be a JSON object", is_error=True)
         handler = getattr(self, f"tool_{name}", None) if name in TOOL_NAMES else None
@@ -191,14 +218,15 @@ class Toolbox:
     def tool_run_command(self, command: str) -> ToolOutcome:
         if not isinstance(command, str) or not command.strip():
             raise ToolError("a non-empty command is required")
+        launch = self.launcher().launch(command)
         timeout = self.command_timeout
         if self.deadline is not None:
             timeout = max(0.1, min(timeout, self.deadline - time.monotonic()))
         output = _CappedText(COMMAND_OUTPUT_CAP)
         outcome = run_process(
-            ["sh", "-c", command],
+            launch.argv,
             cwd=self.root,
-            env=self.env,
+            env=launch.env,
             stdin_text=None,
             timeout=timeout,
             cancel=self.cancel,
@@ -214,6 +242,20 @@ class Toolbox:
         else:
             status = f"exit code {outcome.exit_code}"
         return ToolOutcome(f"{status}\n{output.value()}".rstrip(), is_error=outcome.exit_code != 0)
+
+    def launcher(self) -> Launcher:
+        """Set up once, on the first command: the model may never run one."""
+        if self._refusal is not None:
+            raise ToolError(self._refusal)
+        if self._launcher is None:
+            try:
+                self._launcher = open_launcher(self.root, self.env, self.settings, self.agent)
+            except SandboxUnavailable as exc:
+                self._refusal = str(exc)
+                self.log(f"[chant] {self._refusal}")
+                raise ToolError(self._refusal) from None
+            self.log(f"[chant] {self._launcher.description}")
+        return self._launcher
 
     def tool_task_complete(self, summary: str = "") -> ToolOutcome:
         return ToolOutcome(str(summary or "task complete"), done=True)
