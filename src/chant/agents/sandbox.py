@@ -30,6 +30,8 @@ from chant.agents.redact import looks_secret
 INSIDE_TMP = Path("/tmp")
 INSIDE_HOME = "/tmp/home"
 PROBE_TIMEOUT = 10.0
+# Everything read-only; /dev and /proc of the sandbox's own (no host processes, so no host environments).
+BASE_MOUNTS = ("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc")
 
 # Passed through when set; everything else stays outside unless `env_allow` names it.
 BASE_ENV = frozenset(
@@ -176,8 +178,7 @@ def probe(bwrap: str, *, network: bool = False) -> str | None:
     key = (bwrap, network)
     with _probe_lock:
         if key not in _probe_cache:
-            argv = [bwrap, *_isolation(network), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-            argv += ["--tmpfs", str(INSIDE_TMP), "--", "true"]
+            argv = [bwrap, *_isolation(network), *BASE_MOUNTS, "--tmpfs", str(INSIDE_TMP), "--", "true"]
             try:
                 proc = subprocess.run(
                     argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT, env={"PATH": os.defpath}
@@ -326,25 +327,13 @@ class Sandbox:
 
     def _argv(self) -> list[str]:
         argv = [self.bwrap, *_isolation(self.policy.network)]
-        argv += [
-            "--ro-bind",
-            "/",
-            "/",
-            "--dev",
-            "/dev",
-            "--proc",
-            "/proc",
-            "--bind",
-            str(self.scratch),
-            "/tmp",
-        ]
+        argv += [*BASE_MOUNTS, "--bind", str(self.scratch), str(INSIDE_TMP)]
         for path in self.mounts.hidden:
             argv += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
         covered = [INSIDE_TMP, *self.mounts.hidden]
         for path in self.mounts.visible:
-            if any(_within(path, c) for c in covered) and not any(
-                _within(path, w) for w in self.mounts.writable
-            ):
+            inside_writable = any(_within(path, w) for w in self.mounts.writable)
+            if not inside_writable and any(_within(path, c) for c in covered):
                 argv += ["--ro-bind", str(path), str(path)]
         for path in self.mounts.writable:
             argv += ["--bind", str(path), str(path)]
