@@ -99,6 +99,7 @@ def run_tool_loop(request: AgentRequest, wire: WireFormat, model: str, agent: st
         client.close()
         toolbox.close()
     if error:
+        error = toolbox.redact(error)  # it becomes the spec's failure reason, committed to git
         request.log(f"[chant] {error}")
     return AgentResult(
         ok=error is None,
