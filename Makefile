@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench clean bubblewrap
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,21 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-test: $(VENV)/.dev-installed lint typecheck
+test: $(VENV)/.dev-installed lint typecheck bubblewrap
 	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+# run_command's sandbox (docs/sandbox.md); its tests use the real bwrap. Once installed this is one `command -v`.
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "notice: bwrap not found and no apt-get here: the sandbox tests will be skipped (docs/sandbox.md)"; \
+	  elif [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap \
+	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap; }; \
+	  else \
+	    sudo -n apt-get install -y -q bubblewrap \
+	    || { echo "error: bwrap is missing; install it with: sudo apt-get install bubblewrap" >&2; exit 1; }; \
+	  fi; }
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
