@@ -70,10 +70,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    bwrap = sandbox.shutil.which("bwrap")
-    problem = sandbox.probe(bwrap) if bwrap else "bwrap is not installed"
-    if problem:
-        print(f"skipped: no usable bwrap ({problem})")
+    found = sandbox.find_bwrap()
+    if isinstance(found, sandbox.Unusable):
+        print(f"skipped: no usable bwrap ({found.reason})")
         return 0
     sandbox._probe_cache.clear()  # measure the probe below, not this check
     env = {**os.environ, **IDENTITY}

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.agents.bwrap import needs_bwrap
 from tests.agents.conftest import LogSink, pid_alive, write_script
 from tests.conftest import run_git
 
@@ -23,14 +24,6 @@ from chant.agents.tools import Toolbox, ToolOutcome
 
 KEY = "sk-test-0123456789abcdef"
 BRANCH = "chant/2026-02-01-001-box"
-
-
-def _bwrap_problem() -> str | None:
-    found = shutil.which("bwrap")
-    return sandbox.probe(found) if found else "bwrap is not installed (apt-get install bubblewrap)"
-
-
-needs_bwrap = pytest.mark.skipif(_bwrap_problem() is not None, reason=f"no usable bwrap: {_bwrap_problem()}")
 
 
 class Box:

@@ -14,17 +14,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.agents.bwrap import needs_bwrap
 from tests.agents.fake_llm import FakeLLM, Reply, openai_reply, serve
 from tests.run.conftest import Work, add_specs, spec_file
-
-from chant.agents import sandbox
 
 SPEC = "2026-02-01-001-box"
 SPEC_REL = f".chant/specs/{SPEC}.md"
 KEY = "sk-test-key-0123456789abcdefXYZ"
-_found = shutil.which("bwrap")
-_problem = sandbox.probe(_found) if _found else "bwrap is not installed (apt-get install bubblewrap)"
-needs_bwrap = pytest.mark.skipif(_problem is not None, reason=f"no usable bwrap: {_problem}")
 
 
 @pytest.fixture

@@ -72,6 +72,10 @@ DEFAULT_HIDDEN = (
 )  # fmt: skip
 
 INSTALL_HINT = "install bubblewrap (`apt-get install bubblewrap`)"
+NAMESPACES_HINT = (
+    "allow unprivileged user namespaces (e.g. `sysctl kernel.unprivileged_userns_clone=1`, or an AppArmor "
+    "profile for bwrap on Ubuntu 24.04; in a container, run it with namespaces allowed)"
+)
 
 
 class SandboxUnavailable(Exception):
@@ -142,30 +146,36 @@ def open_launcher(
     policy = Policy.from_settings(agent, settings)
     if policy.unsafe:
         return Unconfined(dict(env), policy)
-    bwrap = shutil.which("bwrap", path=env.get("PATH", os.defpath))
-    if bwrap is None:
-        raise SandboxUnavailable(_refusal(policy, "bubblewrap (`bwrap`) is not installed", INSTALL_HINT))
-    problem = probe(bwrap, network=policy.network)
-    if problem:
+    found = find_bwrap(env, network=policy.network)
+    if isinstance(found, Unusable):
         raise SandboxUnavailable(
-            _refusal(
-                policy,
-                f"bubblewrap cannot create its sandbox here ({problem})",
-                "allow unprivileged user namespaces (e.g. `sysctl kernel.unprivileged_userns_clone=1`, or "
-                "an AppArmor profile for bwrap on Ubuntu 24.04; in a container, run it with namespaces "
-                "allowed)",
-            )
+            f"run_command is disabled: {found.reason}, and chant runs commands only inside a sandbox "
+            f"where just the worktree is writable. To enable it, {found.fix}; or set "
+            f"`{policy.key('unsafe_commands')}: true` in .chant/config.md to run commands unconfined, with "
+            f"your environment and your file access (see docs/sandbox.md)."
         )
-    return Sandbox(bwrap, Path(worktree), env, policy)
+    return Sandbox(found, Path(worktree), env, policy)
 
 
-def _refusal(policy: Policy, reason: str, fix: str) -> str:
-    return (
-        f"run_command is disabled: {reason}, and chant runs commands only inside a sandbox where just "
-        f"the worktree is writable. To enable it, {fix}; or set `{policy.key('unsafe_commands')}: true` "
-        f"in .chant/config.md to run commands unconfined, with your environment and your file access "
-        f"(see docs/sandbox.md)."
-    )
+@dataclass(frozen=True)
+class Unusable:
+    reason: str
+    fix: str
+
+
+def find_bwrap(env: Mapping[str, str] | None = None, *, network: bool = False) -> str | Unusable:
+    """The path of a bwrap that can build the sandbox here, or why there is none and how to get one.
+
+    For ``chant doctor`` too: ``find_bwrap()`` looks at this process's ``PATH``.
+    """
+    path = (os.environ if env is None else env).get("PATH", os.defpath)
+    bwrap = shutil.which("bwrap", path=path)
+    if bwrap is None:
+        return Unusable("bubblewrap (`bwrap`) is not installed", INSTALL_HINT)
+    problem = probe(bwrap, network=network)
+    if problem:
+        return Unusable(f"bubblewrap cannot create its sandbox here ({problem})", NAMESPACES_HINT)
+    return bwrap
 
 
 # -- probe ------------------------------------------------------------------------------------------
@@ -174,7 +184,7 @@ _probe_cache: dict[tuple[str, bool], str | None] = {}
 
 
 def probe(bwrap: str, *, network: bool = False) -> str | None:
-    """``None`` when ``bwrap`` can build the sandbox here, else git-style one-line reason. Once per process."""
+    """``None`` when ``bwrap`` can build the sandbox here, else bwrap's own one-line reason. Once per process."""
     key = (bwrap, network)
     with _probe_lock:
         if key not in _probe_cache:
