@@ -172,6 +172,23 @@ def test_git_add_and_commit_work_in_the_worktree(box: Box) -> None:
 
 
 @needs_bwrap
+def test_packed_history_cannot_be_deleted(box: Box) -> None:
+    box.git("repack", "-a", "-d", "-q")
+    packs = sorted(p.name for p in (box.repo / ".git" / "objects" / "pack").iterdir())
+    assert any(name.endswith(".pack") for name in packs)
+    common = box.repo / ".git"
+    outcome = box.run(
+        f"rm -rf {common}/objects/pack; rm -f {common}/objects/pack/*; "
+        f"echo /var/tmp > {common}/objects/info/alternates; "
+        "echo x > x.txt && git add x.txt && git commit -q -m 'on top of a packed history' && echo COMMITTED"
+    )
+    assert outcome.content.endswith("COMMITTED"), outcome.content
+    assert sorted(p.name for p in (common / "objects" / "pack").iterdir()) == packs
+    assert not (common / "objects" / "info" / "alternates").exists()
+    box.git("fsck", "--no-progress")
+
+
+@needs_bwrap
 def test_no_network_unless_allowed(box: Box) -> None:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

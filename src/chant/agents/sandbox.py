@@ -281,8 +281,8 @@ def git_mounts(worktree: Path) -> Mounts:
     """What a ``git add`` / ``git commit`` on the worktree's branch writes, and what must stay read-only.
 
     Found by experiment (git 2.39): the worktree's git dir (index, HEAD and its reflog, ORIG_HEAD,
-    rebase state), the object store, and the directories holding the branch's ref and its reflog. The
-    shared config, hooks and packed-refs are never written by a commit.
+    rebase state), the object store's loose objects, and the directories holding the branch's ref and its
+    reflog. The shared config, hooks, packed-refs and packs are never written by a commit.
     """
     mounts = Mounts(writable=[worktree])
     dot_git = worktree / ".git"
@@ -311,6 +311,9 @@ def git_mounts(worktree: Path) -> Mounts:
     if not worktree_config.exists():
         worktree_config.touch()  # an empty file changes nothing; a missing one could be created inside
     candidates = [git_dir / "commondir", git_dir / "gitdir", worktree_config, dot_git]
+    # A commit adds loose objects only: packs (most of the history of a cloned or gc'ed repository) and
+    # `objects/info` (alternates, which chant's own git would follow) need not be writable, so they are not.
+    candidates += [common / "objects" / "pack", common / "objects" / "info"]
     mounts.protected += [p for p in candidates if p.exists()]
     return mounts
 
