@@ -1,7 +1,7 @@
 """Confinement of the HTTP agents' ``run_command``: every command runs inside bubblewrap (``bwrap``).
 
 Inside the sandbox the whole filesystem is read-only except the worktree and the parts of the git dir a
-commit on the spec's branch writes (the worktree's own git dir, the object store, the branch's ref and
+commit on the spec's branch writes (the worktree's own git dir, loose objects, the branch's ref and
 reflog directories). The shared ``.git/config`` and ``.git/hooks`` stay read-only, so a command cannot leave
 a hook or a ``core.hooksPath`` behind for the user's next ``git commit``. ``/tmp`` is a private scratch dir
 (also ``$HOME``), ``/proc`` shows only the sandbox's processes, the network is unshared, and the environment
@@ -13,54 +13,23 @@ enable it, or how to opt out (``agents.<name>.unsafe_commands: true``). See docs
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from chant import git
-from chant.agents.redact import looks_secret
+from chant.agents import sandbox_env
 
-INSIDE_TMP = Path("/tmp")
-INSIDE_HOME = "/tmp/home"
+INSIDE_TMP = Path(sandbox_env.INSIDE_TMP)
 PROBE_TIMEOUT = 10.0
 # Everything read-only; /dev and /proc of the sandbox's own (no host processes, so no host environments).
 BASE_MOUNTS = ("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc")
-
-# Passed through when set; everything else stays outside unless `env_allow` names it.
-BASE_ENV = frozenset(
-    {
-        "PATH", "LANG", "LANGUAGE", "TERM", "TZ", "NO_COLOR", "USER", "LOGNAME", "EMAIL",
-        "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
-        "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE",
-        "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL",
-        # Where toolchains live (pyenv shims, rustup proxies and the like look here, not on PATH).
-        "PYENV_ROOT", "PYENV_VERSION", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV",
-        "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "CARGO_HOME", "GOROOT", "GOPATH", "JAVA_HOME",
-        "NVM_DIR", "NVM_BIN", "GEM_HOME", "GEM_PATH",
-        "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
-    }
-)  # fmt: skip
-BASE_ENV_PREFIXES = ("CHANT_", "LC_")
-# Toolchain homes that default to ~/...: with $HOME moved to the scratch dir they must be spelled out.
-TOOLCHAIN_HOMES = {"PYENV_ROOT": ".pyenv", "RUSTUP_HOME": ".rustup", "CARGO_HOME": ".cargo"}
-FIXED_ENV = {
-    "HOME": INSIDE_HOME,
-    "TMPDIR": str(INSIDE_TMP),
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_EDITOR": "true",  # stdin is /dev/null: an editor would only hang until the timeout
-    "GIT_PAGER": "cat",
-    "PAGER": "cat",
-}
-FORCED_ENV = frozenset({"HOME", "TMPDIR"})  # the others may be overridden through env_allow
-# git's automatic gc/maintenance writes lock files in the shared git dir, which is read-only in here.
-GIT_CONFIG = (("gc.auto", "0"), ("maintenance.auto", "false"))
 
 # Credentials and agent sockets hidden even though the rest of the filesystem is readable: file contents
 # go back to the model provider, and a socket on a read-only mount still accepts connections.
@@ -209,63 +178,6 @@ def _isolation(network: bool) -> list[str]:
     return [*flags, "--share-net"] if network else flags
 
 
-# -- environment ------------------------------------------------------------------------------------
-def command_env(env: Mapping[str, str], policy: Policy) -> dict[str, str]:
-    """The allow-listed environment of a confined command."""
-    exact = {name for name in policy.env_allow if not _is_glob(name)}
-    globs = [name for name in policy.env_allow if _is_glob(name)]
-    out: dict[str, str] = {}
-    for name, value in env.items():
-        if name == policy.api_key_env:
-            continue
-        allowed = name in exact or (
-            (name in BASE_ENV or name.startswith(BASE_ENV_PREFIXES) or _matches(name, globs))
-            # A secret-looking name passes only when the user spelled it out, never through a default or glob.
-            and not looks_secret(name)
-        )
-        if allowed:
-            out[name] = value
-    real_home = Path(env.get("HOME") or Path.home())
-    for name, rel in TOOLCHAIN_HOMES.items():
-        if name not in out and (real_home / rel).is_dir():
-            out[name] = str(real_home / rel)
-    if "GIT_CONFIG_GLOBAL" not in out:
-        found = _global_git_config(env, real_home)
-        if found:
-            out["GIT_CONFIG_GLOBAL"] = str(found)  # identity and aliases, read from the real file
-    for name, value in FIXED_ENV.items():
-        out[name] = value if name in FORCED_ENV else out.get(name, value)
-    start = _int(out.get("GIT_CONFIG_COUNT"))
-    for offset, (key, value) in enumerate(GIT_CONFIG):
-        out[f"GIT_CONFIG_KEY_{start + offset}"] = key
-        out[f"GIT_CONFIG_VALUE_{start + offset}"] = value
-    out["GIT_CONFIG_COUNT"] = str(start + len(GIT_CONFIG))
-    return out
-
-
-def _is_glob(name: str) -> bool:
-    return any(ch in name for ch in "*?[")
-
-
-def _matches(name: str, globs: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in globs)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return max(0, int(value or 0))
-    except ValueError:
-        return 0
-
-
-def _global_git_config(env: Mapping[str, str], home: Path) -> Path | None:
-    xdg = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
-    for candidate in (home / ".gitconfig", xdg / "git" / "config"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 # -- the sandbox ------------------------------------------------------------------------------------
 @dataclass
 class Mounts:
@@ -323,7 +235,7 @@ class Sandbox:
         self.bwrap = bwrap
         self.worktree = worktree.resolve()
         self.policy = policy
-        self.env = command_env(env, policy)
+        self.env = sandbox_env.command_env(env, policy.env_allow, policy.api_key_env)
         self.mounts = git_mounts(self.worktree)
         self.mounts.hidden = _hidden(policy, env, self.mounts.writable + self.mounts.visible)
         # What the allow-listed environment names must stay reachable: the git config, the PATH.
