@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,6 +245,8 @@ class Sandbox:
             Path(p).resolve() for p in named if p and os.path.isabs(p) and os.path.exists(p)
         ]
         self.scratch = Path(tempfile.mkdtemp(prefix="chant-sandbox-"))
+        # Removed by close(), or when this object goes away or the interpreter exits, whichever is first.
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.scratch, True)
         (self.scratch / "home").mkdir()
         self.argv = self._argv()
         network = "allowed" if policy.network else f"off (`{policy.key('command_network')}: true` allows it)"
@@ -270,7 +273,7 @@ class Sandbox:
         return Launch([*self.argv, "sh", "-c", command], dict(self.env))
 
     def close(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._cleanup()
 
 
 def _hidden(policy: Policy, env: Mapping[str, str], needed: list[Path]) -> list[Path]:
