@@ -30,9 +30,16 @@ class NotFoundError(ChantError):
 
 
 class AmbiguousIdError(ChantError):
+    SHOWN = 10  # a query like "2026" can match thousands: name the first few and count the rest
+
     def __init__(self, query: str, candidates: list[str]) -> None:
-        listing = ", ".join(candidates[:20]) + (" ..." if len(candidates) > 20 else "")
-        super().__init__(f"Ambiguous spec ID '{query}' matches {len(candidates)} specs: {listing}")
+        listing = ", ".join(candidates[: self.SHOWN])
+        if len(candidates) > self.SHOWN:
+            listing += f" and {len(candidates) - self.SHOWN} more"
+        super().__init__(
+            f"Ambiguous spec ID '{query}' matches {len(candidates)} specs: {listing}",
+            hint="give more of the ID (any unique suffix or substring works)",
+        )
         self.candidates = candidates
 
 

@@ -80,7 +80,7 @@ def test_add_unknown_dependency_is_an_error(seed_repo: Path, run_chant: Run, git
     head = git("rev-parse", "HEAD")
     before = sorted(p.name for p in (seed_repo / ".chant/specs").iterdir())
     assert_clean_failure(run_chant("add", "Orphan", "--depends-on", "no-such-spec"), "no-such-spec")
-    assert_clean_failure(run_chant("add", "Orphan", "--depends-on", "2026-02-01"), "Ambiguous")
+    assert_clean_failure(run_chant("add", "Orphan", "--depends-on", "ext."), "Ambiguous")
     assert sorted(p.name for p in (seed_repo / ".chant/specs").iterdir()) == before
     assert git("rev-parse", "HEAD") == head
     assert git("status", "--porcelain") == ""

@@ -65,7 +65,7 @@ def test_show_member(seed_repo: Path, run_chant: Run) -> None:
 
 
 def test_show_ambiguous_and_unknown(seed_repo: Path, run_chant: Run) -> None:
-    proc = run_chant("show", "2026-02-01")
+    proc = run_chant("show", "ext.")  # the four members, and no driver among them
     assert_clean_failure(proc, "Ambiguous", *SEED_MEMBERS)
     assert_clean_failure(run_chant("show", "no-such-spec"), "not found")
 

@@ -218,6 +218,8 @@ POOL = [*SEED_IDS, "2026-02-02-001-ab1", "001-fix-login", "002-feature", "002-fe
         (f".chant/specs/{SEED_DRIVER}.4.md", f"{SEED_DRIVER}.4"),  # a path
         (f"  {SEED_DRIVER}  ", SEED_DRIVER),
         ("01-28", "2026-01-28-001-doc"),  # unique substring
+        ("2026-02-01", SEED_DRIVER),  # only the driver and its own members match: the driver wins
+        ("feature", "002-feature"),  # the same, by substring
     ],
 )
 def test_resolve(query: str, expected: str) -> None:
@@ -227,8 +229,7 @@ def test_resolve(query: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("query", "candidates"),
     [
-        ("ext.", SEED_MEMBERS),
-        ("2026-02-01", [SEED_DRIVER, *SEED_MEMBERS]),
+        ("ext.", SEED_MEMBERS),  # members only: no driver among the candidates
         ("001", None),
     ],
 )
@@ -255,3 +256,35 @@ def test_resolve_same_suffix_on_two_days_is_ambiguous() -> None:
 def test_resolve_not_found(query: str) -> None:
     with pytest.raises(NotFoundError):
         ids.resolve(query, POOL)
+
+
+def test_resolve_driver_wins_over_its_own_members_and_nested_members() -> None:
+    pool = ["2026-12-02-001-b40", "2026-12-02-001-b40.1", "2026-12-02-001-b40.2", "2026-12-02-001-b40.2.1"]
+    assert ids.resolve("001", pool) == "2026-12-02-001-b40"
+    assert ids.resolve("b40", pool) == "2026-12-02-001-b40"
+    assert ids.resolve("b40.2", pool) == "2026-12-02-001-b40.2"  # exact suffix of a member driver
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [
+        ["2026-12-02-001-b40", "2026-12-02-001-b40.1", "2026-12-03-001-zzz"],  # another spec matches
+        ["2026-12-02-001-b40", "2026-12-02-001-b40x.1"],  # not its member: a longer ID's member
+        ["2026-12-02-001-b40", "2026-12-02-001-b40.old"],  # a dotted name, not a member number
+    ],
+)
+def test_resolve_driver_does_not_win_against_other_specs(pool: list[str]) -> None:
+    with pytest.raises(AmbiguousIdError):
+        ids.resolve("001", pool)
+
+
+def test_ambiguity_lists_the_first_ten_and_a_count() -> None:
+    pool = [f"2026-12-02-0{n:02d}-abc" for n in range(10, 35)]
+    with pytest.raises(AmbiguousIdError) as info:
+        ids.resolve("abc", pool)
+    message = info.value.message
+    assert "matches 25 specs" in message
+    assert all(spec_id in message for spec_id in pool[:10])
+    assert pool[10] not in message
+    assert message.endswith("and 15 more")
+    assert len(info.value.candidates) == 25

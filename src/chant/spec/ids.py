@@ -17,6 +17,7 @@ BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # Python's digit limit either; a longer numeric tail is simply not a member.
 DATE_ID = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})-([0-9a-z]{1,8})-([0-9a-z]+)$")
 _MEMBER_TAIL = re.compile(r"^(.*?)((?:\.[0-9]{1,9})+)$")
+_MEMBER_PATH = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})*\Z")  # what follows "<driver>." in a member ID
 _CHUNK = re.compile(r"[0-9]+|[^0-9]+")
 
 
@@ -123,7 +124,11 @@ def make_id(date: str, sequence: int, suffix: str | None = None) -> str:
 
 
 def resolve(query: str, ids: Sequence[str]) -> str:
-    """Exact ID, else a unique suffix, else a unique substring. Ambiguity lists the candidates."""
+    """Exact ID, else a unique suffix, else a unique substring. Ambiguity lists the candidates.
+
+    When every candidate but one is a member (at any depth) of that one, the driver wins: ``001`` names the
+    driver ``...-001-x4f`` although its members ``...-001-x4f.1``, ``.2`` contain ``001`` too.
+    """
     query = query.strip()
     if not query:
         raise NotFoundError("Empty spec ID")
@@ -136,5 +141,20 @@ def resolve(query: str, ids: Sequence[str]) -> str:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
+            driver = _driver_of_all(found)
+            if driver is not None:
+                return driver
             raise AmbiguousIdError(query, sorted_ids(found))
     raise NotFoundError(f"Spec not found: {query}", hint="run `chant list` to see spec IDs")
+
+
+def _driver_of_all(found: list[str]) -> str | None:
+    """The one candidate every other candidate is a member of, if there is one."""
+    driver = min(found, key=len)  # a driver's ID is a prefix of its members', so it is the shortest
+    prefix = driver + "."
+    if all(
+        other == driver or (other.startswith(prefix) and _MEMBER_PATH.match(other, len(prefix)))
+        for other in found
+    ):
+        return driver
+    return None
