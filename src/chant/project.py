@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,21 @@ _RACY_NS = 2_000_000_000
 
 
 class NotInitialized(ChantError):
+    pass
+
+
+class InvalidSpecError(ChantError):
+    """The ID names a file that does not parse: say so with its ``file:line`` (not "not found")."""
+
+    def __init__(self, spec_id: str, problem: str) -> None:
+        super().__init__(
+            f"this spec's file is invalid: {problem}",
+            hint=f"`chant edit {spec_id}` opens it; `chant lint` lists every problem",
+        )
+        self.spec_id = spec_id
+
+
+class ArchivedError(ChantError):
     pass
 
 
@@ -71,6 +87,7 @@ class Project:
         self.run_dir = self.chant_dir / "run"
         self._specs: SpecSet | None = None
         self.clean_stamps: dict[str, tuple[int, int]] | None = None  # set by _load
+        self._run_dir_ready = False
 
     @classmethod
     def discover(cls, start: Path | None = None) -> Project:
@@ -85,6 +102,9 @@ class Project:
         return str(self.config.get("project.name") or self.root.name)
 
     def lock_path(self, name: str) -> Path:
+        if not self._run_dir_ready:
+            ensure_run_dir(self.run_dir)
+            self._run_dir_ready = True
         return self.run_dir / "locks" / f"{name}.lock"
 
     def rel(self, path: Path) -> str:
@@ -100,8 +120,6 @@ class Project:
         return self._specs
 
     def _load(self) -> SpecSet:
-        if not self.specs_dir.is_dir():
-            raise NotInitialized(f"{self.rel(self.specs_dir)} does not exist", hint="run `chant init`")
         cache_path = self.run_dir / CACHE_FILE
         cache = _read_cache(cache_path)
         fresh: dict[str, _Entry] = {}
@@ -109,7 +127,9 @@ class Project:
         racy_after = time.time_ns() - _RACY_NS
         result = SpecSet()
         active = result.active
-        for key, path, size, mtime_ns, inode in _scan_specs(self.specs_dir):
+        # A clone whose .chant/ has no specs/ (git keeps no empty directories) is an empty project.
+        scanned = _scan_specs(self.specs_dir) if self.specs_dir.is_dir() else []
+        for key, path, size, mtime_ns, inode in scanned:
             spec_id = path.name[:-3]
             entry = cache.get(key)
             version = stamp(mtime_ns, inode)
@@ -154,21 +174,59 @@ class Project:
         specs = self.specs()
         return [*specs.active, *specs.archived]
 
-    def resolve(self, query: str, *, archived: bool = False) -> Spec:
+    def resolve(self, query: str, *, archived: bool = False, action: str | None = None) -> Spec:
+        """The spec ``query`` names (see :func:`ids.resolve`), among active, broken and archived files.
+
+        A broken file is an error naming it (never "not found"). An archived spec is returned only with
+        ``archived=True``; otherwise the error says it is archived (``action`` names what does not apply).
+        """
         specs = self.specs()
-        if query in specs.invalid:
-            raise specs.invalid[query]
-        try:
-            return specs.active[ids.resolve(query, list(specs.active))]
-        except NotFoundError:
-            if not archived or not specs.archived:
-                raise
-        spec_id = ids.resolve(query, list(specs.archived))
+        spec_id = self.resolve_id(query)
+        if spec_id in specs.invalid:
+            problem = specs.invalid[spec_id]
+            raise InvalidSpecError(spec_id, problem.message)
+        if spec_id in specs.active:
+            return specs.active[spec_id]
+        if not archived:
+            what = f"`chant {action}`" if action else "this command"
+            raise ArchivedError(
+                f"{spec_id} is archived ({self.rel(specs.archived[spec_id])}); {what} works on active specs only",
+                hint=f"`chant show {spec_id}` shows it; move the file back to {self.rel(self.specs_dir)}/ "
+                "to work on it again",
+            )
         return self.load_archived(spec_id)
+
+    def resolve_id(self, query: str) -> str:
+        """Resolve among active and broken files first; archived IDs only when nothing live matches."""
+        specs = self.specs()
+        live = list(dict.fromkeys([*specs.active, *specs.invalid]))
+        try:
+            return ids.resolve(query, live)
+        except NotFoundError:
+            if not specs.archived:
+                raise
+        return ids.resolve(query, list(specs.archived))
+
+    def file_of(self, spec_id: str) -> Path:
+        """The file of a resolved ID, whether it is active, broken or archived."""
+        specs = self.specs()
+        if spec_id in specs.invalid:
+            return self.root / specs.invalid[spec_id].path
+        if spec_id in specs.archived and spec_id not in specs.active:
+            return specs.archived[spec_id]
+        return self.spec_path(spec_id)
 
     def load_archived(self, spec_id: str) -> Spec:
         path = self.specs().archived[spec_id]
-        return Spec.from_text(spec_id, path, path.read_text(encoding="utf-8"), archived=True)
+        try:
+            text = path.read_text(encoding="utf-8")
+            return Spec.from_text(spec_id, path, text, archived=True)
+        except SpecParseError as exc:
+            raise InvalidSpecError(
+                spec_id, SpecParseError(self.rel(path), exc.detail, exc.line).message
+            ) from None
+        except UnicodeDecodeError:
+            raise InvalidSpecError(spec_id, f"{self.rel(path)}: file is not valid UTF-8") from None
 
     def reload(self, spec_id: str) -> Spec:
         """Re-read one spec from disk (after a write), updating the in-memory set."""
@@ -191,17 +249,21 @@ class Project:
         status: Status | None = None,
         force: bool = False,
         commit: str | None = None,
+        body_edit: Callable[[str, str], str] | None = None,
     ) -> Spec:
         """The one function that writes a spec file.
 
         Takes the spec's write lock, re-reads the file, checks the status transition against the table,
         edits only the given keys (round-trip), writes atomically and optionally commits just that file.
+        ``body_edit(text, path)`` may change the body of the text just read (e.g. untick criteria).
         """
         from chant.spec import edit
 
         path = self.spec_path(spec_id)
         with locked(self.lock_path(f"write-{spec_id}"), timeout=30):
-            text = path.read_text(encoding="utf-8")
+            text = original = path.read_text(encoding="utf-8")
+            if body_edit is not None:
+                text = body_edit(text, self.rel(path))
             changes = dict(updates)
             if status is not None:
                 current = Spec.from_text(spec_id, path, text).status
@@ -209,7 +271,7 @@ class Project:
                     check_transition(spec_id, current, status)
                 changes["status"] = status.value
             new_text = edit.set_fields(text, changes, self.rel(path))
-            if new_text != text:
+            if new_text != original:
                 atomic_write(path, new_text)
         spec = self.reload(spec_id)
         if commit:
@@ -313,7 +375,7 @@ def _write_cache(path: Path, entries: dict[str, _Entry]) -> None:
     blob = _cache_header() + zlib.crc32(payload).to_bytes(4, "little") + payload
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_run_dir(path.parent)
         # No fsync: losing the cache costs one re-parse, and a torn file fails the checksum.
         with open(tmp, "wb") as handle:
             handle.write(blob)
@@ -333,11 +395,33 @@ def _marshallable(value: Any) -> bool:
     return True
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory + rename, so readers never see half a file."""
-    import tempfile
+RUN_GITIGNORE = "# chant's runtime state (locks, worktrees, caches): never committed\n*\n"
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+
+def ensure_run_dir(run_dir: Path) -> None:
+    """Create ``.chant/run/`` ignoring itself, so it never shows as untracked, whoever wrote .chant/.gitignore
+    (a repository set up by another tool, or by hand, need not list ``run/``)."""
+    marker = run_dir / ".gitignore"
+    if marker.exists():
+        return
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a read-only checkout: chant still works, the directory just is not created
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(RUN_GITIGNORE)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory + rename, so readers never see half a file.
+
+    A new file gets the mode the umask gives (the kernel applies it to ``0o666``; ``mkstemp``'s 0600 made
+    config.md and prompts private); an existing file keeps its own mode.
+    """
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -352,6 +436,16 @@ def atomic_write(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    for _attempt in range(100):
+        tmp = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {path}")
 
 
 def parse_spec_file(path: Path) -> Spec:

@@ -102,8 +102,13 @@ def dag(fmt: str) -> None:
 def group(driver_id: str, as_json: bool) -> None:
     """Show a driver's members with their status and the phases `chant work` will run."""
     proj = common.project()
-    driver = proj.resolve(driver_id)
-    graph = common.graph_of(proj)
+    driver = proj.resolve(driver_id, archived=True)
+    if driver.archived:  # archived with its members (chant archive moves a group together)
+        from chant.ops.archive import archived_members
+
+        graph = Graph([driver, *archived_members(proj, driver.id)])
+    else:
+        graph = common.graph_of(proj)
     members = graph.members(driver.id)
     if not members:
         raise ChantError(
@@ -114,7 +119,12 @@ def group(driver_id: str, as_json: bool) -> None:
     if as_json:
         render.emit_json(
             {
-                "driver": {"id": driver.id, "title": driver.title, "state": graph.display_status(driver.id)},
+                "driver": {
+                    "id": driver.id,
+                    "title": driver.title,
+                    "state": graph.display_status(driver.id),
+                    "archived": driver.archived,
+                },
                 "phases": [
                     {"number": p.number, "label": p.label, "members": list(p.members)} for p in phases
                 ],
@@ -131,7 +141,8 @@ def group(driver_id: str, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"Driver: {driver.id} ({driver.display_title}) [{graph.display_status(driver.id)}]")
+    archived = "  [archived]" if driver.archived else ""
+    click.echo(f"Driver: {driver.id} ({driver.display_title}) [{graph.display_status(driver.id)}]{archived}")
     done = sum(1 for m in members if graph.specs[m].status.value == "completed")
     click.echo(f"Members: {done}/{len(members)} completed\n")
     for phase in phases:
@@ -154,7 +165,12 @@ def lint(spec_id: str | None, fmt: str, as_json: bool) -> None:
     proj = common.project()
     specs = proj.specs()
     graph = Graph.of(specs)
-    only = {proj.resolve(spec_id).id} if spec_id else None
+    only = None
+    if spec_id:
+        found = proj.resolve_id(spec_id)  # a broken file is exactly what lint is for: no InvalidSpecError
+        if found not in specs.active and found not in specs.invalid:
+            proj.resolve(found, action="lint")  # archived: says so
+        only = {found}
     diagnostics = run_lint(graph, specs.invalid, relative_paths(specs.active, specs.invalid, proj.root), only)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 
@@ -27,7 +28,7 @@ def reset(spec_id: str, discard: bool, then_work: bool) -> None:
     from chant.ops.lifecycle import reset as do_reset
 
     proj = common.project()
-    spec = proj.resolve(spec_id)
+    spec = proj.resolve(spec_id, action="reset")
     for done in do_reset(proj, spec, discard=discard):
         click.echo(f"Reset {done} to pending")
     if then_work:
@@ -41,7 +42,7 @@ def replay(spec_id: str) -> None:
     from chant.ops.lifecycle import prepare_replay
 
     proj = common.project()
-    spec = proj.resolve(spec_id)
+    spec = proj.resolve(spec_id, action="replay")
     prepare_replay(proj, spec)
     click.echo(f"Replaying {spec.id}")
     _work(spec.id)
@@ -51,9 +52,9 @@ def replay(spec_id: str) -> None:
 @click.argument("spec_id", shell_complete=common.complete_ids)
 @click.option("--run", "which", default=None, metavar="latest", help="Only the latest run.")
 @click.option("-n", "--lines", type=int, default=None, help="Only the last N lines.")
-@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines while the spec runs.")
 def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> None:
-    """Print a spec's agent log (.chant/logs/<id>.log)."""
+    """Print a spec's agent log (.chant/logs/<id>.log). With -f, follow it until its run ends."""
     from chant.run.logs import latest_run
 
     proj = common.project()
@@ -63,7 +64,8 @@ def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> Non
         raise ChantError(f"No log for {spec.id} yet", hint=f"it appears when `chant work {spec.id}` starts")
     if which not in (None, "latest"):
         raise click.BadParameter("only 'latest' is supported", param_hint="--run")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    data = path.read_bytes()
+    text = data.decode("utf-8", errors="replace")
     if which == "latest":
         text = latest_run(text)
     out = text.splitlines()
@@ -72,18 +74,28 @@ def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> Non
     for line in out:
         click.echo(line)
     if follow:
-        position = path.stat().st_size
-        try:
-            while True:
-                time.sleep(0.5)
-                size = path.stat().st_size
-                if size > position:
-                    with open(path, encoding="utf-8", errors="replace") as handle:
-                        handle.seek(position)
-                        click.echo(handle.read(), nl=False)
-                    position = size
-        except KeyboardInterrupt:
-            return
+        _follow(path, len(data), proj.lock_path(f"run-{spec.id}"))
+
+
+def _follow(path: Path, position: int, run_lock: Path) -> None:
+    """Print what is appended to ``path`` for as long as a chant holds the spec's run lock."""
+    from chant.locks import is_locked
+
+    try:
+        while True:
+            running = is_locked(run_lock)  # before reading, so the run's last lines are never missed
+            size = path.stat().st_size
+            if size > position:
+                with open(path, "rb") as handle:
+                    handle.seek(position)
+                    chunk = handle.read(size - position)
+                click.echo(chunk.decode("utf-8", errors="replace"), nl=False)
+                position += len(chunk)
+            if not running:
+                return
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return
 
 
 @click.command()
@@ -94,8 +106,9 @@ def approve(spec_id: str, by: str) -> None:
     from chant.ops.lifecycle import set_approval
 
     proj = common.project()
-    set_approval(proj, proj.resolve(spec_id), approved=True, by=by)
-    click.echo(f"Approved {proj.resolve(spec_id).id}")
+    spec = proj.resolve(spec_id, action="approve")
+    set_approval(proj, spec, approved=True, by=by)
+    click.echo(f"Approved {spec.id}")
 
 
 @click.command()
@@ -107,5 +120,6 @@ def reject(spec_id: str, by: str, reason: str) -> None:
     from chant.ops.lifecycle import set_approval
 
     proj = common.project()
-    set_approval(proj, proj.resolve(spec_id), approved=False, by=by, reason=reason)
-    click.echo(f"Rejected {proj.resolve(spec_id).id}")
+    spec = proj.resolve(spec_id, action="reject")
+    set_approval(proj, spec, approved=False, by=by, reason=reason)
+    click.echo(f"Rejected {spec.id}")

@@ -150,13 +150,7 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
     if extra:
         click.echo("")
         for key, value in extra:
-            label = key.replace("_", " ").capitalize()
-            if isinstance(value, list):
-                click.echo(f"{label}:")
-                for item in value:
-                    click.echo(f"  - {item}")
-            else:
-                click.echo(f"{label}: {value}")
+            click.echo("\n".join(field_lines(key, value)))
     if spec.criteria:
         click.echo("\nAcceptance Criteria:")
         for item in spec.criteria:
@@ -166,28 +160,55 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
         click.echo(spec.body.rstrip("\n"))
 
 
+def field_lines(key: str, value: Any) -> list[str]:
+    """One frontmatter field for people: YAML for lists and mappings (never a Python repr)."""
+    if key == "tokens" and isinstance(value, dict) and set(value) <= {"input", "output"}:
+        return [f"Tokens: {value.get('input', 0):,} in, {value.get('output', 0):,} out"]
+    if key == "cost_usd" and isinstance(value, int | float) and not isinstance(value, bool):
+        return [f"Cost: ${value:.4f}" if 0 < value < 0.01 else f"Cost: ${value:.2f}"]
+    from chant.spec import yamlio
+
+    label = key.replace("_", " ").capitalize()
+    if isinstance(value, dict | list):
+        if not value:
+            return [f"{label}: {'[]' if isinstance(value, list) else '{}'}"]
+        block = yamlio.dump_block(value).rstrip("\n").splitlines()
+        return [f"{label}:", *(f"  {line}" for line in block)]
+    if value is None or isinstance(value, bool | int | float):
+        return [f"{label}: {yamlio.emit_scalar(value)}"]
+    return [f"{label}: {value}"]
+
+
 @click.command()
 @click.argument("spec_id", shell_complete=common.complete_ids)
 def edit(spec_id: str) -> None:
     """Open a spec in $VISUAL/$EDITOR (default vi) and check it afterwards."""
+    import shlex
+
     from chant.spec.lint import lint, relative_paths
 
     proj = common.project()
-    spec = proj.resolve(spec_id)
+    # Broken files resolve too: editing is how their owner fixes them.
+    found = proj.resolve_id(spec_id)
+    path = proj.file_of(found)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    code = subprocess.call(f'{editor} "{spec.path}"', shell=True)
+    code = subprocess.call(f"{editor} {shlex.quote(str(path))}", shell=True)
     if code != 0:
         raise ChantError(f"editor exited with status {code}")
     specs = proj.specs(refresh=True)
+    if found not in specs.active and found not in specs.invalid:  # archived: only its own syntax matters
+        proj.load_archived(found)
+        click.echo(f"Saved {found}")
+        return
     graph = common.graph_of(proj)
     problems = lint(
-        graph, specs.invalid, relative_paths(specs.active, specs.invalid, proj.root), only={spec.id}
+        graph, specs.invalid, relative_paths(specs.active, specs.invalid, proj.root), only={found}
     )
     for diagnostic in problems:
         click.echo(diagnostic.render(), err=True)
     if any(d.severity == "error" for d in problems):
-        raise ChantError(f"{spec.id} has errors; fix them with `chant edit {spec.id}`")
-    click.echo(f"Saved {spec.id}")
+        raise ChantError(f"{found} has errors; fix them with `chant edit {found}`")
+    click.echo(f"Saved {found}")
 
 
 @click.command()
@@ -204,13 +225,20 @@ def cancel(spec_id: str, yes: bool, delete: bool, cascade: bool, force: bool) ->
     from chant.ops import cancel as cancel_ops
 
     proj = common.project()
-    spec = proj.resolve(spec_id)
     if (cascade or force) and not delete:
         raise click.UsageError("--cascade and --force only apply with --delete")
+    spec = proj.resolve(spec_id, action="cancel")
     if delete:
         doomed = cancel_ops.plan_delete(proj, spec, cascade=cascade, force=force)
-        if not yes and sys.stdin.isatty():
-            click.confirm(f"Delete {', '.join(doomed)} (files, logs, worktrees, branches)?", abort=True)
+        if not yes:
+            # Deleting cannot be undone by chant: without a terminal to ask on, require an explicit --yes
+            # (as gh does) instead of going ahead.
+            if not sys.stdin.isatty():
+                raise ChantError(
+                    f"--delete would remove {', '.join(doomed)}; pass --yes to confirm",
+                    hint="stdin is not a terminal, so chant cannot ask",
+                )
+            _confirm(f"Delete {', '.join(doomed)} (files, logs, worktrees, branches)?", "Nothing deleted.")
         cancel_ops.delete(proj, doomed)
         for gone in doomed:
             click.echo(f"Deleted {gone}")
@@ -219,6 +247,13 @@ def cancel(spec_id: str, yes: bool, delete: bool, cascade: bool, force: bool) ->
     if dependents:
         click.echo(f"Note: {len(dependents)} spec(s) depend on {spec.id}: {', '.join(dependents)}", err=True)
     if not yes and sys.stdin.isatty():
-        click.confirm(f"Cancel {spec.id} ({spec.display_title})?", abort=True)
+        _confirm(f"Cancel {spec.id} ({spec.display_title})?", "Not cancelled.")
     cancel_ops.cancel(proj, spec)
     click.echo(f"Cancelled {spec.id}")
+
+
+def _confirm(question: str, declined: str) -> None:
+    """Ask on the terminal; "no" exits 1 (130 is for Ctrl-C)."""
+    if not click.confirm(question):
+        click.echo(declined, err=True)
+        raise SystemExit(1)

@@ -18,6 +18,7 @@ from chant.locks import locked
 from chant.ops.cancel import descendants
 from chant.project import Project
 from chant.run.pipeline import branch_name, main_branch
+from chant.spec import ids
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
@@ -64,7 +65,7 @@ def plan(project: Project, spec_id: str | None = None) -> ArchivePlan:
             )
         roots = [spec_id]
     else:
-        roots = [s for s in graph.specs if graph.driver_of(s) is None]
+        roots = [s for s in ids.sorted_ids(graph.specs) if graph.driver_of(s) is None]
     for root in roots:
         group = [*descendants(graph, root), root]  # members first, the driver last
         reasons = [r for r in (_why_not(project, graph, s, main) for s in group) if r]
@@ -83,6 +84,12 @@ def plan(project: Project, spec_id: str | None = None) -> ArchivePlan:
     return result
 
 
+def archived_members(project: Project, driver_id: str) -> list[Spec]:
+    """The archived members (at any depth) of an archived driver, read from the archive."""
+    found = [spec_id for spec_id in project.specs().archived if ids.is_member_of(spec_id, driver_id)]
+    return [project.load_archived(spec_id) for spec_id in ids.sorted_ids(found)]
+
+
 def apply(project: Project, archive_plan: ArchivePlan) -> str | None:
     """Move the files (``git mv`` when tracked, else a rename) and commit just them, once."""
     if not archive_plan.moves:
@@ -99,8 +106,8 @@ def apply(project: Project, archive_plan: ArchivePlan) -> str | None:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
             paths += [src, dst]
-    ids = [m[0] for m in archive_plan.moves]
-    what = ids[0] if len(ids) == 1 else f"{len(ids)} specs ({', '.join(ids)})"
+    moved = [m[0] for m in archive_plan.moves]
+    what = moved[0] if len(moved) == 1 else f"{len(moved)} specs ({', '.join(moved)})"
     sha = project.commit(paths, f"chant: archive {what}")
     project.specs(refresh=True)
     return sha

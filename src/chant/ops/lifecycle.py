@@ -9,7 +9,7 @@ from chant.errors import ChantError
 from chant.graph import Graph
 from chant.locks import is_locked
 from chant.project import Project
-from chant.spec.edit import REMOVE
+from chant.spec.edit import REMOVE, untick_criteria
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
@@ -85,7 +85,8 @@ def prepare_replay(project: Project, spec: Spec) -> None:
     updates: dict[str, Any] = {"replayed_at": clock.iso(), "replay_count": count}
     if not spec.get("original_completed_at") and spec.get("completed_at"):
         updates["original_completed_at"] = spec.get("completed_at")
-    project.update_spec(spec.id, updates)
+    # A replay must earn its ticks again: the agent starts from open criteria, so the check means something.
+    project.update_spec(spec.id, updates, body_edit=untick_criteria)
     reset(project, project.reload(spec.id), members=False)
 
 

@@ -7,6 +7,7 @@ A single-line scalar is edited in place, keeping any trailing ``# comment`` on i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -212,3 +213,18 @@ def _append_to_block_list(
     if end_line > 0 and not lines[end_line - 1].endswith("\n"):
         lines[end_line - 1] += nl
     return "".join(lines[:end_line] + new + lines[end_line:])
+
+
+_TICKED = re.compile(r"^(\s*[-*+] )\[[xX]\]")
+
+
+def untick_criteria(text: str, path: str = "<spec>") -> str:
+    """Every ticked acceptance criterion back to ``[ ]``; nothing else changes (line endings included)."""
+    parts = document.split(text, path)
+    ticked = {c.line for c in document.criteria_of(parts.body, parts.body_line_offset) if c.checked}
+    if not ticked:
+        return text
+    lines = text.splitlines(keepends=True)
+    for number in ticked:
+        lines[number - 1] = _TICKED.sub(r"\1[ ]", lines[number - 1], count=1)
+    return "".join(lines)

@@ -151,10 +151,12 @@ def resolve(query: str, ids: Sequence[str]) -> str:
 def _driver_of_all(found: list[str]) -> str | None:
     """The one candidate every other candidate is a member of, if there is one."""
     driver = min(found, key=len)  # a driver's ID is a prefix of its members', so it is the shortest
-    prefix = driver + "."
-    if all(
-        other == driver or (other.startswith(prefix) and _MEMBER_PATH.match(other, len(prefix)))
-        for other in found
-    ):
+    if all(other == driver or is_member_of(other, driver) for other in found):
         return driver
     return None
+
+
+def is_member_of(spec_id: str, driver_id: str) -> bool:
+    """``X.2`` and ``X.2.1`` are members of ``X`` (at any depth); ``X.old`` and ``Xy.1`` are not."""
+    prefix = driver_id + "."
+    return spec_id.startswith(prefix) and _MEMBER_PATH.match(spec_id, len(prefix)) is not None
