@@ -20,7 +20,7 @@ from typing import Any
 from chant import clock, git
 from chant import schedule as schedule_mod
 from chant.graph import Graph
-from chant.paths import expand
+from chant.paths import directory_glob, expand
 from chant.project import Project
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec
@@ -267,11 +267,16 @@ def check_spec(project: Project, spec: Spec, *, trees: dict[str, dict[str, str]]
             cache[report.baseline] = git.ls_tree(root, report.baseline)
         then_tree = cache[report.baseline]
     seen: set[str] = set()
+
+    def is_dir(pattern: str) -> bool:  # now, or at the baseline (a directory that has since vanished)
+        prefix = pattern.rstrip("/") + "/"
+        return (root / pattern).is_dir() or any(path.startswith(prefix) for path in then_tree)
+
     for field_name in INPUT_FIELDS:
-        patterns = spec.values(field_name)
+        patterns = [directory_glob(p, is_dir) for p in spec.values(field_name)]
         if not patterns:
             continue
-        regexes = [glob_regex(p.strip()) for p in patterns]
+        regexes = [glob_regex(p) for p in patterns]
         before = {p: b for p, b in then_tree.items() if p not in own and any(r.match(p) for r in regexes)}
         now_paths = _not_ignored(root, [p for p in expand(root, patterns) if p not in own])
         now = _hash_files(root, now_paths)
@@ -497,9 +502,19 @@ def check_all(project: Project, around: str | None = None) -> DriftResult:
     members. Read-only. With ``around``, only the specs that can make that one stale are checked (its
     dependencies, drivers and members, transitively)."""
     graph = Graph.of(project.specs())
+    return _check_graph(project, graph, _closure(graph, around) if around is not None else None)
+
+
+def check_archived(project: Project, spec: Spec) -> DriftResult:
+    """An archived spec (a driver with its archived members): the same report, from the archive."""
+    from chant.ops.query import archived_members
+
+    return _check_graph(project, Graph([spec, *archived_members(project, spec.id)]), None)
+
+
+def _check_graph(project: Project, graph: Graph, scope: set[str] | None) -> DriftResult:
     reports: dict[str, SpecDrift] = {}
     trees: dict[str, dict[str, str]] = {}
-    scope = _closure(graph, around) if around is not None else None
     for spec_id in ids.sorted_ids(graph.specs):
         spec = graph.specs[spec_id]
         if scope is not None and spec_id not in scope:

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 _MAGIC = set("*?[")
+
+
+def directory_glob(pattern: str, is_dir: Callable[[str], bool]) -> str:
+    """A directory means everything beneath it: ``docs/guides/`` (or ``docs/guides`` when ``is_dir`` says
+    it is one) becomes ``docs/guides/**``. Other patterns are returned stripped, unchanged."""
+    pattern = pattern.strip()
+    if pattern.endswith("/"):
+        return pattern + "**"
+    if pattern and not _MAGIC & set(pattern) and is_dir(pattern):
+        return pattern + "/**"
+    return pattern
 
 
 def expand(root: Path, patterns: Iterable[str]) -> list[str]:
     """Existing regular files matched by ``patterns``, as sorted root-relative POSIX paths."""
     found: set[str] = set()
     for pattern in patterns:
-        pattern = pattern.strip()
+        pattern = directory_glob(pattern, lambda p: (root / p).is_dir())
         if not pattern:
             continue
         if not _MAGIC & set(pattern):

@@ -25,3 +25,13 @@ ICONS = {
     "needs_attention": "!",
     "cancelled": "–",
 }
+
+UNTITLED = "(untitled)"
+
+
+def named(spec_id: str, title: str | None) -> str:
+    """``<id> (<title>)``, and ``<id> (untitled)`` for a spec without one (never ``(None)`` or
+    ``((untitled))``)."""
+    if not title or title == UNTITLED:
+        return f"{spec_id} {UNTITLED}"
+    return f"{spec_id} ({title})"

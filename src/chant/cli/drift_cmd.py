@@ -42,13 +42,18 @@ def drift(
     proj = common.project()
     target = None
     if spec_id and not show_all:
-        target = proj.resolve(spec_id)
+        target = proj.resolve(spec_id, archived=True)
         if target.status != Status.COMPLETED:
             raise ChantError(
                 f"{target.id} is {target.status.value}; drift only checks completed specs",
                 hint=f"`chant work {target.id}` first (or `chant drift --all` for every completed spec)",
             )
-    result = engine.check_all(proj, around=target.id if target is not None and report_path is None else None)
+    if target is not None and target.archived:
+        result = engine.check_archived(proj, target)
+    else:
+        result = engine.check_all(
+            proj, around=target.id if target is not None and report_path is None else None
+        )
     if target is not None:
         members = [m for m in _all_members(result, target.id) if m in result.reports]
         chosen = [result.reports[target.id], *(result.reports[m] for m in members)]
@@ -303,6 +308,8 @@ def _purpose(report: SpecDrift) -> str:
 
 
 def cascade_report(result: DriftResult) -> str:
+    from chant.spec import ids
+
     lines = ["Drift Report", "============", ""]
     reports = result.ordered()
     if not reports:
@@ -333,9 +340,15 @@ def cascade_report(result: DriftResult) -> str:
             report = result.reports[spec_id]
             lines.append(f"  - {spec_id} ({report.type}): {report.state}")
         lines.append("")
-    lines.append(
-        f"{len(stale)} of {len(reports)} completed spec(s) need attention; details: chant drift <id>"
-    )
+    # Count what the report names; members folded under their stale driver are said separately.
+    named = {*roots, *(kid for kids in children.values() for kid in kids), *rerun, *review}
+    folded = [r.spec_id for r in stale if r.spec_id not in named]
+    summary = f"{len(named)} of {len(reports)} completed spec(s) need attention"
+    if folded:
+        drivers = ids.sorted_ids({d for s in folded if (d := result.graph.driver_of(s)) is not None})
+        where = ", ".join(f"`chant drift {_ref(result, d)}`" for d in drivers) or "`chant drift <id>`"
+        summary += f", plus {len(folded)} member(s) of the drivers above ({where} lists them)"
+    lines.append(f"{summary}; details: chant drift <id>")
     return "\n".join(lines) + "\n"
 
 

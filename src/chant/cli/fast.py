@@ -20,9 +20,9 @@ import os
 import sys
 import zlib
 
-from chant import __version__
+from chant import __version__, colour
 from chant.scan import scan_md, stamp
-from chant.states import ICONS, STATES
+from chant.states import ICONS, STATES, named
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -259,6 +259,12 @@ def _rows_text(rows: list[Row]) -> str:
         return ""
     width = max(len(r[0]) for r in rows)
     icons = _ICONS
+    if colour.enabled():  # the same columns, the icon and state painted (click path: query_cmds._print_rows)
+        return "".join(
+            f"{r[0].ljust(width)}  {colour.paint(icons.get(r[4], '?') + ' ' + r[4], r[4])}"
+            f"{' ' * (15 - len(r[4]))} {r[1] or '(untitled)'}{r[6]}\n"
+            for r in rows
+        )
     return (
         "\n".join(
             [
@@ -383,25 +389,27 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
             text = f"{total} spec(s), none ready" if total else "no specs"
         return f"chant: {text}\n"
     icons = _ICONS
-    out = [f"chant status ({name}): {total} specs"]
+    out = [f"chant status ({name}): {total} spec{'' if total == 1 else 's'}"]
+    paint = colour.enabled()
     for state in _STATES:
         if c.get(state):
-            out.append(f"  {icons.get(state, '?')} {state.replace('_', ' ').ljust(16)} {c[state]}")
+            label = colour.paint(f"{icons.get(state, '?')} {state.replace('_', ' ')}", state, paint)
+            out.append(f"  {label}{' ' * (16 - len(state))} {c[state]}")
     if attention:
         out.append("\nNeeds attention:")
         for item in attention:
             reason = f" - {item['reason']}" if item.get("reason") else ""
             out.append(
-                f"  {icons.get(item['status'], '?')} {item['id']} ({item['title']}) {item['status']}{reason}"
+                f"  {icons.get(item['status'], '?')} {named(item['id'], item['title'])} {item['status']}{reason}"
             )
     if in_progress:
         out.append("\nIn progress:")
         for item in in_progress:
-            out.append(f"  {icons.get(item['status'], '?')} {item['id']} ({item['title']})")
+            out.append(f"  {icons.get(item['status'], '?')} {named(item['id'], item['title'])}")
     if ready:
         out.append(f"\nReady ({len(ready)}):")
         for item in ready[:10]:
-            out.append(f"  ○ {item['id']} ({item['title']})")
+            out.append(f"  ○ {named(item['id'], item['title'])}")
         if len(ready) > 10:
             out.append(f"  ... and {len(ready) - 10} more")
     return "\n".join(out) + "\n"
@@ -464,7 +472,9 @@ def run(args: list[str]) -> int | None:
         _write_view(view_path, view)
     text = _output(request[0], request[1], root, view, order)
     try:
-        if "\x1b" in text:  # click strips ANSI escapes when stdout is not a terminal: let it decide
+        if (
+            "\x1b" in text and not sys.stdout.isatty()
+        ):  # click strips ANSI escapes (e.g. in titles) off a terminal
             import click
 
             click.echo(text, nl=False)

@@ -8,6 +8,7 @@ from chant.cli import common, render
 from chant.errors import ChantError
 from chant.graph import Graph
 from chant.spec import ids
+from chant.states import named
 
 
 def _tree_lines(graph: Graph) -> list[str]:
@@ -31,7 +32,7 @@ def _tree_lines(graph: Graph) -> list[str]:
     def label(spec_id: str) -> str:
         spec = graph.specs[spec_id]
         state = graph.display_status(spec_id)
-        return f"{render.icon(state)} {spec_id} ({spec.display_title}) [{state}]"
+        return f"{render.icon(state)} {named(spec_id, spec.title)} [{state}]"
 
     def walk(spec_id: str, prefix: str, last: bool, top: bool) -> None:
         connector = "" if top else ("└── " if last else "├── ")
@@ -104,7 +105,7 @@ def group(driver_id: str, as_json: bool) -> None:
     proj = common.project()
     driver = proj.resolve(driver_id, archived=True)
     if driver.archived:  # archived with its members (chant archive moves a group together)
-        from chant.ops.archive import archived_members
+        from chant.ops.query import archived_members
 
         graph = Graph([driver, *archived_members(proj, driver.id)])
     else:
@@ -142,14 +143,14 @@ def group(driver_id: str, as_json: bool) -> None:
         )
         return
     archived = "  [archived]" if driver.archived else ""
-    click.echo(f"Driver: {driver.id} ({driver.display_title}) [{graph.display_status(driver.id)}]{archived}")
+    click.echo(f"Driver: {named(driver.id, driver.title)} [{graph.display_status(driver.id)}]{archived}")
     done = sum(1 for m in members if graph.specs[m].status.value == "completed")
     click.echo(f"Members: {done}/{len(members)} completed\n")
     for phase in phases:
         click.echo(f"Phase {phase.number}: {phase.label}")
         for member in phase.members:
             state = graph.display_status(member)
-            click.echo(f"  {render.icon(state)} {member} ({graph.specs[member].display_title}) - {state}")
+            click.echo(f"  {render.icon(state)} {named(member, graph.specs[member].title)} - {state}")
         click.echo("")
 
 

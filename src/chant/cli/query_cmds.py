@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from chant import colour
 from chant.cli import common, render
 from chant.ops import query
 from chant.spec.model import Spec
 from chant.spec.status import STORED_STATUSES
+from chant.states import named
 
 STATUS_CHOICES = click.Choice(sorted({*STORED_STATUSES, "ready", "blocked"}))
 
@@ -16,14 +18,18 @@ def _print_rows(rows: list[dict[str, object]]) -> None:
     if not rows:
         return
     width = max(len(str(r["id"])) for r in rows)
+    paint = colour.enabled()
     lines = []
     for row in rows:
         state = str(row["state"])
         title = row["title"] or "(untitled)"
-        line = f"{str(row['id']).ljust(width)}  {render.icon(state)} {state.ljust(15)} {title}"
+        mark = colour.paint(f"{render.icon(state)} {state}", state, paint)
+        line = f"{str(row['id']).ljust(width)}  {mark}{' ' * (15 - len(state))} {title}"
         blocked_by = row.get("blocked_by")
         if isinstance(blocked_by, list) and blocked_by:
             line += f"  [blocked by {', '.join(str(b) for b in blocked_by)}]"
+        if row.get("archived"):
+            line += "  [archived]"
         lines.append(line)
     click.echo("\n".join(lines))  # one write: 5,000 echo calls cost ~30 ms
 
@@ -126,25 +132,27 @@ def status(brief: bool, as_json: bool) -> None:
             text = f"{report.total} spec(s), none ready" if report.total else "no specs"
         click.echo(f"chant: {text}")
         return
-    click.echo(f"chant status ({proj.name}): {report.total} specs")
+    click.echo(f"chant status ({proj.name}): {_count(report.total, 'spec')}")
+    paint = colour.enabled()
     for state in query.STATES:
         if c.get(state):
-            click.echo(f"  {render.icon(state)} {state.replace('_', ' ').ljust(16)} {c[state]}")
+            label = colour.paint(f"{render.icon(state)} {state.replace('_', ' ')}", state, paint)
+            click.echo(f"  {label}{' ' * (16 - len(state))} {c[state]}")
     if report.attention:
         click.echo("\nNeeds attention:")
         for item in report.attention:
             reason = f" - {item['reason']}" if item.get("reason") else ""
             click.echo(
-                f"  {render.icon(item['status'])} {item['id']} ({item['title']}) {item['status']}{reason}"
+                f"  {render.icon(item['status'])} {named(item['id'], item['title'])} {item['status']}{reason}"
             )
     if report.in_progress:
         click.echo("\nIn progress:")
         for item in report.in_progress:
-            click.echo(f"  {render.icon(item['status'])} {item['id']} ({item['title']})")
+            click.echo(f"  {render.icon(item['status'])} {named(item['id'], item['title'])}")
     if report.ready:
         click.echo(f"\nReady ({len(report.ready)}):")
         for item in report.ready[:10]:
-            click.echo(f"  ○ {item['id']} ({item['title']})")
+            click.echo(f"  ○ {named(item['id'], item['title'])}")
         if len(report.ready) > 10:
             click.echo(f"  ... and {len(report.ready) - 10} more")
     for message in report.invalid:
@@ -165,11 +173,14 @@ def _notice_stranded(proj: object, report: query.StatusReport) -> None:
 @click.command()
 @click.argument("text")
 @click.option("--title-only", is_flag=True, help="Match titles only.")
-@click.option("--case-sensitive", is_flag=True)
-@click.option("--status", type=STATUS_CHOICES)
-@click.option("--type", "type_")
-@click.option("--label", "labels", multiple=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--case-sensitive", is_flag=True, help="Match case exactly.")
+@click.option("--status", type=STATUS_CHOICES, help="Only specs in this state.")
+@click.option("--type", "type_", help="Only specs of this type.")
+@click.option(
+    "--label", "labels", multiple=True, help="Only specs with this label (repeatable: any of them)."
+)
+@click.option("--active-only", is_flag=True, help="Leave out archived specs (.chant/archive/).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def search(
     text: str,
     title_only: bool,
@@ -177,22 +188,36 @@ def search(
     status: str | None,
     type_: str | None,
     labels: tuple[str, ...],
+    active_only: bool,
     as_json: bool,
 ) -> None:
-    """Find specs whose title or body contains TEXT (case-insensitive by default)."""
+    """Find specs whose title or body contains TEXT (case-insensitive), archived ones included."""
     proj = common.project()
     graph = common.graph_of(proj)
     allowed = {
         s.id for s in query.select(graph, status=status, type_=type_, labels=labels, include_cancelled=True)
     }
+    archived: list[Spec] = []
+    if not active_only:
+        archived, problems = query.archived_specs(proj)
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
+        archived = [s for s in archived if query.matches(s, status=status, type_=type_, labels=labels)]
+        allowed.update(s.id for s in archived)
     found = [
         s
-        for s in query.search(graph, text, title_only=title_only, case_sensitive=case_sensitive)
+        for s in query.search(
+            graph, text, title_only=title_only, case_sensitive=case_sensitive, archived=archived
+        )
         if s.id in allowed
     ]
-    rows = [query.summary(graph, s) for s in found]
+    rows = [query.archived_summary(s) if s.archived else query.summary(graph, s) for s in found]
     if as_json:
         render.emit_json({"query": text, "specs": rows})
         return
     _print_rows(rows)
-    click.echo(f'Found {len(rows)} spec(s) matching "{text}"')
+    click.echo(f'Found {_count(len(rows), "spec")} matching "{text}"')
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

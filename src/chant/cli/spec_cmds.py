@@ -13,6 +13,7 @@ from chant.cli import common, render
 from chant.errors import ChantError
 from chant.graph import CycleError
 from chant.spec.model import SPEC_TYPES
+from chant.states import named
 
 
 @click.command()
@@ -139,7 +140,7 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
         for member in members:
             m = graph.specs[member]
             mark = "x" if m.status.value == "completed" else " "
-            click.echo(f"  [{mark}] {member} ({m.display_title}) - {graph.display_status(member)}")
+            click.echo(f"  [{mark}] {named(member, m.title)} - {graph.display_status(member)}")
     shown.add("members")
     if spec.target_files:
         click.echo("\nTarget files:")
@@ -247,7 +248,7 @@ def cancel(spec_id: str, yes: bool, delete: bool, cascade: bool, force: bool) ->
     if dependents:
         click.echo(f"Note: {len(dependents)} spec(s) depend on {spec.id}: {', '.join(dependents)}", err=True)
     if not yes and sys.stdin.isatty():
-        _confirm(f"Cancel {spec.id} ({spec.display_title})?", "Not cancelled.")
+        _confirm(f"Cancel {named(spec.id, spec.title)}?", "Not cancelled.")
     cancel_ops.cancel(proj, spec)
     click.echo(f"Cancelled {spec.id}")
 

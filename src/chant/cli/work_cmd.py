@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from chant.cli import common
+from chant.states import named
 
 
 @click.command()
@@ -92,7 +93,7 @@ def work(
         skip_approval=skip_approval,
     )
     limit = max_parallel or (parallel if parallel and parallel > 0 else None)
-    reporter = make_reporter(as_json)
+    reporter = make_reporter(as_json, lambda i: s.title if (s := proj.specs().get(i)) else None)
     scheduler = Scheduler(proj, options, reporter, max_parallel=1 if chain else limit)
     try:
         with scheduler.sigint_as_flag():
@@ -166,13 +167,13 @@ def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
     assert isinstance(graph, Graph)
     if not queue and resolved and graph.is_driver(resolved[0]) and graph.members(resolved[0]):
         driver = graph.specs[resolved[0]]
-        click.echo(f"Would work: {driver.id} ({driver.display_title})\n")
+        click.echo(f"Would work: {named(driver.id, driver.title)}\n")
         for phase in graph.phases(driver.id):
             click.echo(f"Phase {phase.number}: {phase.label}")
             for member in phase.members:
                 state = graph.display_status(member)
                 action = "skip (completed)" if state == "completed" else "run"
-                click.echo(f"  {member} ({graph.specs[member].display_title}) - {action}")
+                click.echo(f"  {named(member, graph.specs[member].title)} - {action}")
             click.echo("")
         wrap = driver.target_files or driver.unchecked
         click.echo("Then: " + ("a wrap-up run of the driver" if wrap else "auto-complete the driver"))
@@ -181,4 +182,4 @@ def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
     for spec_id in targets:
         blockers = graph.blockers(spec_id)
         note = f"blocked by {', '.join(map(str, blockers))}" if blockers else "ready"
-        click.echo(f"{spec_id} ({graph.specs[spec_id].display_title}) - {note}")
+        click.echo(f"{named(spec_id, graph.specs[spec_id].title)} - {note}")

@@ -84,12 +84,6 @@ def plan(project: Project, spec_id: str | None = None) -> ArchivePlan:
     return result
 
 
-def archived_members(project: Project, driver_id: str) -> list[Spec]:
-    """The archived members (at any depth) of an archived driver, read from the archive."""
-    found = [spec_id for spec_id in project.specs().archived if ids.is_member_of(spec_id, driver_id)]
-    return [project.load_archived(spec_id) for spec_id in ids.sorted_ids(found)]
-
-
 def apply(project: Project, archive_plan: ArchivePlan) -> str | None:
     """Move the files (``git mv`` when tracked, else a rename) and commit just them, once."""
     if not archive_plan.moves:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chant import states
 from chant.graph import Graph
 from chant.spec import ids
 from chant.spec.model import Spec
+
+if TYPE_CHECKING:
+    from chant.project import Project
 
 STATES = states.STATES
 
@@ -97,14 +101,66 @@ def status_report(graph: Graph, invalid: list[str] | None = None) -> StatusRepor
     return report
 
 
-def search(graph: Graph, query: str, *, title_only: bool = False, case_sensitive: bool = False) -> list[Spec]:
+def search(
+    graph: Graph,
+    query: str,
+    *,
+    title_only: bool = False,
+    case_sensitive: bool = False,
+    archived: Iterable[Spec] = (),
+) -> list[Spec]:
+    """Active specs in natural order, then the ``archived`` ones, whose title (or body) contains ``query``."""
     needle = query if case_sensitive else query.lower()
     found: list[Spec] = []
-    for spec_id in ids.sorted_ids(graph.specs):
-        spec = graph.specs[spec_id]
+    for spec in [*(graph.specs[i] for i in ids.sorted_ids(graph.specs)), *archived]:
         haystack = spec.title or "" if title_only else f"{spec.title or ''}\n{spec.body}"
         if not case_sensitive:
             haystack = haystack.lower()
         if needle in haystack:
             found.append(spec)
     return found
+
+
+def matches(spec: Spec, *, status: str | None, type_: str | None, labels: tuple[str, ...]) -> bool:
+    """The filters of :func:`select` for a spec outside the graph (archived: its stored status only)."""
+    if status is not None and spec.status.value != status:
+        return False
+    if type_ is not None and spec.type != type_:
+        return False
+    return not labels or bool(set(labels) & set(spec.labels))
+
+
+def archived_summary(spec: Spec) -> dict[str, Any]:
+    """:func:`summary` for an archived spec (not in the graph: nothing blocks it), marked ``archived``."""
+    return {
+        "id": spec.id,
+        "title": spec.title,
+        "type": spec.type,
+        "status": spec.status.value,
+        "state": spec.status.value,
+        "depends_on": spec.depends_on,
+        "blocked_by": [],
+        "labels": spec.labels,
+        "driver": ids.parent_id(spec.id),
+        "archived": True,
+    }
+
+
+def archived_specs(project: Project, only: Iterable[str] | None = None) -> tuple[list[Spec], list[str]]:
+    """The archive's specs in natural order (or just ``only``), and a message per file that does not parse."""
+    from chant.errors import ChantError
+
+    specs: list[Spec] = []
+    problems: list[str] = []
+    for spec_id in ids.sorted_ids(project.specs().archived if only is None else only):
+        try:
+            specs.append(project.load_archived(spec_id))
+        except ChantError as exc:
+            problems.append(exc.message)
+    return specs, problems
+
+
+def archived_members(project: Project, driver_id: str) -> list[Spec]:
+    """The archived members (at any depth) of an archived driver: ``chant archive`` moves a group together."""
+    found = [spec_id for spec_id in project.specs().archived if ids.is_member_of(spec_id, driver_id)]
+    return archived_specs(project, found)[0]

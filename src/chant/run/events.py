@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any, TextIO
 
+from chant import colour
 from chant.cli.render import JSON_SCHEMA, duration
 from chant.graph import Phase
 from chant.run.pipeline import Outcome
+from chant.states import named
 
 MARKS = {
     "completed": "✓",
@@ -20,9 +23,9 @@ MARKS = {
 }
 
 
-def outcome_line(outcome: Outcome) -> str:
-    mark = MARKS.get(outcome.state, "?")
-    head = f"  [{mark}] {outcome.spec_id} ({outcome.title})"
+def outcome_line(outcome: Outcome, paint: bool = False) -> str:
+    mark = colour.paint(MARKS.get(outcome.state, "?"), outcome.state, paint)
+    head = f"  [{mark}] {named(outcome.spec_id, outcome.title)}"
     if outcome.state == "skipped":
         return f"{head} - skipped ({outcome.reason})" if outcome.reason else f"{head} - skipped"
     line = f"{head} - {duration(outcome.duration)}"
@@ -46,7 +49,7 @@ class Reporter:
             self.stream.flush()
 
     def working(self, spec_id: str, title: str) -> None:
-        self._print(f"Working: {spec_id} ({title})")
+        self._print(f"Working: {named(spec_id, title)}")
         self._print()
 
     def phase_start(self, phase: Phase) -> None:
@@ -109,57 +112,83 @@ class JsonReporter(Reporter):
 
 
 class LiveReporter(Reporter):
-    """On a terminal: a spinner per running spec above the printed lines."""
+    """On a terminal: a spinner row per running spec (its title and a ticking timer) above the printed lines.
 
-    def __init__(self) -> None:
+    rich redraws the rows itself (``get_renderable``), so the elapsed time moves between events; colour
+    follows rich's rules (off with ``NO_COLOR``).
+    """
+
+    def __init__(self, titles: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         from rich.console import Console
         from rich.live import Live
         from rich.spinner import Spinner
         from rich.table import Table
+        from rich.text import Text
 
         self._Spinner = Spinner
         self._Table = Table
+        self._Text = Text
+        self._titles = titles
         self.console = Console()
-        self.running: dict[str, float] = {}
-        self.live = Live(self._render(), console=self.console, refresh_per_second=8, transient=True)
+        self.running: dict[str, tuple[float, str, Any]] = {}  # id -> (since, label, spinner)
+        self.driver: str | None = None  # set once a phase starts: the run's own spec is then a driver
+        self._working: str | None = None
+        self.live = Live(
+            console=self.console, refresh_per_second=4, transient=True, get_renderable=self._render
+        )
         self.live.start()
 
     def _render(self) -> Any:
         import time
 
         table = self._Table.grid(padding=(0, 1))
-        for spec_id, since in sorted(self.running.items()):
-            table.add_row(self._Spinner("dots"), f"{spec_id} - {duration(time.monotonic() - since)}")
+        now = time.monotonic()
+        rows = dict(self.running)  # a copy: rich's refresh thread calls this while specs start and end
+        for _spec_id, (since, label, spinner) in sorted(rows.items()):
+            table.add_row(spinner, f"{label} - {duration(now - since)}")
         return table
 
     def _print(self, text: str = "") -> None:
         with self._lock:
-            self.console.print(text, markup=False, highlight=False)
+            self.console.print(self._Text.from_ansi(text), highlight=False)
+
+    def working(self, spec_id: str, title: str) -> None:
+        self._working = spec_id
+        super().working(spec_id, title)
+
+    def phase_start(self, phase: Phase) -> None:
+        self.driver = self._working
+        super().phase_start(phase)
 
     def started(self, spec_id: str) -> None:
         import time
 
-        self.running[spec_id] = time.monotonic()
-        self.live.update(self._render())
+        title = self._titles(spec_id) if self._titles is not None else None
+        label = named(spec_id, title)
+        if spec_id == self.driver:
+            label += " - wrap-up"
+        self.running[spec_id] = (time.monotonic(), label, self._Spinner("dots"))
 
     def result(self, outcome: Outcome) -> None:
         self.running.pop(outcome.spec_id, None)
-        super().result(outcome)
+        self._print(outcome_line(outcome, paint=True))
 
     def phase_done(self, phase: Phase, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
             self.running.pop(outcome.spec_id, None)
-        self.live.update(self._render())
-        super().phase_done(phase, outcomes)
+        for outcome in outcomes:
+            self._print(outcome_line(outcome, paint=True))
+        self._print()
 
     def close(self) -> None:
         self.live.stop()
 
 
-def make_reporter(as_json: bool) -> Reporter:
+def make_reporter(as_json: bool, titles: Callable[[str], str | None] | None = None) -> Reporter:
+    """JSON events, the live view on a terminal, else plain lines. ``titles`` names running specs."""
     if as_json:
         return JsonReporter()
     if sys.stdout.isatty():
-        return LiveReporter()
+        return LiveReporter(titles)
     return Reporter()
