@@ -162,12 +162,12 @@ def test_lint_json_clean(seed_repo: Path, run_chant: Run) -> None:
 def test_search(seed_repo: Path, run_chant: Run) -> None:
     out = run_chant("search", "replica", check=True).stdout
     assert [line.split()[0] for line in out.splitlines()[:-1]] == [SEED_DRIVER, SEED_MEMBERS[1]]
-    assert out.splitlines()[-1] == 'Found 2 spec(s) matching "replica"'
+    assert out.splitlines()[-1] == 'Found 2 specs matching "replica"'
     data = json.loads(run_chant("search", "INTEGRATION", "--title-only", "--json", check=True).stdout)
     assert data["schema"] == 1
     assert [row["id"] for row in data["specs"]] == [SEED_MEMBERS[3]]
     assert run_chant("search", "no such text anywhere", check=True).stdout.endswith(
-        'Found 0 spec(s) matching "no such text anywhere"\n'
+        'Found 0 specs matching "no such text anywhere"\n'
     )
 
 

@@ -81,6 +81,13 @@ def work(
     if not due and not dry_run and len(resolved) == 1:
         _reset_if_due(proj, resolved[0])
     graph = Graph.of(proj.specs())
+    if len(resolved) == 1 and parallel is None and not chain:
+        from chant.ops.lifecycle import already_completed
+
+        done = already_completed(graph, resolved[0])
+        if done:  # a no-op, not a failure: nothing is written
+            click.echo(done)
+            return
     if dry_run:
         _dry_run(graph, resolved, parallel is not None or chain)
         return

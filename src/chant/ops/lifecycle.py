@@ -54,6 +54,17 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
     return done
 
 
+def already_completed(graph: Graph, spec_id: str) -> str | None:
+    """Why ``chant work <spec_id>`` has nothing to do (a completed spec, or a completed driver whose members
+    are all finished), else ``None``. Re-running must not rewrite its completion (``completed_at``, model)."""
+    spec = graph.specs[spec_id]
+    if spec.status != Status.COMPLETED:
+        return None
+    if any(graph.specs[m].status not in (Status.COMPLETED, Status.CANCELLED) for m in graph.members(spec_id)):
+        return None  # a member added since: the driver has work again
+    return f"{spec_id} is already completed (use `chant replay {spec_id}` to run it again, or `chant reset {spec_id}`)"
+
+
 def remove_worktree(project: Project, spec_id: str) -> bool:
     """Remove the spec's worktree: any registered on its branch and the one at its usual path."""
     from pathlib import Path
