@@ -28,8 +28,21 @@ from chant.states import named
 @click.option("--tracks", multiple=True, help="Tracked file or glob, for drift (repeatable).")
 @click.option("--origin", multiple=True, help="Origin data file or glob (repeatable).")
 @click.option("--needs-approval", is_flag=True, help="Require `chant approve` before it can run.")
+@click.option(
+    "--criterion",
+    "criteria",
+    multiple=True,
+    metavar="TEXT",
+    help="An acceptance criterion (repeatable; default: the title, to edit).",
+)
+@click.option(
+    "--body-file",
+    type=click.File("r", encoding="utf-8"),
+    metavar="FILE",
+    help="Markdown for the spec's body, after the title ('-' reads stdin).",
+)
 @click.option("--no-commit", is_flag=True, help="Write the file but do not commit it.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def add(
     description: str,
     type_: str,
@@ -42,10 +55,17 @@ def add(
     tracks: tuple[str, ...],
     origin: tuple[str, ...],
     needs_approval: bool,
+    criteria: tuple[str, ...],
+    body_file: Any,
     no_commit: bool,
     as_json: bool,
 ) -> None:
-    """Create a spec from DESCRIPTION (first line = title) and commit it."""
+    """Create a spec from DESCRIPTION (first line = title, the rest its body) and commit it.
+
+    \b
+    chant add "Fix login" --criterion "Tests pass" --criterion "No 500 on bad input"
+    chant add "Write the guide" --body-file notes.md
+    """
     from chant.ops.create import NewSpec, create_spec
 
     proj = common.project()
@@ -61,6 +81,8 @@ def add(
         list(tracks),
         list(origin),
         needs_approval,
+        list(criteria),
+        body_file.read() if body_file is not None else None,
     )
     spec = create_spec(proj, new, commit=not no_commit)
     if as_json:
@@ -79,7 +101,7 @@ def _count_files(root: Any, pattern: str) -> int:
 @click.command()
 @click.argument("spec_id", shell_complete=common.complete_ids)
 @click.option("--body", is_flag=True, help="Also print the markdown body.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def show(spec_id: str, body: bool, as_json: bool) -> None:
     """Show one spec: fields, dependencies, members, inputs and acceptance criteria."""
     proj = common.project()

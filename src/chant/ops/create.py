@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,8 +11,11 @@ from chant import clock
 from chant.errors import ChantError
 from chant.locks import locked
 from chant.project import Project
-from chant.spec import edit, ids
+from chant.spec import document, edit, ids
 from chant.spec.model import SPEC_TYPES, Spec
+
+# What an author writes for the criteria section, whatever the level or case ("### acceptance criteria").
+_AC_LIKE = re.compile(r"^#{2,6}\s+acceptance\s+criteria\s*:?\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -27,6 +31,8 @@ class NewSpec:
     tracks: list[str] = field(default_factory=list)
     origin: list[str] = field(default_factory=list)
     needs_approval: bool = False
+    criteria: list[str] = field(default_factory=list)  # acceptance criteria ("- [ ] ..." items)
+    body: str | None = None  # markdown appended after the description's own lines (--body-file)
 
 
 def split_description(description: str) -> tuple[str, str]:
@@ -54,11 +60,41 @@ def render(new: NewSpec, parent: str | None) -> str:
     if new.needs_approval:
         fields.append(("approval", {"required": True, "status": "pending"}))
     frontmatter = "".join(edit.emit_block(k, v, indent=2, flow=False, nl="\n") for k, v in fields)
-    body = f"# {title}\n\n"
-    if rest:
-        body += rest + "\n\n"
-    body += "## Acceptance Criteria\n\n- [ ] " + title + "\n"
-    return f"---\n{frontmatter}---\n\n{body}"
+    text = "\n\n".join(part for part in (rest, _without_title(new.body or "", title)) if part)
+    return f"---\n{frontmatter}---\n\n# {title}\n\n" + with_criteria(text, new.criteria, title)
+
+
+def _without_title(body: str, title: str) -> str:
+    """A body file that repeats the title as its ``# `` line does not get a second title."""
+    body = body.strip("\n")
+    first, _, rest = body.partition("\n")
+    if first.startswith("# ") and first[2:].strip() == title:
+        return rest.strip("\n")
+    return body.rstrip()
+
+
+def with_criteria(body: str, criteria: list[str], title: str) -> str:
+    """``body`` with exactly one acceptance criteria section holding ``criteria``.
+
+    The author's own section (any heading level or case, outside code fences) is kept and becomes the
+    ``## Acceptance Criteria`` chant reads; ``criteria`` are appended to it. Without one, a section is added
+    with ``criteria`` (or, when there are none, the title as the one criterion to edit).
+    """
+    lines = body.split("\n") if body else []
+    visible = document._outside_fences(body) if body else []
+    heading = next((i for i, line in visible if _AC_LIKE.match(line)), None)
+    items = [f"- [ ] {c.strip()}" for c in criteria if c.strip()]
+    if heading is None:
+        section = ["## Acceptance Criteria", "", *(items or [f"- [ ] {title}"])]
+        return "\n".join([*lines, "", *section] if lines else section) + "\n"
+    lines[heading] = document.AC_HEADING
+    end = next((i for i, line in visible if i > heading and line.startswith(("# ", "## "))), len(lines))
+    while end > heading + 1 and not lines[end - 1].strip():
+        end -= 1
+    if items:
+        after = [""] if end < len(lines) and lines[end].strip() else []  # a blank line before what follows
+        lines[end:end] = ["", *items, *after] if end == heading + 1 else [*items, *after]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def create_spec(project: Project, new: NewSpec, *, commit: bool = True) -> Spec:
