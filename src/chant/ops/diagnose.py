@@ -8,6 +8,7 @@ from typing import Any
 from chant import git
 from chant.errors import ChantError
 from chant.graph import Graph
+from chant.ops.local_changes import blocking_changes
 from chant.project import Project
 from chant.run import recovery
 from chant.run.logs import latest_run
@@ -30,6 +31,7 @@ class Diagnosis:
     branch_merged: bool = False
     unchecked_on_branch: list[str] = field(default_factory=list)
     blocked_by: list[str] = field(default_factory=list)
+    local_changes: list[str] = field(default_factory=list)  # the user's edits a merge would overwrite
     log_tail: list[str] = field(default_factory=list)
     diagnosis: str = ""
     fix: str | None = None
@@ -67,6 +69,8 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
             d.branch_commits = [
                 s for s, m in git.log_messages(root, f"{base}..{branch}") if not git.is_bookkeeping(m)
             ]
+        if spec.status == Status.NEEDS_ATTENTION and not d.branch_merged:
+            d.local_changes = blocking_changes(root, main, branch) if main != "HEAD" else []
         text = git.show_file(root, branch, project.rel(spec.path))
         if text is not None:
             try:
@@ -106,6 +110,11 @@ def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_request
         d.fix = f"chant finalize {sid}" if work_done else f"chant work {sid}"
         if work_done:
             d.diagnosis += "; the branch now has commits and every criterion ticked"
+    elif status == Status.NEEDS_ATTENTION and d.local_changes and not spec.values("conflicting_files"):
+        d.state = "uncommitted-changes"
+        names = ", ".join(d.local_changes)
+        d.diagnosis = f"its branch merges cleanly, but your uncommitted changes to {names} are in the way"
+        d.fix = f"commit or stash your changes to {names}, then `chant finalize {sid}`"
     elif status == Status.NEEDS_ATTENTION:
         d.state = "conflict"
         files = spec.values("conflicting_files")

@@ -20,6 +20,7 @@ from chant.agents import AgentRequest, AgentResult, get_agent
 from chant.errors import ChantError
 from chant.graph import Graph
 from chant.locks import FileLock, LockBusy, locked
+from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
 from chant.run import prompts
 from chant.run.logs import SpecLog
@@ -336,6 +337,13 @@ class Pipeline:
             except git.GitError as exc:
                 if git.head(root, self.main_branch) != main_tip:
                     continue  # main moved under us (e.g. `chant add` elsewhere): recompute
+                files = overwritten_by_merge(exc.stderr)
+                if files:
+                    raise ChantError(
+                        f"your uncommitted changes to {', '.join(files)} would be overwritten by the merge "
+                        f"into {self.main_branch} (the branch itself merges cleanly)",
+                        hint=f"commit or stash them, then `chant finalize {prep.spec.id}`",
+                    ) from None
                 blocked = exc.stderr.strip().splitlines()
                 raise ChantError(
                     "cannot update your checkout of "
