@@ -34,6 +34,18 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(module, attr)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.6)
+            if close:
+                ctx.fail(f"No such command '{name}'. Did you mean {' or '.join(repr(c) for c in close)}?")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         if rows:
@@ -55,18 +67,23 @@ def cli() -> None:
 
 
 def run(argv: list[str] | None = None) -> Any:
+    args = sys.argv[1:] if argv is None else argv
     try:
         return cli.main(args=argv, prog_name="chant", standalone_mode=False)
     except ChantError as exc:
         click.echo(f"error: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)
+        _json_error(args, "error", exc.message, exc.hint)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
+        _json_error(
+            args, "usage" if isinstance(exc, click.UsageError) else "error", exc.format_message(), None
+        )
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -75,3 +92,17 @@ def run(argv: list[str] | None = None) -> Any:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+
+
+def _json_error(args: list[str], kind: str, message: str, hint: str | None) -> None:
+    """With --json (or --format json), a failure is a JSON document on stdout too, so a script that parses
+    stdout gets one instead of nothing; people still read the plain lines on stderr."""
+    wants_json = (
+        "--json" in args
+        or "--format=json" in args
+        or any(a == "--format" and b == "json" for a, b in zip(args, args[1:], strict=False))
+    )
+    if wants_json:
+        from chant.cli.render import emit_json
+
+        emit_json({"error": {"kind": kind, "message": message, "hint": hint}})

@@ -99,7 +99,7 @@ def dag(fmt: str) -> None:
 
 @click.command()
 @click.argument("driver_id", shell_complete=common.complete_ids)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def group(driver_id: str, as_json: bool) -> None:
     """Show a driver's members with their status and the phases `chant work` will run."""
     proj = common.project()

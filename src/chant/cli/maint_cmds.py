@@ -112,7 +112,7 @@ def archive(spec_id: str | None, dry_run: bool) -> None:
 
 @click.command()
 @click.argument("spec_id", shell_complete=common.complete_ids)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def diagnose(spec_id: str, as_json: bool) -> None:
     """Explain a spec's state (status, failure, run lock, worktree, branch commits and criteria, log tail)
     and print the command that moves it on."""

@@ -62,7 +62,7 @@ def _config_text(name: str, provider: str | None, model: str | None) -> str:
         "",
         "# chant configuration",
         "",
-        "The YAML above configures chant for this project; see docs/config.md.",
+        "The YAML above configures chant for this project (every key: docs/config.md in chant's repository).",
         "",
     ]
     return "\n".join(lines)
@@ -107,6 +107,14 @@ def init_project(
         if changed:
             result.updated.append(rel)
     return result
+
+
+def commit_init(root: Path, result: InitResult) -> str | None:
+    """Commit what ``init`` wrote (only those files), so clones and worktrees get the config and prompts."""
+    from chant.project import Project
+
+    paths = [root / rel for rel in [*result.created, *result.updated]]
+    return Project(root).commit(paths, "chant: init") if paths else None
 
 
 def _update_config(path: Path, name: str | None, provider: str | None, model: str | None) -> None:
