@@ -103,16 +103,43 @@ def sorted_ids(ids: Iterable[str]) -> list[str]:
     return sorted(ids, key=_memo_sort_key)
 
 
+def _canonical_sequence(text: str) -> int | None:
+    """The value of a sequence chant itself would write (``00a``, ``zzz``, ``1000``), else ``None``: a
+    hand-made ``0crlf`` must not push every later ID of the day to ``crlg``."""
+    seq = from_base36(text)
+    return seq if seq is not None and to_base36(seq) == text else None
+
+
 def next_sequence(date: str, existing_ids: Iterable[str]) -> int:
     """One more than the highest sequence used on ``date`` (archived IDs included by the caller)."""
     highest = 0
     for spec_id in existing_ids:
         match = DATE_ID.match(root_id(spec_id))
         if match and match.group(1) == date:
-            seq = from_base36(match.group(2))
+            seq = _canonical_sequence(match.group(2))
             if seq is not None and seq > highest:
                 highest = seq
     return highest + 1
+
+
+_DATED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}-")
+
+
+def id_problem(spec_id: str) -> str | None:
+    """Why a dated ID is not in chant's ``YYYY-MM-DD-SSS-xxx`` form (IDs without a date are other tools'
+    and fine), or ``None``."""
+    base = root_id(spec_id)
+    if not _DATED.match(base):
+        return None
+    match = DATE_ID.match(base)
+    if match is None:
+        return f"'{spec_id}' starts with a date but is not YYYY-MM-DD-SSS-xxx (sequence, then a suffix)"
+    if _canonical_sequence(match.group(2)) is None:
+        return (
+            f"'{spec_id}' has the sequence '{match.group(2)}', not a 3-character base-36 number like 001 "
+            "(chant add ignores it when numbering new specs)"
+        )
+    return None
 
 
 def make_id(date: str, sequence: int, suffix: str | None = None) -> str:

@@ -69,6 +69,8 @@ def lint(
         spec = specs[spec_id]
         if only is not None and spec_id not in only:
             continue
+        if (id_problem := ids.id_problem(spec_id)) is not None:
+            add(spec_id, "warning", "id", id_problem)
         if not spec.title:
             add(spec_id, "error", "title", "missing title (the body needs a '# Title' line)")
         if spec.type not in SPEC_TYPES:
