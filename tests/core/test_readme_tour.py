@@ -9,9 +9,10 @@ import re
 import shlex
 from pathlib import Path
 
-from chant.spec import ids
 from tests.conftest import run_chant_raw, run_git
 from tests.run.conftest import install_fake_claude
+
+from chant.spec import ids
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
