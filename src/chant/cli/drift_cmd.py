@@ -262,6 +262,8 @@ def _drift_line(result: DriftResult, report: SpecDrift) -> str:
 def _layout(result: DriftResult) -> tuple[list[str], dict[str, list[str]]]:
     """Roots (specs with own drift, upstream first) and each node's children, breadth first so a spec sits
     under the nearest root that reaches it and appears once."""
+    from chant.spec import ids
+
     order = result.topo_stale()
     roots: list[str] = []
     children: dict[str, list[str]] = {}
@@ -274,7 +276,12 @@ def _layout(result: DriftResult) -> tuple[list[str], dict[str, list[str]]]:
         queue = [root]
         while queue:
             node = queue.pop(0)
-            kids = [c for c in result.children(node) if c not in placed]
+            # A driver's stale members sit under it (children() folds them into their driver), so the
+            # tree names every spec the summary counts.
+            members = [
+                m for m in result.graph.members(node) if m in result.reports and result.reports[m].stale
+            ]
+            kids = [c for c in ids.sorted_ids({*result.children(node), *members}) if c not in placed]
             children[node] = kids
             placed.update(kids)
             queue += kids
@@ -308,8 +315,6 @@ def _purpose(report: SpecDrift) -> str:
 
 
 def cascade_report(result: DriftResult) -> str:
-    from chant.spec import ids
-
     lines = ["Drift Report", "============", ""]
     reports = result.ordered()
     if not reports:
@@ -340,15 +345,11 @@ def cascade_report(result: DriftResult) -> str:
             report = result.reports[spec_id]
             lines.append(f"  - {spec_id} ({report.type}): {report.state}")
         lines.append("")
-    # Count what the report names; members folded under their stale driver are said separately.
+    # Count only what the report names (the tree, the recommendations, the review list).
     named = {*roots, *(kid for kids in children.values() for kid in kids), *rerun, *review}
-    folded = [r.spec_id for r in stale if r.spec_id not in named]
-    summary = f"{len(named)} of {len(reports)} completed spec(s) need attention"
-    if folded:
-        drivers = ids.sorted_ids({d for s in folded if (d := result.graph.driver_of(s)) is not None})
-        where = ", ".join(f"`chant drift {_ref(result, d)}`" for d in drivers) or "`chant drift <id>`"
-        summary += f", plus {len(folded)} member(s) of the drivers above ({where} lists them)"
-    lines.append(f"{summary}; details: chant drift <id>")
+    lines.append(
+        f"{len(named)} of {len(reports)} completed spec(s) need attention; details: chant drift <id>"
+    )
     return "\n".join(lines) + "\n"
 
 
