@@ -251,3 +251,35 @@ def test_colour_on_a_terminal_unless_no_color(
         assert "\x1b[33m⊘ blocked\x1b[0m" in out
     assert "\x1b[" not in _on_a_terminal(["list"], seed_repo, {**env, "NO_COLOR": "1"})
     assert "\x1b[" not in run_chant("list", env=env, check=True).stdout  # a pipe
+
+
+def test_usage_errors_read_like_every_other_error(chant_repo: Path, run_chant: Run) -> None:
+    proc = run_chant("list", "--paralel")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: No such option")
+    assert "hint: `chant list --help` shows the usage" in proc.stderr
+    assert "Usage:" not in proc.stderr
+
+
+def test_group_refuses_a_finished_spec_that_is_not_a_driver(
+    seed_repo: Path, run_chant: Run, git: Git
+) -> None:
+    head = git("rev-parse", "HEAD")
+    assert_clean_failure(run_chant("add", "Late", "--group", "cpl"), "completed research spec, not a driver")
+    assert git("rev-parse", "HEAD") == head
+    assert git("status", "--porcelain") == ""
+
+
+def test_show_says_when_the_recorded_branch_is_gone(
+    chant_repo: Path, run_chant: Run, write_spec: Callable[..., Path]
+) -> None:
+    write_spec("2026-02-01-001-gon", "---\nstatus: failed\nbranch: chant/2026-02-01-001-gon\n---\n\n# Gone\n")
+    assert "Branch: chant/2026-02-01-001-gon  (deleted)\n" in run_chant("show", "gon", check=True).stdout
+
+
+def test_work_on_a_blocked_spec_says_why_and_how(seed_repo: Path, run_chant: Run, git: Git) -> None:
+    head = git("rev-parse", "HEAD")
+    proc = run_chant("work", "ext.4")
+    assert_clean_failure(proc, "is blocked by 2026-02-01-001-ext.1 (pending)", "--skip-deps")
+    assert "Working:" not in proc.stdout and "[✗]" not in proc.stdout
+    assert git("rev-parse", "HEAD") == head

@@ -79,6 +79,13 @@ def run(argv: list[str] | None = None) -> Any:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # One style for every error ("error: ..." and a hint), click's usage mistakes included.
+        click.echo(f"error: {exc.format_message()}", err=True)
+        where = exc.ctx.command_path if exc.ctx is not None else "chant"
+        click.echo(f"hint: `{where} --help` shows the usage", err=True)
+        _json_error(args, "usage", exc.format_message(), None)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         _json_error(

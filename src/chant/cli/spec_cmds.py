@@ -173,7 +173,10 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
     if extra:
         click.echo("")
         for key, value in extra:
-            click.echo("\n".join(field_lines(key, value)))
+            lines = field_lines(key, value)
+            if key == "branch" and isinstance(value, str) and not _branch_exists(proj.root, value):
+                lines[0] += "  (deleted)"  # e.g. a failed run whose empty branch chant removed
+            click.echo("\n".join(lines))
     if spec.criteria:
         click.echo("\nAcceptance Criteria:")
         for item in spec.criteria:
@@ -181,6 +184,12 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
     if body:
         click.echo("\n--- Body ---")
         click.echo(spec.body.rstrip("\n"))
+
+
+def _branch_exists(root: Any, branch: str) -> bool:
+    from chant import git
+
+    return git.branch_exists(root, branch)
 
 
 def field_lines(key: str, value: Any) -> list[str]:

@@ -88,6 +88,8 @@ def work(
         if done:  # a no-op, not a failure: nothing is written
             click.echo(done)
             return
+        if not dry_run:
+            _refuse_if_blocked(graph, resolved[0], skip_deps=skip_deps, skip_approval=skip_approval)
     if dry_run:
         _dry_run(graph, resolved, parallel is not None or chain)
         return
@@ -118,6 +120,27 @@ def work(
         raise SystemExit(130)
     if not summary.ok:
         raise SystemExit(1)
+
+
+def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_approval: bool) -> None:
+    """A blocked spec is not run, and that is not a failed run: say why and how, before anything starts."""
+    from chant.errors import ChantError
+    from chant.graph import Graph
+
+    assert isinstance(graph, Graph)
+    if graph.specs[spec_id].status.value != "pending":
+        return
+    blockers = graph.blockers(spec_id)
+    if not skip_approval and any(b.reason in ("awaiting approval", "rejected") for b in blockers):
+        raise ChantError(
+            f"{spec_id} needs approval before it can run", hint=f"`chant approve {spec_id} --by NAME`"
+        )
+    deps = [b for b in blockers if b.id]
+    if deps and not skip_deps:
+        raise ChantError(
+            f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
+            hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
+        )
 
 
 def _reset_due(proj: object, dry_run: bool) -> list[str]:

@@ -12,7 +12,8 @@ from chant.errors import ChantError
 from chant.locks import locked
 from chant.project import Project
 from chant.spec import document, edit, ids
-from chant.spec.model import SPEC_TYPES, Spec
+from chant.spec.model import DRIVER_TYPES, SPEC_TYPES, Spec
+from chant.spec.status import Status
 
 # What an author writes for the criteria section, whatever the level or case ("### acceptance criteria").
 _AC_LIKE = re.compile(r"^#{2,6}\s+acceptance\s+criteria\s*:?\s*$", re.IGNORECASE)
@@ -103,7 +104,15 @@ def create_spec(project: Project, new: NewSpec, *, commit: bool = True) -> Spec:
     project.specs_dir.mkdir(parents=True, exist_ok=True)
     driver: Spec | None = None
     if new.group:
-        driver = project.resolve(new.group)
+        driver = project.resolve(new.group, action="add --group")
+        # A finished spec that is not a driver gets no members: its work is done, a member would never run
+        # as part of it. (A pending spec may become a (nested) driver by getting members.)
+        finished = driver.status in (Status.COMPLETED, Status.CANCELLED)
+        if finished and driver.type not in DRIVER_TYPES and not _has_members(project, driver.id):
+            raise ChantError(
+                f"{driver.id} is a {driver.status.value} {driver.type} spec, not a driver",
+                hint="--group adds members to a driver: give the driver's ID, or add a new spec",
+            )
     for dep in new.depends_on:
         project.resolve(dep)  # unknown dependencies are an error now, not a lint finding later
     with locked(project.lock_path("add"), timeout=60):
@@ -128,6 +137,10 @@ def create_spec(project: Project, new: NewSpec, *, commit: bool = True) -> Spec:
     if commit:
         project.commit(paths, f"chant: Add spec {spec_id}")
     return spec
+
+
+def _has_members(project: Project, spec_id: str) -> bool:
+    return any(ids.is_member_of(other, spec_id) for other in project.all_ids())
 
 
 def _create_exclusive(path: Path, text: str) -> None:
