@@ -130,7 +130,7 @@ def test_cancel_delete(work: Work) -> None:
     out = work.chant("cancel", A, "--delete")
     assert out.returncode == 1 and B in out.stderr and "--force" in out.stderr
     assert work.chant("cancel", A, "--cascade").returncode == 2  # --cascade needs --delete
-    out = work.chant("cancel", A, "--delete", "--force")
+    out = work.chant("cancel", A, "--delete", "--force", "--yes")
     assert out.returncode == 0, out.stderr
     assert not (work.repo / ".chant" / "specs" / f"{A}.md").exists() and not log.exists()
     assert work.branches() == []
@@ -139,7 +139,7 @@ def test_cancel_delete(work: Work) -> None:
 
     out = work.chant("cancel", D, "--delete")
     assert out.returncode == 1 and "2 member(s)" in out.stderr and "--cascade" in out.stderr
-    out = work.chant("cancel", D, "--delete", "--cascade")
+    out = work.chant("cancel", D, "--delete", "--cascade", "--yes")
     assert out.returncode == 0, out.stderr
     assert not list((work.repo / ".chant" / "specs").glob(f"{D}*"))
     assert work.git("status", "--porcelain") == ""
