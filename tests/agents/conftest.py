@@ -34,10 +34,19 @@ def bin_dir(tmp_path: Path) -> Path:
     return path
 
 
-def write_script(directory: Path, name: str, body: str) -> Path:
-    """A python executable that runs with this interpreter, findable on PATH as ``name``."""
+FAKE_VERSION = "9.9.9 (fake)"
+
+
+def write_script(directory: Path, name: str, body: str, version: str | None = FAKE_VERSION) -> Path:
+    """A python executable that runs with this interpreter, findable on PATH as ``name``; like the real
+    CLIs it answers ``--version`` (chant probes it before each run) unless ``version`` is None."""
     path = directory / name
-    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body))
+    answer = (
+        f"import sys as _sys\nif _sys.argv[1:] == ['--version']:\n    print({version!r})\n    raise SystemExit(0)\n"
+        if version
+        else ""
+    )
+    path.write_text(f"#!{sys.executable}\n" + answer + textwrap.dedent(body))
     path.chmod(0o755)
     return path
 

@@ -10,23 +10,38 @@ from chant.agents.claude import ClaudeAgent
 
 from .conftest import logged, write_script
 
+# What Claude Code 2.x prints with -p --output-format stream-json --verbose: the init event names the model
+# with a context suffix ("[1m]"), the assistant messages carry the API model id. As root it refuses
+# --dangerously-skip-permissions unless IS_SANDBOX=1; on a rejected key it reports api_retry events.
 FAKE_CLAUDE = """
-import json, os, sys
+import json, os, sys, time
 prompt = sys.stdin.read()
 args = sys.argv[1:]
 open(os.path.join(os.getcwd(), "seen.json"), "w").write(json.dumps({"args": args, "prompt": prompt}))
 mode = os.environ.get("FAKE_MODE", "ok")
+if mode == "root" and os.environ.get("IS_SANDBOX") != "1":
+    print("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons",
+          file=sys.stderr)
+    sys.exit(1)
 def emit(obj):
     print(json.dumps(obj), flush=True)
 print("Warning: some non-JSON banner", flush=True)
-emit({"type": "system", "subtype": "init", "session_id": "sess-42", "model": "claude-fake-1",
-      "cwd": os.getcwd(), "tools": ["Bash", "Edit"]})
-emit({"type": "assistant", "message": {"model": "claude-fake-1", "content": [
+emit({"type": "system", "subtype": "init", "session_id": "sess-42", "model": "claude-opus-4-8[1m]",
+      "cwd": os.getcwd(), "tools": ["Bash", "Edit"], "claude_code_version": "2.1.332"})
+if mode in ("401", "529"):
+    status, error = (401, "authentication_failed") if mode == "401" else (529, "overloaded_error")
+    for attempt in range(1, 11):
+        emit({"type": "system", "subtype": "api_retry", "attempt": attempt, "max_retries": 10,
+              "retry_delay_ms": 600 * 2 ** attempt, "error_status": status, "error": error,
+              "session_id": "sess-42"})
+        time.sleep(0.5 if attempt == 1 else 30)
+    sys.exit(1)
+emit({"type": "assistant", "message": {"model": "claude-opus-4-8", "content": [
     {"type": "text", "text": "I will create the file.\\nThen commit."},
     {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "echo hi > out.txt"}}]}})
 emit({"type": "user", "message": {"role": "user", "content": [
     {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "done " + "x" * 500}]}]}})
-emit({"type": "assistant", "message": {"content": [{"type": "text", "text": "All done."}]}})
+emit({"type": "assistant", "message": {"model": "claude-opus-4-8", "content": [{"type": "text", "text": "All done."}]}})
 print("stderr noise", file=sys.stderr, flush=True)
 is_error = mode == "is_error"
 emit({"type": "result", "subtype": "error_during_execution" if is_error else "success", "is_error": is_error,
@@ -49,7 +64,7 @@ def test_parses_stream_json(make_request: Callable[..., AgentRequest], bin_dir: 
     result = get_agent("claude").run(request)
     assert result.ok, result.error
     assert result.exit_code == 0
-    assert result.model == "claude-fake-1"
+    assert result.model == "claude-opus-4-8"  # the API model id, not the CLI's "claude-opus-4-8[1m]"
     assert result.session_id == "sess-42"
     assert result.cost_usd == 0.0123
     assert (result.input_tokens, result.output_tokens) == (1500, 321)
@@ -66,6 +81,7 @@ def test_parses_stream_json(make_request: Callable[..., AgentRequest], bin_dir: 
         "sonnet",
     ]
     lines = logged(request)
+    assert "[chant] claude --version: 9.9.9 (fake)" in lines
     assert "Warning: some non-JSON banner" in lines
     assert "I will create the file." in lines and "Then commit." in lines
     assert '[tool] Bash {"command": "echo hi > out.txt"}' in lines
@@ -157,3 +173,74 @@ def test_cancel_stops_the_agent(make_request: Callable[..., AgentRequest], bin_d
     assert result.cancelled and not result.ok and result.error == "agent cancelled"
     assert time.monotonic() - start < 3
     assert ClaudeAgent().build_argv(request)[-2:] == ["--append-system-prompt", "be brief"]
+
+
+def test_model_suffix_is_stripped_when_only_the_init_event_names_it(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    write_script(
+        bin_dir,
+        "claude",
+        """
+        import json, sys
+        sys.stdin.read()
+        print(json.dumps({"type": "system", "subtype": "init", "model": "claude-opus-4-8[1m]"}))
+        print(json.dumps({"type": "result", "subtype": "success", "is_error": False, "result": "ok"}))
+        """,
+    )
+    assert get_agent("claude").run(make_request()).model == "claude-opus-4-8"
+
+
+def test_root_refusal_names_the_opt_in(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
+    _setup(bin_dir)
+    request = make_request()
+    request.env["FAKE_MODE"] = "root"
+    request.env.pop("IS_SANDBOX", None)
+    result = get_agent("claude").run(request)
+    assert not result.ok and result.exit_code == 1
+    assert result.error == (
+        "agent exited with status 1: --dangerously-skip-permissions cannot be used with root/sudo privileges"
+        " for security reasons; inside a sandbox (container, CI) opt in with `agents: {claude: {env:"
+        ' {IS_SANDBOX: "1"}}}` in .chant/config.md, or run chant as a non-root user'
+    )
+    assert "IS_SANDBOX" not in request.env  # never set silently
+
+
+def test_root_opt_in_through_the_env_setting(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    _setup(bin_dir)
+    request = make_request(settings={"env": {"IS_SANDBOX": "1"}})
+    request.env["FAKE_MODE"] = "root"
+    result = get_agent("claude").run(request)
+    assert result.ok, result.error
+
+
+def test_rejected_key_stops_claude_at_the_first_retry(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    import time
+
+    _setup(bin_dir)
+    request = make_request(timeout=60.0)
+    request.env["FAKE_MODE"] = "401"
+    start = time.monotonic()
+    result = get_agent("claude").run(request)
+    assert time.monotonic() - start < 5  # the fake would retry for ten minutes
+    assert not result.ok and not result.cancelled and not result.timed_out
+    assert result.error == (
+        "authentication failed (HTTP 401 authentication_failed): the API rejected Claude Code's credentials"
+        " (retry 1/10); check ANTHROPIC_API_KEY or `claude auth`"
+    )
+    assert "[api retry] attempt 1/10, HTTP 401 authentication_failed, next in 1.2s" in logged(request)
+
+
+def test_timeout_names_the_last_api_retry(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
+    _setup(bin_dir)
+    request = make_request(timeout=3.0)
+    request.env["FAKE_MODE"] = "529"
+    result = get_agent("claude").run(request)
+    assert result.timed_out and not result.ok
+    assert result.error == (
+        "agent timed out after 3s; the last API retry: attempt 2/10, HTTP 529 overloaded_error"
+    )

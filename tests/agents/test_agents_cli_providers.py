@@ -12,117 +12,6 @@ from chant.agents.base import AgentRequest, UnknownAgentError
 
 from .conftest import logged, write_script
 
-FAKE_CODEX = """
-import json, os, sys
-prompt = sys.stdin.read()
-open("seen.json", "w").write(json.dumps({"args": sys.argv[1:], "prompt": prompt}))
-mode = os.environ.get("FAKE_MODE", "ok")
-def emit(obj):
-    print(json.dumps(obj), flush=True)
-print("model: gpt-5-codex", file=sys.stderr, flush=True)
-emit({"type": "thread.started", "thread_id": "0199a213-81c0"})
-emit({"type": "turn.started"})
-emit({"type": "item.completed", "item": {"id": "item_0", "type": "reasoning", "text": "**Planning**"}})
-emit({"type": "item.started", "item": {"id": "item_1", "type": "command_execution",
-      "command": "bash -lc ls", "aggregated_output": "", "status": "in_progress"}})
-emit({"type": "item.completed", "item": {"id": "item_1", "type": "command_execution",
-      "command": "bash -lc ls", "aggregated_output": "README.md\\nsrc\\n", "exit_code": 0, "status": "completed"}})
-emit({"type": "item.completed", "item": {"id": "item_2", "type": "file_change",
-      "changes": [{"path": "src/app.py", "kind": "update"}], "status": "completed"}})
-emit({"type": "item.completed", "item": {"id": "item_3", "item_type": "assistant_message", "text": "Done."}})
-if mode == "fail":
-    emit({"type": "error", "message": "stream error: broken pipe"})
-    emit({"type": "turn.failed", "error": {"message": "model response stream ended unexpectedly"}})
-    sys.exit(1)
-emit({"type": "turn.completed", "usage": {"input_tokens": 24763, "cached_input_tokens": 24448, "output_tokens": 122}})
-"""
-
-FAKE_GEMINI = """
-import json, os, sys
-prompt = sys.stdin.read()
-open("seen.json", "w").write(json.dumps({"args": sys.argv[1:], "prompt": prompt}))
-mode = os.environ.get("FAKE_MODE", "ok")
-def emit(obj):
-    print(json.dumps(obj), flush=True)
-emit({"type": "init", "timestamp": "2025-10-10T12:00:00.000Z", "session_id": "g-1", "model": "gemini-2.5-pro"})
-emit({"type": "message", "role": "user", "content": prompt})
-emit({"type": "message", "role": "assistant", "content": "Looking at ", "delta": True})
-emit({"type": "message", "role": "assistant", "content": "the files.\\nI will", "delta": True})
-emit({"type": "tool_use", "tool_name": "run_shell_command", "tool_id": "t1", "parameters": {"command": "ls"}})
-emit({"type": "tool_result", "tool_id": "t1", "status": "success", "output": "a.txt"})
-emit({"type": "message", "role": "assistant", "content": "Next step ", "delta": True})
-emit({"type": "message", "role": "assistant", "content": "done.", "delta": True})
-if mode == "fail":
-    emit({"type": "error", "severity": "error", "message": "quota"})
-    emit({"type": "result", "status": "error", "error": {"type": "FatalError", "message": "quota exhausted"},
-          "stats": {"total_tokens": 10, "input_tokens": 8, "output_tokens": 2}})
-    sys.exit(1)
-emit({"type": "result", "status": "success",
-      "stats": {"total_tokens": 250, "input_tokens": 200, "output_tokens": 50, "duration_ms": 3000, "tool_calls": 1}})
-"""
-
-
-def test_codex_parses_events(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
-    write_script(bin_dir, "codex", FAKE_CODEX)
-    request = make_request(prompt="fix it", model="gpt-5-codex")
-    result = get_agent("codex").run(request)
-    assert result.ok, result.error
-    assert result.session_id == "0199a213-81c0"
-    assert result.model == "gpt-5-codex"
-    assert (result.input_tokens, result.output_tokens) == (24763, 122)
-    assert result.output == "Done."
-    seen = json.loads((request.worktree / "seen.json").read_text())
-    assert seen == {
-        "args": ["exec", "--json", "--full-auto", "--model", "gpt-5-codex", "-"],
-        "prompt": "fix it",
-    }
-    lines = logged(request)
-    assert "[tool] shell bash -lc ls" in lines
-    assert "[tool result] exit=0 README.md src" in lines
-    assert "[file] update src/app.py" in lines
-    assert "[reasoning] **Planning**" in lines
-
-
-def test_codex_model_from_stderr_header(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
-    write_script(bin_dir, "codex", FAKE_CODEX)
-    assert get_agent("codex").run(make_request()).model == "gpt-5-codex"
-
-
-def test_codex_turn_failed(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
-    write_script(bin_dir, "codex", FAKE_CODEX)
-    request = make_request()
-    request.env["FAKE_MODE"] = "fail"
-    result = get_agent("codex").run(request)
-    assert not result.ok and result.exit_code == 1
-    assert result.error == "codex reported an error: model response stream ended unexpectedly"
-
-
-def test_gemini_parses_stream_json(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
-    write_script(bin_dir, "gemini", FAKE_GEMINI)
-    request = make_request(prompt="list files", model="gemini-2.5-pro")
-    result = get_agent("gemini").run(request)
-    assert result.ok, result.error
-    assert result.model == "gemini-2.5-pro" and result.session_id == "g-1"
-    assert (result.input_tokens, result.output_tokens) == (200, 50)
-    assert result.output == "Looking at the files.\nI will\nNext step done."
-    seen = json.loads((request.worktree / "seen.json").read_text())
-    assert seen["args"] == ["--output-format", "stream-json", "--yolo", "--model", "gemini-2.5-pro"]
-    assert seen["prompt"] == "list files"
-    lines = logged(request)
-    assert lines.index("I will") < lines.index('[tool] run_shell_command {"command": "ls"}')
-    assert "[tool result] success a.txt" in lines
-    assert "Next step done." in lines
-    assert "list files" not in lines  # the echoed user message is not assistant output
-
-
-def test_gemini_error_result(make_request: Callable[..., AgentRequest], bin_dir: Path) -> None:
-    write_script(bin_dir, "gemini", FAKE_GEMINI)
-    request = make_request()
-    request.env["FAKE_MODE"] = "fail"
-    result = get_agent("gemini").run(request)
-    assert not result.ok
-    assert result.error == "gemini reported an error: quota exhausted"
-
 
 def test_command_agent_python_placeholder_and_chant_result(make_request: Callable[..., AgentRequest]) -> None:
     script = (
@@ -177,3 +66,81 @@ def test_import_is_cheap() -> None:
     code = "import sys, chant.agents; print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx2', 'httpx', 'json', 'chant')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "httpx2" not in out and "chant.agents.claude" not in out
+
+
+def test_env_setting_is_merged_into_the_agents_environment(
+    make_request: Callable[..., AgentRequest],
+) -> None:
+    script = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('A', 'B', 'C', 'HOME')}))"
+    request = make_request(
+        settings={"command": ["{python}", "-c", script], "env": {"A": "1", "B": 2, "C": True, "HOME": None}}
+    )
+    request.env["HOME"] = "/somewhere"
+    result = get_agent("command").run(request)
+    assert result.ok, result.error
+    assert json.loads(result.output) == {"A": "1", "B": "2", "C": "true", "HOME": None}
+    assert request.env["HOME"] == "/somewhere"  # only the child's copy changes
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            ["IS_SANDBOX=1"],
+            "agents.claude.env in .chant/config.md must be a mapping of VARIABLE: value (got list)",
+        ),
+        ({"A=B": "1"}, "agents.claude.env in .chant/config.md: 'A=B' is not a variable name"),
+        ({"X": [1]}, "agents.claude.env.X in .chant/config.md must be a string or a number (got list)"),
+    ],
+)
+def test_bad_env_setting_is_a_clear_error(
+    make_request: Callable[..., AgentRequest], env: object, message: str
+) -> None:
+    result = get_agent("claude").run(make_request(settings={"command": ["no-such-claude"], "env": env}))
+    assert not result.ok and result.exit_code is None
+    assert result.error == message
+
+
+def test_probe_version_runs_the_configured_command_once(bin_dir: Path, tmp_path: Path) -> None:
+    from chant.agents import probe_version
+
+    counter = tmp_path / "probes"
+    write_script(
+        bin_dir,
+        "codex-wrapper",
+        f"""
+        import sys
+        with open({str(counter)!r}, "a") as fh:
+            fh.write("probe\\n")
+        print("\\x1b[1mcodex-cli 0.171.0\\x1b[0m")
+        print("second line")
+        """,
+        version=None,
+    )
+    settings = {"command": [str(bin_dir / "codex-wrapper")]}
+    assert probe_version("codex", settings) == "codex-cli 0.171.0"
+    assert probe_version("codex", settings) == "codex-cli 0.171.0"
+    assert counter.read_text() == "probe\n"  # cached for the run
+    assert probe_version("codex", {"command": ["no-such-codex"]}) is None
+    assert probe_version("openai", {}) is None and probe_version("command", {}) is None
+
+
+def test_probe_failure_is_logged_and_the_run_goes_on(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    write_script(
+        bin_dir,
+        "claude",
+        """
+        import json, sys
+        if "--version" in sys.argv:
+            sys.exit(3)
+        sys.stdin.read()
+        print(json.dumps({"type": "result", "subtype": "success", "is_error": False, "result": "ok"}))
+        """,
+        version=None,
+    )
+    request = make_request()
+    result = get_agent("claude").run(request)
+    assert result.ok, result.error
+    assert "[chant] claude --version: unknown (the probe failed)" in logged(request)

@@ -76,7 +76,9 @@ def test_openai_loop_writes_files_retries_and_refuses_escapes(
     assert "copied" in tool_msgs[1]["content"]
     assert "outside the worktree" in tool_msgs[2]["content"]
     assert "outside the worktree" in tool_msgs[3]["content"]
-    assert "must be a JSON object" in tool_msgs[4]["content"]
+    assert tool_msgs[4]["content"].startswith(
+        "error: the arguments for read_file are not valid JSON (Expecting"
+    )
     assistant = [m for m in third if m["role"] == "assistant"]
     assert assistant[0]["tool_calls"][0]["function"]["name"] == "write_file"
 
@@ -84,6 +86,32 @@ def test_openai_loop_writes_files_retries_and_refuses_escapes(
     assert any(line.startswith("[chant] HTTP 429") and "retry 1/3" in line for line in log)
     assert '[tool] write_file {"content": "hi\\n", "path": "hello.txt"}' in log
     assert any(line.startswith("[tool error] error: path '../outside.txt' is outside") for line in log)
+
+
+def test_openai_never_streams_even_when_extra_body_asks(make_request: Callable[..., AgentRequest]) -> None:
+    with serve(FakeLLM([openai_reply("done")])) as fake:
+        settings = {"base_url": fake.url, "extra_body": {"stream": True, "temperature": 0}}
+        request = make_request(model="m", settings=settings)
+        result = get_agent("openai").run(request)
+    assert result.ok, result.error
+    assert fake.seen[0].body["stream"] is False and fake.seen[0].body["temperature"] == 0
+    assert any("extra_body.stream is ignored" in line for line in logged(request))
+
+
+def test_truncated_tool_arguments_go_back_to_the_model(make_request: Callable[..., AgentRequest]) -> None:
+    script = [
+        openai_reply(None, [("write_file", '{"path": "a.txt", "content": "unterminated')]),
+        openai_reply(None, [("write_file", {"path": "a.txt", "content": "fixed"})]),
+        openai_reply("done"),
+    ]
+    with serve(FakeLLM(script)) as fake:
+        request = make_request(model="m", settings={"base_url": fake.url})
+        result = get_agent("openai").run(request)
+    assert result.ok, result.error
+    assert (request.worktree / "a.txt").read_text() == "fixed"
+    answer = [m for m in fake.seen[1].body["messages"] if m["role"] == "tool"][0]["content"]
+    assert answer.startswith("error: the arguments for write_file are not valid JSON (Unterminated string")
+    assert answer.endswith("call the tool again with one JSON object")
 
 
 def test_openai_missing_key_sends_no_auth_header(make_request: Callable[..., AgentRequest]) -> None:

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 MODEL = "claude-fake-1"
+VERSION = "2.1.332 (Claude Code)"
 
 
 def _pick(raw: str | None, spec_id: str, default: str) -> str:
@@ -90,6 +91,9 @@ def git(*args: str, cwd: str) -> None:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--version"]:  # chant probes the CLI's version before each run, as with the real one
+        print(VERSION)
+        return 0
     plain = "--plain" in sys.argv[1:]
     prompt = sys.stdin.read()
     spec_id = os.environ["CHANT_SPEC_ID"]

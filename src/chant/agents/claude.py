@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import StreamParser, command_prefix, extra_args, run_cli
+from chant.agents.base import AgentRequest
+from chant.agents.cli import CliAgent, StreamParser, extra_args
+from chant.agents.program import command_prefix
 from chant.agents.text import as_float, as_int, clip, log_lines, summarize
 
 FLAGS = ["-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"]
+AUTH_STATUSES = frozenset({401, 403})
+ROOT_REFUSAL = "cannot be used with root/sudo"
+ROOT_FIX = (
+    'inside a sandbox (container, CI) opt in with `agents: {claude: {env: {IS_SANDBOX: "1"}}}` in'
+    " .chant/config.md, or run chant as a non-root user"
+)
+# Claude Code names the model with a context-window suffix ("claude-opus-4-8[1m]"); the API id has none.
+_MODEL_SUFFIX = re.compile(r"\[[^\]]*\]$")
 
 
-class ClaudeAgent:
+class ClaudeAgent(CliAgent):
     name = "claude"
+    program = "claude"
 
     def build_argv(self, request: AgentRequest) -> list[str]:
-        argv = command_prefix(request, "claude") + FLAGS
+        argv = command_prefix(request.settings, self.program) + FLAGS
         if request.model:
             argv += ["--model", request.model]
         return argv + extra_args(request)
 
-    def run(self, request: AgentRequest) -> AgentResult:
-        return run_cli(request, self.build_argv(request), ClaudeStreamParser(request))
+    def parser(self, request: AgentRequest) -> StreamParser:
+        return ClaudeStreamParser(request)
 
 
 class ClaudeStreamParser(StreamParser):
+    def __init__(self, request: AgentRequest) -> None:
+        super().__init__(request)
+        self._api_model: str | None = None  # from the API's own answers; wins over the init event's name
+
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "system":
@@ -37,14 +52,37 @@ class ClaudeStreamParser(StreamParser):
             self._result(event)
 
     def _system(self, event: dict[str, Any]) -> None:
-        if event.get("subtype") == "init":
-            self.state.model = event.get("model") or self.state.model
+        subtype = event.get("subtype")
+        if subtype == "init":
+            model = event.get("model")
+            if isinstance(model, str) and model and not self._api_model:
+                self.state.model = _MODEL_SUFFIX.sub("", model)
             self.state.session_id = event.get("session_id") or self.state.session_id
-            self.log(f"[init] model={self.state.model} session={self.state.session_id}")
+            version = event.get("claude_code_version")
+            self.log(f"[init] model={model} session={self.state.session_id} version={version}")
+        elif subtype == "api_retry":
+            self._retry(event)
+
+    def _retry(self, event: dict[str, Any]) -> None:
+        status = as_int(event.get("error_status"))
+        attempt, limit = event.get("attempt"), event.get("max_retries")
+        delay = as_float(event.get("retry_delay_ms"))
+        error = str(event.get("error") or "error")
+        described = f"attempt {attempt}/{limit}, HTTP {status if status is not None else '?'} {error}"
+        self.state.last_retry = described
+        wait = f", next in {delay / 1000:.1f}s" if delay is not None else ""
+        self.log(f"[api retry] {described}{wait}")
+        if status in AUTH_STATUSES:
+            # Claude Code retries a rejected key ten times with backoff (minutes); it will not heal.
+            self.abort(
+                f"authentication failed (HTTP {status} {error}): the API rejected Claude Code's credentials"
+                f" (retry {attempt}/{limit}); check ANTHROPIC_API_KEY or `claude auth`"
+            )
 
     def _assistant(self, message: dict[str, Any]) -> None:
-        if not self.state.model and message.get("model"):
-            self.state.model = message["model"]
+        model = message.get("model")
+        if isinstance(model, str) and model and model != "<synthetic>":
+            self._api_model = self.state.model = model
         for block in _blocks(message):
             if block.get("type") == "text":
                 text = str(block.get("text") or "")
@@ -77,6 +115,10 @@ class ClaudeStreamParser(StreamParser):
             f"[result] {subtype or 'done'} turns={event.get('num_turns')} cost={state.cost_usd}"
             f" tokens={state.input_tokens}/{state.output_tokens}"
         )
+
+    def exit_reason(self) -> str | None:
+        refusal = next((line for line in self.state.stderr_tail if ROOT_REFUSAL in line), None)
+        return f"{refusal.rstrip('.')}; {ROOT_FIX}" if refusal else None
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import shlex
 import sys
 
 from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import StreamParser, run_cli
+from chant.agents.cli import SettingError, StreamParser, agent_env, run_cli
 from chant.agents.text import as_float, as_int
 
 RESULT_MARKER = "CHANT_RESULT "
@@ -46,9 +46,13 @@ class CommandAgent:
                 error="the command agent needs settings 'command' (the program to run)",
                 model=request.settings.get("model") or request.model,
             )
+        try:
+            env = agent_env(request, self.name)
+        except SettingError as exc:
+            return AgentResult(False, None, str(exc), request.settings.get("model") or request.model)
         parser = CommandStreamParser(request)
         parser.state.model = request.settings.get("model") or request.model
-        return run_cli(request, argv, parser)
+        return run_cli(request, argv, parser, env=env)
 
 
 class CommandStreamParser(StreamParser):

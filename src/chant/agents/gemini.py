@@ -1,25 +1,40 @@
-"""Gemini CLI headless mode: ``gemini --output-format stream-json --yolo``, prompt on stdin."""
+"""Gemini CLI headless mode: ``gemini --output-format stream-json --yolo``, prompt on stdin.
+
+Gemini CLI refuses to run headless in a folder the user never trusted (exit 55, and ``--yolo`` is
+downgraded), which every fresh chant worktree is. chant trusts the worktree for this one run through the
+environment (``GEMINI_CLI_TRUST_WORKSPACE=true``, unless the user set that variable) and never touches the
+user's trusted-folders settings.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import StreamParser, command_prefix, extra_args, run_cli
-from chant.agents.text import add_opt, as_int, clip, summarize
+from chant.agents.base import AgentRequest
+from chant.agents.cli import CliAgent, StreamParser, extra_args
+from chant.agents.program import command_prefix
+from chant.agents.text import add_opt, as_int, auth_failure, clip, summarize
+
+TRUST_VARIABLE = "GEMINI_CLI_TRUST_WORKSPACE"
+ROUTER_ALIASES = frozenset({"auto", ""})  # init.model when Gemini picks the model per request
+AUTH_HINT = "check GEMINI_API_KEY (or the CLI's login)"
 
 
-class GeminiAgent:
+class GeminiAgent(CliAgent):
     name = "gemini"
+    program = "gemini"
 
     def build_argv(self, request: AgentRequest) -> list[str]:
-        argv = command_prefix(request, "gemini") + ["--output-format", "stream-json", "--yolo"]
+        argv = command_prefix(request.settings, self.program) + ["--output-format", "stream-json", "--yolo"]
         if request.model:
             argv += ["--model", request.model]
         return argv + extra_args(request)
 
-    def run(self, request: AgentRequest) -> AgentResult:
-        return run_cli(request, self.build_argv(request), GeminiStreamParser(request))
+    def env_defaults(self, request: AgentRequest) -> dict[str, str]:
+        return {TRUST_VARIABLE: "true"}
+
+    def parser(self, request: AgentRequest) -> StreamParser:
+        return GeminiStreamParser(request)
 
 
 class GeminiStreamParser(StreamParser):
@@ -36,9 +51,11 @@ class GeminiStreamParser(StreamParser):
             return
         self._flush()
         if kind == "init":
-            self.state.model = event.get("model") or self.state.model
+            model = event.get("model")
+            if isinstance(model, str) and model not in ROUTER_ALIASES:
+                self.state.model = model
             self.state.session_id = event.get("session_id") or self.state.session_id
-            self.log(f"[init] model={self.state.model} session={self.state.session_id}")
+            self.log(f"[init] model={model} session={self.state.session_id}")
         elif kind == "tool_use":
             self.log(f"[tool] {event.get('tool_name')} {summarize(event.get('parameters', {}))}")
         elif kind == "tool_result":
@@ -68,14 +85,43 @@ class GeminiStreamParser(StreamParser):
         if inp is None and out is None:
             inp, out = _per_model_tokens(stats.get("models"))
         self.state.input_tokens, self.state.output_tokens = inp, out
+        if not self.state.model:
+            self.state.model = busiest_model(stats.get("models"))
         if event.get("status") not in (None, "success"):
             self.state.is_error = True
             reason = _message(event.get("error")) or str(event.get("status"))
-            self.state.error = f"gemini reported an error: {clip(reason, 200)}"
-        self.log(f"[result] {event.get('status', 'done')} tokens={inp}/{out}")
+            self.state.error = (
+                auth_failure(reason, AUTH_HINT) or f"gemini reported an error: {clip(reason, 200)}"
+            )
+        self.log(f"[result] {event.get('status', 'done')} model={self.state.model} tokens={inp}/{out}")
 
     def finish(self) -> None:
         self._flush()
+
+
+def busiest_model(models: Any) -> str | None:
+    """The entry of ``stats.models`` that used the most tokens: the model that did the work, not the
+    router that picked it. None when no model used any."""
+    best, most = None, 0
+    if isinstance(models, dict):
+        for name, entry in models.items():
+            used = _model_tokens(entry)
+            if used > most:
+                best, most = str(name), used
+    return best
+
+
+def _model_tokens(entry: Any) -> int:
+    if not isinstance(entry, dict):
+        return 0
+    total = as_int(entry.get("total_tokens"))
+    if total is None:  # older releases: models.<name>.tokens.{total,prompt,candidates}
+        tokens = entry.get("tokens")
+        tokens = tokens if isinstance(tokens, dict) else {}
+        total = as_int(tokens.get("total"))
+        if total is None:
+            total = (as_int(tokens.get("prompt")) or 0) + (as_int(tokens.get("candidates")) or 0)
+    return total or 0
 
 
 def _per_model_tokens(models: Any) -> tuple[int | None, int | None]:

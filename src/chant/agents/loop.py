@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from chant.agents.base import AgentRequest, AgentResult
 from chant.agents.text import OutputTail, add_opt, clip, log_lines, summarize
-from chant.agents.tools import TOOL_SCHEMAS, Toolbox
+from chant.agents.tools import TOOL_SCHEMAS, Toolbox, ToolOutcome
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 SYSTEM_PROMPT = (
@@ -21,6 +21,14 @@ SYSTEM_PROMPT = (
     "git). Paths are relative to the repository root. When the task is done, call task_complete with "
     "a short summary."
 )
+
+
+@dataclass
+class BadArguments:
+    """Tool-call arguments that did not decode as JSON (a truncated or malformed answer from the model)."""
+
+    raw: str
+    problem: str
 
 
 @dataclass
@@ -145,8 +153,16 @@ def _iterate(
         finished = False
         for call in turn.tool_calls:
             poster.check()
-            request.log(f"[tool] {call.name} {summarize(call.arguments)}")
-            outcome = toolbox.execute(call.name, call.arguments)
+            if isinstance(call.arguments, BadArguments):
+                request.log(f"[tool] {call.name} {summarize(call.arguments.raw)}")
+                outcome = ToolOutcome(
+                    f"error: the arguments for {call.name} are not valid JSON ({call.arguments.problem});"
+                    " call the tool again with one JSON object",
+                    is_error=True,
+                )
+            else:
+                request.log(f"[tool] {call.name} {summarize(call.arguments)}")
+                outcome = toolbox.execute(call.name, call.arguments)
             marker = "[tool error]" if outcome.is_error else "[tool result]"
             request.log(f"{marker} {clip(outcome.content)}")
             messages.append(wire.tool_message(call, outcome.content))
@@ -247,10 +263,12 @@ def parse_arguments(raw: Any) -> Any:
         return raw
     if raw in (None, ""):
         return {}
+    if not isinstance(raw, str):
+        return raw  # handed back to the model as a "must be a JSON object" tool error
     try:
         return json.loads(raw)
-    except (TypeError, ValueError):
-        return raw  # handed back to the model as a "must be a JSON object" tool error
+    except ValueError as exc:
+        return BadArguments(raw, str(exc))
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -28,6 +28,8 @@ class OpenAIWire:
         # Local servers need no key, so a missing one is not an error here; the server will say 401.
         self.api_key = request.env.get(key_var)
         self.extra_body = dict(request.settings.get("extra_body") or {})
+        if self.extra_body.get("stream"):
+            request.log("[chant] extra_body.stream is ignored: chant reads whole (non-streamed) responses")
 
     def url(self) -> str:
         return f"{self.base_url}/chat/completions"
@@ -36,7 +38,8 @@ class OpenAIWire:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     def body(self, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"model": model, "messages": messages, "tools": tools, **self.extra_body}
+        # "stream" comes last so that extra_body cannot turn streaming on: the loop reads one JSON answer.
+        return {"model": model, "messages": messages, "tools": tools, **self.extra_body, "stream": False}
 
     def parse(self, data: dict[str, Any]) -> Turn:
         message = data["choices"][0]["message"]

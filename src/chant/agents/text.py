@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -87,3 +88,46 @@ def add_opt(total: int | None, value: int | None) -> int | None:
     if value is None:
         return total
     return value if total is None else total + value
+
+
+# CSI sequences (colours, cursor moves), OSC sequences (titles, links) and the two-byte escapes.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_ansi(text: str) -> str:
+    """Terminal escapes and control characters removed: what is left is safe in a spec's YAML."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+_AUTH_STATUS = re.compile(r"\b(401|403)\b")
+_AUTH_WORDS = re.compile(
+    r"unauthori[sz]ed|unauthenticated|authentication[_ ](?:error|failed)|invalid[_ ](?:x-)?api[_ -]key", re.I
+)
+
+
+def auth_failure(detail: str, hint: str = "") -> str | None:
+    """``authentication failed (HTTP 401): ...`` when ``detail`` is an authentication error, else None."""
+    status = _AUTH_STATUS.search(detail)
+    if not status and not _AUTH_WORDS.search(detail):
+        return None
+    head = f"authentication failed (HTTP {status.group(1)})" if status else "authentication failed"
+    message = f"{head}: {clip(embedded_message(detail), 200)}"
+    return f"{message}; {hint}" if hint else message
+
+
+def embedded_message(text: str) -> str:
+    """The ``error.message`` of a JSON error body quoted inside ``text`` (CLIs wrap the server's answer),
+    with the error's status name; ``text`` itself when there is none."""
+    start = text.find("{")
+    if start < 0:
+        return text
+    try:
+        payload, _ = json.JSONDecoder().raw_decode(text[start:])
+    except ValueError:
+        return text
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        return text
+    label = error.get("status") or error.get("type") or error.get("code")
+    return f"{error['message']} ({label})" if isinstance(label, str) else error["message"]
