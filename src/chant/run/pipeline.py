@@ -282,7 +282,8 @@ class Pipeline:
             if result.cancelled or self.options.cancel.is_set():
                 return "interrupted"
             if result.timed_out:  # the provider's reason may name what the agent was waiting for
-                return result.error or f"agent timed out after {self.options.timeout or self.project.config.get('defaults.timeout')}s"
+                limit = self.options.timeout or self.project.config.get("defaults.timeout")
+                return result.error or f"agent timed out after {limit}s"
             return result.error or f"agent exited with status {result.exit_code}"
         leftovers = git.status_porcelain(prep.worktree) if not prep.worktree_removed else []
         if leftovers:
