@@ -73,6 +73,7 @@ class ModelServer:
     mode: str = "ok"  # ok | 401
     record: Path | None = None
     seen: list[Seen] = field(default_factory=list)
+    outbound: list[str] = field(default_factory=list)
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -394,7 +395,22 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 return {"_raw": raw[:2000].decode("utf-8", "replace")}
 
+        def _proxied(self) -> bool:
+            """Also the CLIs' HTTP(S) proxy: anything they try to reach besides the model is recorded
+            in ``server.outbound`` and refused, so no test traffic leaves the machine."""
+            if self.command != "CONNECT" and not self.path.startswith(("http://", "https://")):
+                return False
+            server.outbound.append(f"{self.command} {self.path}")
+            self._reply(403, "text/plain", b"chant test: no traffic leaves this machine")
+            self.close_connection = True
+            return True
+
+        def do_CONNECT(self) -> None:  # noqa: N802
+            self._proxied()
+
         def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            if self._proxied():
+                return
             body = self._body()
             server.note(Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             path = urlsplit(self.path).path
@@ -411,6 +427,8 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, "application/json", b'{"error": {"message": "not found"}}')
 
         def do_GET(self) -> None:  # noqa: N802
+            if self._proxied():
+                return
             server.note(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, None))
             if urlsplit(self.path).path.endswith("/models"):
                 self._reply(200, "application/json", b'{"object": "list", "data": [], "models": []}')
@@ -418,6 +436,8 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, "application/json", b'{"error": {"message": "not found"}}')
 
         def do_HEAD(self) -> None:  # noqa: N802
+            if self._proxied():
+                return
             server.note(Seen("HEAD", self.path, {}, None))
             self._reply(200, "text/plain", b"")
 
