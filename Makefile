@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: demo test lint typecheck bench clean bubblewrap
+.PHONY: demo test lint typecheck bench clean bubblewrap agent-clis
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,13 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-test: $(VENV)/.dev-installed lint typecheck bubblewrap
+# The real Claude Code, Codex and Gemini CLIs for tests/contract: pinned in tests/contract/package*.json,
+# installed by `npm ci` into the git-ignored .cache/npm (a stamp skips it until the pins change). Without
+# npm the contract tests skip with a notice; an install that fails makes them fail.
+agent-clis: $(VENV)/.dev-installed
+	$(PY) tests/contract/install_clis.py
+
+test: $(VENV)/.dev-installed lint typecheck bubblewrap agent-clis
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # run_command's sandbox (docs/sandbox.md); its tests use the real bwrap. Once installed this is one `command -v`.
@@ -48,4 +54,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cache

@@ -25,8 +25,6 @@ ROOT = HERE.parent.parent
 PREFIX = ROOT / ".cache" / "npm"
 BIN = PREFIX / "node_modules" / ".bin"
 PINS = ("package.json", "package-lock.json")
-STAMP = PREFIX / ".installed"
-LOG = PREFIX / "install.log"
 INSTALL_TIMEOUT = 900.0
 
 
@@ -41,41 +39,43 @@ def pins_text() -> str:
     return "".join((HERE / name).read_text(encoding="utf-8") for name in PINS)
 
 
-def is_current() -> bool:
+def is_current(prefix: Path = PREFIX) -> bool:
     try:
-        return STAMP.read_text(encoding="utf-8") == pins_text()
+        return (prefix / ".installed").read_text(encoding="utf-8") == pins_text()
     except OSError:
         return False
 
 
-def ensure_installed() -> Install | None:
-    """None when npm is not installed; else the (possibly cached) outcome of installing the pins."""
-    npm = shutil.which("npm")
+def ensure_installed(prefix: Path = PREFIX, npm: str | None = "") -> Install | None:
+    """None when npm is not installed; else the (possibly cached) outcome of installing the pins into
+    ``prefix`` with ``npm`` (default: the one on PATH)."""
+    npm = shutil.which("npm") if npm == "" else npm
     if npm is None:
         return None
-    if is_current():
-        return Install(True, f"cached in {PREFIX}")
-    PREFIX.mkdir(parents=True, exist_ok=True)
-    with open(PREFIX / ".lock", "w") as lock:
+    if is_current(prefix):
+        return Install(True, f"cached in {prefix}")
+    prefix.mkdir(parents=True, exist_ok=True)
+    stamp, log = prefix / ".installed", prefix / "install.log"
+    with open(prefix / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # pytest workers and make may race; one installs, the rest wait
-        if is_current():
-            return Install(True, f"installed by another process in {PREFIX}")
+        if is_current(prefix):
+            return Install(True, f"installed by another process in {prefix}")
         for name in PINS:
-            shutil.copyfile(HERE / name, PREFIX / name)
-        STAMP.unlink(missing_ok=True)
+            shutil.copyfile(HERE / name, prefix / name)
+        stamp.unlink(missing_ok=True)
         start = time.monotonic()
-        argv = [npm, "ci", "--prefix", str(PREFIX), "--no-audit", "--no-fund", "--loglevel=warn"]
+        argv = [npm, "ci", "--prefix", str(prefix), "--no-audit", "--no-fund", "--loglevel=warn"]
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
             output, code = proc.stdout + proc.stderr, proc.returncode
         except subprocess.TimeoutExpired as exc:
             output, code = f"{exc.stdout or ''}{exc.stderr or ''}\ntimed out after {INSTALL_TIMEOUT:g}s", -1
         seconds = time.monotonic() - start
-        LOG.write_text(f"$ {' '.join(argv)}\nexit {code} after {seconds:.1f}s\n{output}", encoding="utf-8")
+        log.write_text(f"$ {' '.join(argv)}\nexit {code} after {seconds:.1f}s\n{output}", encoding="utf-8")
         if code != 0:
-            return Install(False, f"`npm ci` failed (exit {code}); see {LOG}:\n{output[-3000:]}", seconds)
-        STAMP.write_text(pins_text(), encoding="utf-8")
-        return Install(True, f"installed in {PREFIX} in {seconds:.1f}s", seconds)
+            return Install(False, f"`npm ci` failed (exit {code}); see {log}:\n{output[-3000:]}", seconds)
+        stamp.write_text(pins_text(), encoding="utf-8")
+        return Install(True, f"installed in {prefix} in {seconds:.1f}s", seconds)
 
 
 def main() -> int:
