@@ -244,3 +244,27 @@ def test_timeout_names_the_last_api_retry(make_request: Callable[..., AgentReque
     assert result.error == (
         "agent timed out after 3s; the last API retry: attempt 2/10, HTTP 529 overloaded_error"
     )
+
+
+def test_an_invalid_key_result_is_named_as_an_authentication_failure(
+    make_request: Callable[..., AgentRequest], bin_dir: Path
+) -> None:
+    # What Claude Code ends with once its retries are spent (when nothing stopped it earlier).
+    write_script(
+        bin_dir,
+        "claude",
+        """
+        import json, sys
+        sys.stdin.read()
+        print(json.dumps({"type": "assistant", "message": {"model": "<synthetic>", "content": [
+            {"type": "text", "text": "Invalid API key \u00b7 Fix external API key"}]}}))
+        print(json.dumps({"type": "result", "subtype": "success", "is_error": True,
+                          "result": "Invalid API key \u00b7 Fix external API key"}))
+        sys.exit(1)
+        """,
+    )
+    result = get_agent("claude").run(make_request())
+    assert result.error == (
+        "authentication failed: Invalid API key \u00b7 Fix external API key; check ANTHROPIC_API_KEY or `claude auth`"
+    )
+    assert result.model is None  # "<synthetic>" is not a model

@@ -86,6 +86,17 @@ def tick(spec_text: str, leave_one: bool) -> str:
     return ticked
 
 
+def assistant(content: list[dict[str, object]], session: str) -> dict[str, object]:
+    message = {
+        "type": "message",
+        "role": "assistant",
+        "model": MODEL,
+        "content": content,
+        "stop_reason": None,
+    }
+    return {"type": "assistant", "message": message, "parent_tool_use_id": None, "session_id": session}
+
+
 def git(*args: str, cwd: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -127,11 +138,22 @@ def main() -> int:
             os.replace(tmp, path)
 
     save()
-    emit(plain, {"type": "system", "subtype": "init", "model": MODEL, "session_id": f"fake-{spec_id}"})
+    session = f"fake-{spec_id}"
+    # The shapes Claude Code 2.1 prints: the init event names the model with its context suffix, the
+    # assistant messages carry the API model id.
     emit(
         plain,
-        {"type": "assistant", "message": {"content": [{"type": "text", "text": f"Working on {spec_id}"}]}},
+        {
+            "type": "system",
+            "subtype": "init",
+            "model": f"{MODEL}[1m]",
+            "session_id": session,
+            "cwd": os.getcwd(),
+            "permissionMode": "bypassPermissions",
+            "claude_code_version": VERSION.split()[0],
+        },
     )
+    emit(plain, assistant([{"type": "text", "text": f"Working on {spec_id}"}], session))
 
     if scenario == "hang":
         child = subprocess.Popen(["sleep", "1000"])
@@ -154,24 +176,14 @@ def main() -> int:
         save()
         return 1
 
-    emit(
-        plain,
-        {
-            "type": "assistant",
-            "message": {
-                "content": [
-                    {"type": "tool_use", "id": "t1", "name": "Edit", "input": {"file_path": spec_file}},
-                ]
-            },
-        },
-    )
-    emit(
-        plain,
-        {
-            "type": "user",
-            "message": {"content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]},
-        },
-    )
+    edit = {"type": "tool_use", "id": "toolu_01", "name": "Edit", "input": {"file_path": spec_file}}
+    emit(plain, assistant([edit], session))
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_01",
+        "content": f"The file {spec_file} has been updated.",
+    }
+    emit(plain, {"type": "user", "message": {"role": "user", "content": [result]}, "session_id": session})
     text = Path(spec_file).read_text(encoding="utf-8")
     Path(spec_file).write_text(tick(text, leave_one=scenario == "unticked"), encoding="utf-8")
     for rel in target_files(text):
@@ -210,9 +222,11 @@ def main() -> int:
                 "is_error": False,
                 "result": "done",
                 "num_turns": 2,
-                "session_id": f"fake-{spec_id}",
+                "stop_reason": "end_turn",
+                "terminal_reason": "completed",
+                "session_id": session,
                 "total_cost_usd": 0.0123,
-                "usage": {"input_tokens": 1200, "output_tokens": 340},
+                "usage": {"input_tokens": 1200, "cache_read_input_tokens": 0, "output_tokens": 340},
             },
         )
     return 0

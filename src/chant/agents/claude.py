@@ -8,10 +8,11 @@ from typing import Any
 from chant.agents.base import AgentRequest
 from chant.agents.cli import CliAgent, StreamParser, extra_args
 from chant.agents.program import command_prefix
-from chant.agents.text import as_float, as_int, clip, log_lines, summarize
+from chant.agents.text import as_float, as_int, auth_failure, clip, log_lines, summarize
 
 FLAGS = ["-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"]
 AUTH_STATUSES = frozenset({401, 403})
+AUTH_HINT = "check ANTHROPIC_API_KEY or `claude auth`"
 ROOT_REFUSAL = "cannot be used with root/sudo"
 ROOT_FIX = (
     'inside a sandbox (container, CI) opt in with `agents: {claude: {env: {IS_SANDBOX: "1"}}}` in'
@@ -76,7 +77,7 @@ class ClaudeStreamParser(StreamParser):
             # Claude Code retries a rejected key ten times with backoff (minutes); it will not heal.
             self.abort(
                 f"authentication failed (HTTP {status} {error}): the API rejected Claude Code's credentials"
-                f" (retry {attempt}/{limit}); check ANTHROPIC_API_KEY or `claude auth`"
+                f" (retry {attempt}/{limit}); {AUTH_HINT}"
             )
 
     def _assistant(self, message: dict[str, Any]) -> None:
@@ -110,7 +111,9 @@ class ClaudeStreamParser(StreamParser):
         state.is_error = bool(event.get("is_error")) or subtype.startswith("error")
         if state.is_error:
             reason = state.final_text or ", ".join(str(e) for e in event.get("errors") or []) or subtype
-            state.error = f"agent reported an error ({subtype or 'is_error'}): {clip(reason, 200)}"
+            state.error = auth_failure(reason, AUTH_HINT) or (
+                f"agent reported an error ({subtype or 'is_error'}): {clip(reason, 200)}"
+            )
         self.log(
             f"[result] {subtype or 'done'} turns={event.get('num_turns')} cost={state.cost_usd}"
             f" tokens={state.input_tokens}/{state.output_tokens}"
