@@ -15,7 +15,8 @@ read from the conversation the CLI sends back (the number of tool results in it)
 HTTP 401 in the wire's own error shape.
 
 Every request is recorded in ``server.seen`` (and, with ``record=PATH``, appended to a JSON-lines file), so a
-failing test can show what the CLI sent. Run it by hand with ``python tests/fakes/model_server.py``.
+failing test can show what the CLI sent. Run it by hand with ``python -m tests.fakes.model_server`` (from
+the repository root); it prints its URL.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.fakes.local_http import local_server
 
 # Token counts the server reports per model call; the routing call reports few, so "the model with the
 # most tokens" is the one that did the work.
@@ -449,16 +452,9 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serve(server: ModelServer) -> Iterator[ModelServer]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with local_server(_handler(server)) as url:
+        server.url = url
         yield server
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 if __name__ == "__main__":  # a manual run: print the URL, record requests, stop on Ctrl-C or after --for
