@@ -226,7 +226,7 @@ def test_rejected_key_stops_claude_at_the_first_retry(
     request.env["FAKE_MODE"] = "401"
     start = time.monotonic()
     result = get_agent("claude").run(request)
-    assert time.monotonic() - start < 5  # the fake would retry for ten minutes
+    assert time.monotonic() - start < 15  # unstopped, the fake would retry for minutes
     assert not result.ok and not result.cancelled and not result.timed_out
     assert result.error == (
         "authentication failed (HTTP 401 authentication_failed): the API rejected Claude Code's credentials"
