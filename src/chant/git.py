@@ -405,3 +405,36 @@ def merged_at(root: Path, commit: str, into: str) -> str | None:
         if commit in shas[2:]:
             return shas[1]
     return None
+
+
+# -- pre-flight probes (chant.validate) ------------------------------------------------------------
+_REF_FORBIDDEN = frozenset(" ~^:?*[\\\x7f") | frozenset(chr(c) for c in range(32))
+
+
+def valid_branch_name(name: str) -> bool:
+    """git's rules for a branch name (``git check-ref-format --branch``), without a process per name.
+
+    ``lint`` and ``doctor`` check every spec with this; ``chant work`` asks git itself (:func:`branch_name_ok`)
+    for the spec it is about to run, and a test compares the two on generated names. Stricter than git in
+    one case: ``@`` alone (which ``--branch`` expands to the current branch) is refused.
+    """
+    if not name or name.startswith("-") or name in ("HEAD", "@"):
+        return False
+    if ".." in name or "@{" in name or name.endswith(".") or any(c in _REF_FORBIDDEN for c in name):
+        return False
+    return all(part and not part.startswith(".") and not part.endswith(".lock") for part in name.split("/"))
+
+
+def branch_name_ok(root: Path, name: str) -> bool:
+    """git's own verdict on ``name`` as a branch name."""
+    return run(["check-ref-format", "--branch", name], root, check=False).ok
+
+
+def identity_problem(root: Path) -> str | None:
+    """``None`` when git can name an author and a committer here, else git's reason (its last line)."""
+    for variable in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        result = run(["var", variable], root, check=False)
+        if not result.ok:
+            lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+            return lines[-1] if lines else f"git var {variable} failed"
+    return None
