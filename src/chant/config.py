@@ -1,4 +1,9 @@
-"""Project configuration: the YAML frontmatter of ``.chant/config.md`` (the body is free notes)."""
+"""Project configuration: the YAML frontmatter of ``.chant/config.md`` (the body is free notes).
+
+Reading is lenient: a value of the wrong type reads as chant's default. :mod:`chant.config_schema` says what
+is wrong (``chant lint``, ``chant doctor`` and the pre-flight of ``chant work`` report it). Invalid YAML is
+the one thing every command that reads the config fails on, always the same way: relative path and line.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chant.errors import ChantError
+from chant.errors import ChantError, SpecParseError
 from chant.spec import document
 
 DEFAULTS: dict[str, Any] = {
@@ -53,13 +58,27 @@ class Config:
         return merged
 
 
-def load(path: Path) -> Config:
-    if not path.exists():
+class ConfigError(ChantError):
+    """``.chant/config.md`` cannot be read at all (its YAML is invalid, or it is not UTF-8)."""
+
+
+def load(path: Path, shown: str | None = None) -> Config:
+    """The config at ``path``; ``shown`` is how errors name the file (the project-relative path)."""
+    name = shown or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return Config({}, None)
-    text = path.read_text(encoding="utf-8")
-    parts = document.split(text, str(path))
-    data = document.parse_frontmatter(parts, str(path))
-    for section in ("project", "defaults", "parallel", "worktree", "agents", "providers"):
-        if section in data and data[section] is not None and not isinstance(data[section], dict):
-            raise ChantError(f"{path}: '{section}' must be a mapping")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: file is not valid UTF-8", hint=_HINT) from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot be read ({exc.strerror or exc})", hint=_HINT) from None
+    try:
+        parts = document.split(text, name)
+        data = document.parse_frontmatter(parts, name)
+    except SpecParseError as exc:
+        raise ConfigError(exc.message, hint=_HINT) from None
     return Config(data, path)
+
+
+_HINT = "fix it (`chant doctor` lists every problem of the config)"

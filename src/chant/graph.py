@@ -13,7 +13,7 @@ from functools import cached_property
 from chant.errors import ChantError
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec
-from chant.spec.status import Status, parse_status
+from chant.spec.status import Status, is_unknown_status, parse_status
 
 SATISFYING = (Status.COMPLETED, Status.CANCELLED)
 
@@ -21,7 +21,7 @@ SATISFYING = (Status.COMPLETED, Status.CANCELLED)
 @dataclass(frozen=True)
 class Blocker:
     id: str
-    reason: str  # a status value, "missing", "invalid", "awaiting approval", "rejected"
+    reason: str  # a status value, "missing", "invalid", "awaiting approval", "rejected", "unknown status ..."
 
     def __str__(self) -> str:
         return f"{self.id} ({self.reason})" if self.id else self.reason
@@ -161,6 +161,9 @@ class Graph:
             for dep in self._dependencies(spec_id)
             if (reason := self.dependency_state(dep))
         ]
+        raw = spec.frontmatter.get("status")
+        if raw is not None and is_unknown_status(raw):
+            found.append(Blocker("", f"unknown status {str(raw)[:40]!r}"))
         if spec.rejected:
             found.append(Blocker("", "rejected"))
         elif spec.needs_approval:

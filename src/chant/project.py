@@ -95,7 +95,8 @@ class Project:
 
     @cached_property
     def config(self) -> config_mod.Config:
-        return config_mod.load(self.chant_dir / "config.md")
+        path = self.chant_dir / "config.md"
+        return config_mod.load(path, self.rel(path))
 
     @property
     def name(self) -> str:

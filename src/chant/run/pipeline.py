@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chant import clock, git
+from chant import clock, git, validate
 from chant.agents import AgentRequest, AgentResult, get_agent
 from chant.errors import ChantError
 from chant.graph import Graph
@@ -96,6 +96,7 @@ class Pipeline:
         self._dead_lock = threading.Lock()
         # Run locks a scheduler already holds for the whole run (a driver's own lock): its wrap-up reuses it.
         self.held: dict[str, FileLock] = {}
+        self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
 
     # -- shared helpers ---------------------------------------------------------------------------------
     def main_lock(self) -> _MainLock:
@@ -123,6 +124,25 @@ class Pipeline:
         return spec
 
     # -- prepare ---------------------------------------------------------------------------------------
+    def preflight(self, spec_ids: list[str]) -> list[validate.Problem]:
+        """chant.validate's pre-flight of these specs (once per spec and run): raises before any write;
+        returns the warnings (e.g. an unknown config key)."""
+        todo = [s for s in spec_ids if s not in self._preflown]
+        if not todo and "" in self._preflown:
+            return []
+        specs = self.project.specs()
+        chosen = [specs.active[s] for s in todo if s in specs.active]
+        options = self.options
+        warnings = validate.check(
+            self.project,
+            chosen,
+            agent=options.agent,
+            prompt=options.prompt,
+            project_checks="" not in self._preflown,
+        )
+        self._preflown.update(["", *todo])
+        return warnings
+
     def prepare(self, spec_id: str) -> Prepared:
         project = self.project
         lock: FileLock
@@ -162,6 +182,7 @@ class Pipeline:
         branch = self.branch_name(spec_id)
         worktree = self.worktree_path(spec_id)
         spec_rel = project.rel(spec.path)
+        self.preflight([spec_id])
         pause_request_path(project, spec_id).unlink(missing_ok=True)  # left by an earlier run
         with self.main_lock():
             self.record(
@@ -541,7 +562,8 @@ class Pipeline:
             spec = self.project.specs().get(spec_id)
             title = spec.display_title if spec else spec_id
             now = time.monotonic()
-            return Outcome(spec_id, title, "failed", now - started, started, now, reason=exc.message)
+            reason = exc.one_line() if isinstance(exc, validate.PreflightError) else exc.message
+            return Outcome(spec_id, title, "failed", now - started, started, now, reason=reason)
         if on_start:
             on_start(spec_id)
         try:
@@ -657,6 +679,10 @@ def main_branch(project: Project) -> str:
             )
         return str(configured)
     if current is None:
+        if git.toplevel(project.root) is None:
+            raise ChantError(
+                f"{project.root} is not a git repository", hint="`git init` first: every run is a git branch"
+            )
         raise ChantError(
             "HEAD is detached; chant needs the main branch checked out (or defaults.main_branch set)"
         )

@@ -4,7 +4,7 @@ a spec body that looks like ``{{...}}`` is never substituted)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from chant.errors import ChantError
 from chant.paths import expand
@@ -33,10 +33,46 @@ def choose(project: Project, spec: Spec, override: str | None) -> str:
     return str(project.config.get("defaults.prompt", "standard"))
 
 
-def load_template(project: Project, name: str) -> str:
+def name_problem(name: str) -> str | None:
+    """What stops ``name`` from naming a prompt inside ``.chant/prompts/`` (``None``: nothing).
+
+    A spec must not pick the agent's instructions (which are also sent to the model provider) from an
+    arbitrary ``.md`` file on the machine: no absolute paths, no ``~``, no ``..``.
+    """
+    if not name.strip() or "\0" in name:
+        return "is not a prompt name"
+    if PurePosixPath(name).is_absolute() or name.startswith("~") or "\\" in name:
+        return "is a path outside .chant/prompts/ (name a prompt there, e.g. standard)"
+    if ".." in PurePosixPath(name).parts:
+        return "leaves .chant/prompts/ ('..')"
+    return None
+
+
+def prompt_path(project: Project, name: str) -> Path:
+    """``.chant/prompts/<name>.md``, refused when the name (or a symlink) leads out of that folder."""
+    problem = name_problem(name)
     path = project.prompts_dir / f"{name}.md"
-    if not path.exists():
-        known = sorted(p.stem for p in project.prompts_dir.glob("*.md"))
+    if problem is None:
+        try:
+            if path.exists() and not path.resolve().is_relative_to(project.prompts_dir.resolve()):
+                problem = "is a symlink out of .chant/prompts/"
+        except (OSError, ValueError):  # e.g. a name longer than the file system allows
+            problem = "is not a prompt name"
+    if problem is not None:
+        raise ChantError(
+            f"prompt {name!r} {problem}", hint="prompts live in .chant/prompts/<name>.md; use that name"
+        )
+    return path
+
+
+def available(project: Project) -> list[str]:
+    return sorted(p.stem for p in project.prompts_dir.glob("*.md"))
+
+
+def load_template(project: Project, name: str) -> str:
+    path = prompt_path(project, name)
+    if not path.is_file():
+        known = available(project)
         raise ChantError(
             f"Prompt not found: {name} ({project.rel(path)})",
             hint=f"available prompts: {', '.join(known) or 'none'}; `chant init` writes the bundled ones",

@@ -113,8 +113,14 @@ class Scheduler:
         process.kill_all()
 
     # -- single ---------------------------------------------------------------------------------
+    def _preflight(self, spec_ids: list[str]) -> None:
+        """Refuse the whole run before its first write when the pre-flight finds a problem."""
+        for problem in self.pipeline.preflight(spec_ids):
+            self.reporter.note(f"warning: {problem.render()}")
+
     def run_single(self, spec_id: str) -> RunSummary:
         spec = self.project.resolve(spec_id)
+        self._preflight([spec.id])
         self.reporter.working(spec.id, spec.display_title)
         try:
             outcomes = self._run_batch([spec.id])
@@ -156,6 +162,7 @@ class Scheduler:
             flat = [m for p in phases for m in p.members]
             phases = [Phase(i + 1, (m,), False) for i, m in enumerate(flat)]
         edges = graph.member_edges(driver_id)
+        self._preflight([driver_id, *(m for m in members if graph.specs[m].status != Status.COMPLETED)])
         self.reporter.working(driver_id, driver.display_title)
         if driver.status != Status.IN_PROGRESS:
             with self.pipeline.main_lock():

@@ -9,7 +9,7 @@ from chant.errors import ChantError, SpecParseError
 from chant.graph import Graph
 from chant.spec import ids
 from chant.spec.model import SPEC_TYPES, Spec
-from chant.spec.status import COMPUTED_STATUSES, is_known_status
+from chant.spec.status import COMPUTED_STATUSES, STORED_STATUSES, Status, is_known_status
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def lint(
                 _line_of(spec, "status", key=True),
             )
         elif not is_known_status(raw):
-            add(spec_id, "error", "status", f"unknown status '{raw}'", _line_of(spec, "status", key=True))
+            add(spec_id, "error", "status", _unknown_status(raw), _line_of(spec, "status", key=True))
         for dep in spec.depends_on:
             line = _line_of(spec, dep, within="depends_on")
             if dep == spec_id:
@@ -155,17 +155,29 @@ def lint(
             else:
                 _lint_phases(graph, spec_id, add)
         elif not spec.criteria:
+            # An error for a spec that will run (`chant work` refuses it: nothing could check the agent's
+            # work), a warning for one at rest.
+            done = spec.status in (Status.COMPLETED, Status.CANCELLED)
             add(
                 spec_id,
-                "warning",
+                "warning" if done else "error",
                 "criteria",
-                "no '## Acceptance Criteria' checkboxes: nothing can verify the work",
+                "no '## Acceptance Criteria' checkboxes: nothing can verify the work "
+                "(add that heading, exactly, with '- [ ] ...' items under it)",
             )
 
     for cycle in graph.cycles():
         for spec_id in dict.fromkeys(cycle[:-1]):
             add(spec_id, "error", "cycle", "dependency cycle: " + " -> ".join(cycle))
     return out
+
+
+def _unknown_status(raw: object) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(raw).strip().lower(), STORED_STATUSES, n=1, cutoff=0.6)
+    guess = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(STORED_STATUSES)}"
+    return f"unknown status '{raw}' ({guess}); chant does not run the spec until it is fixed"
 
 
 def _lint_phases(graph: Graph, driver: str, add: object) -> None:

@@ -80,6 +80,24 @@ def _parse_status(value: object) -> Status:
         return Status.PENDING
 
 
+_UNKNOWN: dict[object, bool] = {}
+
+
+def is_unknown_status(value: object) -> bool:
+    """A ``status:`` that means nothing (a typo such as ``complete``): it is read as pending, but such a
+    spec is not ready -- running it could redo work its author believes done (memoised, like parse_status)."""
+    try:
+        return _UNKNOWN[value]
+    except (KeyError, TypeError):
+        pass
+    unknown = not is_known_status(value) and str(value).strip().lower() not in COMPUTED_STATUSES
+    try:
+        _UNKNOWN[value] = unknown
+    except TypeError:
+        pass
+    return unknown
+
+
 def is_known_status(value: object) -> bool:
     if value in (None, ""):
         return True

@@ -1,0 +1,513 @@
+"""The one pre-flight: everything a run needs, checked before chant writes anything.
+
+:func:`preflight` is the single entry point, used three ways:
+
+- ``chant work`` (:meth:`chant.run.pipeline.Pipeline.preflight`) checks the specs it is about to run before
+  it commits ``start``: a problem is a :class:`PreflightError` and the spec file, branches and worktrees are
+  untouched. So a spec that lint accepts never ends stranded ``in_progress`` for a reason known up front.
+- ``chant lint`` shows its data checks for every spec (``probes=False``: nothing is run or looked up).
+- ``chant doctor`` runs all of it for the whole project and its environment.
+
+Checks are pure functions of the loaded project, except the probes at the edges (``git`` for the repository,
+identity, lock files and branch names; ``PATH`` for agent executables). Every problem names the command or
+the edit that fixes it; commands are shell-quoted, since IDs and paths come from files anyone can write.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from chant.errors import ChantError
+from chant.project import Project
+from chant.spec.model import Spec
+from chant.spec.status import Status
+
+ERROR = "error"
+WARNING = "warning"
+
+# Lint rules that do not stop a run: dependencies are the scheduler's business (a blocker, which
+# --skip-deps overrides), so the pre-flight leaves them to it.
+_NOT_PREFLIGHT_RULES = frozenset({"dependency", "cycle"})
+# Statuses whose specs will not run again without a reset (or replay): run-only checks skip them in lint.
+_AT_REST = (Status.COMPLETED, Status.CANCELLED)
+# What to install when a CLI agent's executable is missing.
+_INSTALL = {
+    "claude": "install Claude Code (`npm install -g @anthropic-ai/claude-code`)",
+    "codex": "install Codex (`npm install -g @openai/codex`)",
+    "gemini": "install Gemini CLI (`npm install -g @google/gemini-cli`)",
+}
+_CLI_AGENTS = ("claude", "codex", "gemini", "command")
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str  # the group doctor shows it under: config, repository, identity, locks, agent, spec
+    rule: str  # a short name, as in lint's error[rule]
+    message: str
+    fix: str  # the command (shell-quoted) or the edit that fixes it
+    severity: str = ERROR
+    spec_id: str | None = None
+    path: str | None = None  # project-relative file, when the problem is in a file
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        if self.path:
+            return f"{self.path}:{self.line}" if self.line else self.path
+        return self.spec_id or ""
+
+    def render(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class PreflightError(ChantError):
+    """Problems that stop a run before anything is written; the message lists each with its fix."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        if len(problems) == 1:
+            super().__init__(problems[0].render(), hint=problems[0].fix)
+        else:
+            lines = [f"{len(problems)} problems stop this run:"]
+            for problem in problems:
+                lines += [f"  {problem.render()}", f"    fix: {problem.fix}"]
+            super().__init__("\n".join(lines))
+
+    def one_line(self) -> str:
+        """For a run's outcome line: the first problem and its fix (and how many more there are)."""
+        first = self.problems[0]
+        more = f" (+{len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
+        return f"not started: {first.render()}; fix: {first.fix}{more}"
+
+
+def quote(*words: str) -> str:
+    """A command line safe to paste into a shell: IDs and paths come from file names anyone can write."""
+    return " ".join(shlex.quote(word) for word in words)
+
+
+# -- the pre-flight ---------------------------------------------------------------------------------------
+def preflight(
+    project: Project,
+    specs: Iterable[Spec] = (),
+    *,
+    agent: str | None = None,
+    prompt: str | None = None,
+    probes: bool = True,
+    project_checks: bool = True,
+    lint_rules: bool = True,
+) -> list[Problem]:
+    """Everything that would stop a run of ``specs`` (and, with ``project_checks``, any run at all).
+
+    ``agent`` / ``prompt`` are ``chant work``'s overrides. ``probes=False`` keeps to the files (lint):
+    no ``git`` process, no ``PATH`` lookup. ``lint_rules=False`` leaves out the spec's own lint errors
+    (for lint itself, which reports them already).
+    """
+    problems: list[Problem] = []
+    if project_checks:
+        problems += config_problems(project)
+        if probes:
+            problems += repository_problems(project)
+    config = _config(project)
+    agents_seen: dict[str, list[Problem]] = {}
+    chosen = list(specs)
+    lint_errors = _lint_errors(project, chosen) if lint_rules and chosen else {}
+    for spec in chosen:
+        problems += lint_errors.get(spec.id, [])
+        problems += spec_problems(project, spec, config, agent=agent, prompt=prompt, probes=probes)
+        if spec.status in _AT_REST and not probes:
+            continue
+        name = _agent_name(spec, config, agent)
+        if name is None:
+            problems.append(
+                Problem(
+                    "spec",
+                    "agent",
+                    f"agent: must be an agent name, not {spec.get('agent')!r:.40}",
+                    f"set `agent:` in {_rel(project, spec)} to an agent name",
+                    ERROR,
+                    spec.id,
+                    _rel(project, spec),
+                    _key_line(spec, "agent"),
+                )
+            )
+            continue
+        if name not in agents_seen:
+            agents_seen[name] = agent_problems(project, name, probes=probes)
+        problems += [
+            Problem(p.check, p.rule, p.message, p.fix, p.severity, spec.id, _rel(project, spec), p.line)
+            for p in agents_seen[name]
+        ]
+    return problems
+
+
+def check(project: Project, specs: Iterable[Spec] = (), **options: Any) -> list[Problem]:
+    """:func:`preflight`, raising :class:`PreflightError` on any error; returns the warnings."""
+    problems = preflight(project, specs, **options)
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        raise PreflightError(errors)
+    return problems
+
+
+def raise_for(problems: list[Problem]) -> None:
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        raise PreflightError(errors)
+
+
+# -- project-level checks ---------------------------------------------------------------------------------
+def config_problems(project: Project) -> list[Problem]:
+    from chant import config_schema
+
+    path = project.chant_dir / "config.md"
+    shown = project.rel(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "cannot be read"
+        return [Problem("config", "config", f"{shown} {reason}", f"fix or recreate {shown}", path=shown)]
+    return [
+        Problem("config", "config", issue.message, issue.hint, issue.severity, path=shown, line=issue.line)
+        for issue in config_schema.check(text, shown)
+    ]
+
+
+def repository_problems(project: Project) -> list[Problem]:
+    """A git repository, the main branch checked out, an identity to commit with, no git lock in the way."""
+    from chant import git
+
+    root = project.root
+    if git.toplevel(root) is None:
+        return [
+            Problem(
+                "repository",
+                "git",
+                f"{root} is not a git repository",
+                "`git init` (chant records every run as a branch, a worktree and commits)",
+            )
+        ]
+    problems = [*identity_problems(project), *lock_problems(project)]
+    from chant.run.pipeline import main_branch
+
+    try:
+        main_branch(project)
+    except ChantError as exc:
+        problems.append(Problem("repository", "branch", exc.message, exc.hint or "check out the main branch"))
+    return problems
+
+
+def identity_problems(project: Project) -> list[Problem]:
+    from chant import git
+
+    reason = git.identity_problem(project.root)
+    if reason is None:
+        return []
+    return [
+        Problem(
+            "identity",
+            "identity",
+            f"git has no identity to commit with ({reason})",
+            '`git config user.name "Your Name" && git config user.email you@example.com` '
+            "(add --global for every repository)",
+        )
+    ]
+
+
+def lock_problems(project: Project) -> list[Problem]:
+    from chant import git
+
+    return [
+        Problem(
+            "locks",
+            "lock",
+            f"git lock file {project.rel(path)} is in the way (left by a git that was killed, or still running)",
+            f"make sure no git command is running in this repository, then `{quote('rm', str(path))}`",
+        )
+        for path in git.lock_files(project.root)
+    ]
+
+
+# -- per-spec checks --------------------------------------------------------------------------------------
+def spec_problems(
+    project: Project,
+    spec: Spec,
+    config: Any,
+    *,
+    agent: str | None = None,
+    prompt: str | None = None,
+    probes: bool = True,
+) -> list[Problem]:
+    """Prompt, branch name and target files of one spec (its agent is checked by :func:`preflight`)."""
+    from chant import git
+    from chant.run import prompts
+
+    problems: list[Problem] = []
+    rel = _rel(project, spec)
+
+    def add(rule: str, message: str, fix: str, key: str | None = None) -> None:
+        line = _key_line(spec, key) if key else None
+        problems.append(Problem("spec", rule, message, fix, ERROR, spec.id, rel, line))
+
+    for target in spec.target_files:
+        reason = outside_problem(project.root, target)
+        if reason is not None:
+            add(
+                "target",
+                f"target file {target!r} {reason}",
+                "list paths relative to the repository root",
+                "target_files",
+            )
+    raw_prompt = spec.get("prompt")
+    bad_prompt = True
+    if raw_prompt not in (None, "") and not isinstance(raw_prompt, str):
+        add(
+            "prompt",
+            f"prompt: must be a prompt name, not {raw_prompt!r:.40}",
+            f"set `prompt:` in {rel}",
+            "prompt",
+        )
+    elif isinstance(raw_prompt, str) and (reason := prompts.name_problem(raw_prompt)):
+        add(
+            "prompt",
+            f"prompt {raw_prompt!r} {reason}",
+            f"name a prompt in .chant/prompts/ in {rel}",
+            "prompt",
+        )
+    else:
+        bad_prompt = False
+    if spec.status in _AT_REST and not probes:
+        return problems  # lint: the rest only matters to a spec that will run
+    prefix = str(config.get("defaults.branch_prefix", "chant/"))
+    branch = f"{prefix}{spec.id}"
+    valid = git.branch_name_ok(project.root, branch) if probes else git.valid_branch_name(branch)
+    if not valid:
+        add(
+            "branch",
+            f"{branch!r} is not a valid git branch name, so this spec cannot run",
+            "rename the file to an ID of letters, digits, '-' and '.' "
+            f"(e.g. `{quote('git', 'mv', rel, '<new-id>.md')}`)",
+        )
+    if not bad_prompt:
+        problems += _prompt_problems(project, spec, config, prompt, rel)
+    return problems
+
+
+def _prompt_problems(
+    project: Project, spec: Spec, config: Any, override: str | None, rel: str
+) -> list[Problem]:
+    from chant.run import prompts
+
+    name = override or _chosen_prompt(project, spec, config)
+    source = "--prompt" if override else ("prompt:" if spec.get("prompt") else "defaults.prompt")
+    try:
+        path = prompts.prompt_path(project, name)
+    except ChantError as exc:
+        return [Problem("spec", "prompt", exc.message, exc.hint or "", ERROR, spec.id, rel)]
+    if path.is_file():
+        return []
+    known = prompts.available(project)
+    suggestion = _did_you_mean(name, known)
+    return [
+        Problem(
+            "spec",
+            "prompt",
+            f"prompt {name!r} ({source}) not found: no {project.rel(path)}{suggestion}",
+            f"use one of: {', '.join(known)}" if known else "`chant init` writes the bundled prompts",
+            ERROR,
+            spec.id,
+            rel,
+            _key_line(spec, "prompt") if source == "prompt:" else None,
+        )
+    ]
+
+
+def _chosen_prompt(project: Project, spec: Spec, config: Any) -> str:
+    """= ``prompts.choose`` with a config that may be the fallback one (invalid config.md)."""
+    from chant.run.prompts import TYPE_PROMPTS
+
+    if spec.get("prompt"):
+        return str(spec.get("prompt"))
+    by_type = TYPE_PROMPTS.get(spec.type)
+    if by_type and (project.prompts_dir / f"{by_type}.md").exists():
+        return by_type
+    return str(config.get("defaults.prompt", "standard"))
+
+
+def agent_problems(project: Project, name: str, *, probes: bool = True) -> list[Problem]:
+    """``name`` is a known agent and (probing) what it runs is there: its executable on PATH, its settings."""
+    from chant.agents import AGENT_NAMES
+
+    key = name.strip().lower()
+    if key not in AGENT_NAMES:
+        return [
+            Problem(
+                "agent",
+                "agent",
+                f"unknown agent {name!r}{_did_you_mean(key, AGENT_NAMES)}",
+                f"use one of {', '.join(AGENT_NAMES)} (--agent, the spec's `agent:` or defaults.agent)",
+            )
+        ]
+    if not probes or key not in _CLI_AGENTS:
+        return []
+    settings = _config(project).agent_settings(key)
+    argv = agent_argv(key, settings)
+    if not argv:
+        return [
+            Problem(
+                "agent",
+                "agent",
+                "the command agent needs `agents.command.command` (the program to run)",
+                'set it in .chant/config.md, e.g. `agents: {command: {command: ["{python}", "agent.py"]}}`',
+            )
+        ]
+    found = executable(project.root, argv[0])
+    if found is None:
+        install = _INSTALL.get(key, f"install {argv[0]}")
+        return [
+            Problem(
+                "agent",
+                "agent",
+                f"agent {key}: `{argv[0]}` is not an executable on PATH",
+                f"{install}, or point `agents.{key}.command` at it",
+            )
+        ]
+    return []
+
+
+def agent_argv(name: str, settings: dict[str, Any]) -> list[str]:
+    """The start of the command line a CLI agent runs (``agents.<name>.command`` or its own name)."""
+    configured = settings.get("command")
+    if isinstance(configured, str):
+        try:
+            argv = shlex.split(configured)
+        except ValueError:
+            argv = [configured]
+    elif isinstance(configured, list):
+        argv = [str(part) for part in configured]
+    else:
+        argv = [] if name == "command" else [name]
+    return [part.replace("{python}", sys.executable) for part in argv]
+
+
+def executable(root: Path, program: str) -> str | None:
+    """Where ``program`` is: on PATH, or (with a ``/``) relative to the repository, as agents run it."""
+    if "/" in program:
+        path = Path(program).expanduser()
+        path = path if path.is_absolute() else root / path
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return shutil.which(program)
+
+
+def outside_problem(root: Path, target: str) -> str | None:
+    """What keeps ``target`` from being a path inside the repository at ``root`` (``None``: nothing)."""
+    if not target.strip():
+        return "is empty"
+    if "\0" in target:
+        return "contains a NUL byte"
+    pure = PurePosixPath(target)
+    if pure.is_absolute() or target.startswith("~") or (len(target) > 1 and target[1] == ":"):
+        return "is an absolute path; target files are relative to the repository root"
+    normal = os.path.normpath(target)
+    if normal == ".." or normal.startswith("../"):
+        return "leaves the repository ('..')"
+    if PurePosixPath(normal).parts[:1] == (".git",):
+        return "is inside .git/"
+    try:
+        resolved = (root / normal).resolve()
+        if not resolved.is_relative_to(root.resolve()):
+            return "leads out of the repository through a symlink"
+    except (OSError, RuntimeError, ValueError):
+        return "is not a usable path"
+    return None
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+def _config(project: Project) -> Any:
+    """The project's config, or an empty one when config.md cannot be read (config_problems says why)."""
+    from chant.config import Config
+
+    try:
+        return project.config
+    except ChantError:
+        return Config({}, None)
+
+
+def _agent_name(spec: Spec, config: Any, override: str | None) -> str | None:
+    """The agent a run of ``spec`` uses (as the pipeline picks it); ``None`` when ``agent:`` is no name."""
+    if override:
+        return override
+    raw = spec.get("agent")
+    if raw not in (None, "") and not isinstance(raw, str):
+        return None
+    return str(raw or config.get("defaults.agent", "claude"))
+
+
+def _lint_errors(project: Project, specs: list[Spec]) -> dict[str, list[Problem]]:
+    """Each spec's own lint errors (minus dependency rules): work refuses what lint rejects."""
+    from chant.graph import Graph
+    from chant.spec.lint import lint, relative_paths
+
+    spec_set = project.specs()
+    graph = Graph.of(spec_set)
+    only = {s.id for s in specs}
+    rel = relative_paths(spec_set.active, spec_set.invalid, project.root)
+    found: dict[str, list[Problem]] = {}
+    for diagnostic in lint(graph, {}, rel, only):
+        if diagnostic.severity != ERROR or diagnostic.rule in _NOT_PREFLIGHT_RULES:
+            continue
+        found.setdefault(diagnostic.spec_id, []).append(
+            Problem(
+                "spec",
+                diagnostic.rule,
+                diagnostic.message,
+                f"edit {quote(diagnostic.path)} (`{quote('chant', 'lint', diagnostic.spec_id)}` checks it)",
+                ERROR,
+                diagnostic.spec_id,
+                diagnostic.path,
+                diagnostic.line,
+            )
+        )
+    return found
+
+
+def _rel(project: Project, spec: Spec) -> str:
+    return project.rel(spec.path)
+
+
+def _key_line(spec: Spec, key: str) -> int | None:
+    from chant.spec.lint import _line_of
+
+    return _line_of(spec, key, key=True)
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    from chant.config_schema import did_you_mean
+
+    return did_you_mean(word, list(candidates))
+
+
+__all__ = [
+    "ERROR",
+    "WARNING",
+    "PreflightError",
+    "Problem",
+    "agent_problems",
+    "check",
+    "config_problems",
+    "outside_problem",
+    "preflight",
+    "quote",
+    "repository_problems",
+]
