@@ -20,7 +20,7 @@ import shlex
 import shutil
 import sys
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -117,36 +117,14 @@ def preflight(
         problems += config_problems(project)
         if probes:
             problems += repository_problems(project)
-    config = _config(project)
-    agents_seen: dict[str, list[Problem]] = {}
     chosen = list(specs)
-    lint_errors = _lint_errors(project, chosen) if lint_rules and chosen else {}
+    if not chosen:
+        return problems
+    context = _Context(project, _config(project), probes, agent, prompt)
+    lint_errors = _lint_errors(project, chosen) if lint_rules else {}
     for spec in chosen:
         problems += lint_errors.get(spec.id, [])
-        problems += spec_problems(project, spec, config, agent=agent, prompt=prompt, probes=probes)
-        if spec.status in _AT_REST and not probes:
-            continue
-        name = _agent_name(spec, config, agent)
-        if name is None:
-            problems.append(
-                Problem(
-                    "spec",
-                    "agent",
-                    f"agent: must be an agent name, not {spec.get('agent')!r:.40}",
-                    f"set `agent:` in {_rel(project, spec)} to an agent name",
-                    ERROR,
-                    spec.id,
-                    _rel(project, spec),
-                    _key_line(spec, "agent"),
-                )
-            )
-            continue
-        if name not in agents_seen:
-            agents_seen[name] = agent_problems(project, name, probes=probes)
-        problems += [
-            Problem(p.check, p.rule, p.message, p.fix, p.severity, spec.id, _rel(project, spec), p.line)
-            for p in agents_seen[name]
-        ]
+        problems += spec_problems(context, spec)
     return problems
 
 
@@ -163,6 +141,33 @@ def raise_for(problems: list[Problem]) -> None:
     errors = [p for p in problems if p.severity == ERROR]
     if errors:
         raise PreflightError(errors)
+
+
+def lint_project(project: Project, only: set[str] | None = None) -> list[Any]:
+    """``chant lint``'s diagnostics (:class:`chant.spec.lint.Diagnostic`): config.md first, then each
+    spec's findings together, in ID order -- the lint rules and the pre-flight's data checks (whose fix is
+    appended to the message)."""
+    from chant.graph import Graph
+    from chant.spec import ids
+    from chant.spec.lint import Diagnostic, lint, relative_paths
+
+    specs = project.specs()
+    chosen = [s for s in specs.ordered() if only is None or s.id in only]
+    problems = preflight(project, chosen, probes=False, lint_rules=False)
+
+    def diagnostics(config: bool) -> list[Diagnostic]:
+        return [
+            Diagnostic(
+                p.spec_id or "", p.path or "", p.line, p.severity, p.rule, f"{p.message}; fix: {p.fix}"
+            )
+            for p in problems
+            if (p.check == "config") == config
+        ]
+
+    rel = relative_paths(specs.active, specs.invalid, project.root)
+    by_spec = [*lint(Graph.of(specs), specs.invalid, rel, only), *diagnostics(False)]
+    by_spec.sort(key=lambda d: ids.sort_key(d.spec_id))  # stable: the lint rules' order within a spec
+    return [*diagnostics(True), *by_spec]
 
 
 # -- project-level checks ---------------------------------------------------------------------------------
@@ -240,25 +245,33 @@ def lock_problems(project: Project) -> list[Problem]:
 
 
 # -- per-spec checks --------------------------------------------------------------------------------------
-def spec_problems(
-    project: Project,
-    spec: Spec,
-    config: Any,
-    *,
-    agent: str | None = None,
-    prompt: str | None = None,
-    probes: bool = True,
-) -> list[Problem]:
-    """Prompt, branch name and target files of one spec (its agent is checked by :func:`preflight`)."""
+@dataclass
+class _Context:
+    """What the per-spec checks share within one pre-flight, with caches: thousands of specs name the same
+    few prompts and agents."""
+
+    project: Project
+    config: Any
+    probes: bool
+    agent: str | None  # --agent
+    prompt: str | None  # --prompt
+    prompts: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # name -> (problem, fix)
+    agents: dict[str, list[Problem]] = field(default_factory=dict)
+    type_prompts: dict[str, bool] = field(default_factory=dict)
+
+
+def spec_problems(context: _Context, spec: Spec) -> list[Problem]:
+    """Target files, prompt, branch name and agent of one spec."""
     from chant import git
     from chant.run import prompts
 
+    project = context.project
     problems: list[Problem] = []
-    rel = _rel(project, spec)
+    rel = project.rel(spec.path)
 
-    def add(rule: str, message: str, fix: str, key: str | None = None) -> None:
+    def add(rule: str, message: str, fix: str, key: str | None = None, check: str = "spec") -> None:
         line = _key_line(spec, key) if key else None
-        problems.append(Problem("spec", rule, message, fix, ERROR, spec.id, rel, line))
+        problems.append(Problem(check, rule, message, fix, ERROR, spec.id, rel, line))
 
     for target in spec.target_files:
         reason = outside_problem(project.root, target)
@@ -270,7 +283,7 @@ def spec_problems(
                 "target_files",
             )
     raw_prompt = spec.get("prompt")
-    bad_prompt = True
+    prompt_ok = False
     if raw_prompt not in (None, "") and not isinstance(raw_prompt, str):
         add(
             "prompt",
@@ -286,63 +299,75 @@ def spec_problems(
             "prompt",
         )
     else:
-        bad_prompt = False
-    if spec.status in _AT_REST and not probes:
+        prompt_ok = True
+    if spec.status in _AT_REST and not context.probes:
         return problems  # lint: the rest only matters to a spec that will run
-    prefix = str(config.get("defaults.branch_prefix", "chant/"))
-    branch = f"{prefix}{spec.id}"
-    valid = git.branch_name_ok(project.root, branch) if probes else git.valid_branch_name(branch)
-    if not valid:
+    branch = f"{context.config.get('defaults.branch_prefix', 'chant/')}{spec.id}"
+    if not (git.branch_name_ok(project.root, branch) if context.probes else git.valid_branch_name(branch)):
         add(
             "branch",
             f"{branch!r} is not a valid git branch name, so this spec cannot run",
             "rename the file to an ID of letters, digits, '-' and '.' "
-            f"(e.g. `{quote('git', 'mv', rel, '<new-id>.md')}`)",
+            f"(e.g. `{quote('git', 'mv', rel, str(Path(rel).parent / '<new-id>.md'))}`)",
         )
-    if not bad_prompt:
-        problems += _prompt_problems(project, spec, config, prompt, rel)
+    if prompt_ok:
+        name = context.prompt or _chosen_prompt(context, spec)
+        found = _prompt_state(context, name)
+        if found is not None:
+            source = "--prompt" if context.prompt else ("prompt:" if raw_prompt else "defaults.prompt")
+            add(
+                "prompt",
+                f"prompt {name!r} ({source}) {found[0]}",
+                found[1],
+                "prompt" if source == "prompt:" else None,
+            )
+    name = context.agent or spec.get("agent") or context.config.get("defaults.agent", "claude")
+    if not isinstance(name, str):
+        add("agent", f"agent: must be an agent name, not {name!r:.40}", f"set `agent:` in {rel}", "agent")
+    else:
+        if name not in context.agents:
+            context.agents[name] = agent_problems(project, name, probes=context.probes)
+        for problem in context.agents[name]:
+            add(problem.rule, problem.message, problem.fix, "agent" if spec.get("agent") else None, "agent")
     return problems
 
 
-def _prompt_problems(
-    project: Project, spec: Spec, config: Any, override: str | None, rel: str
-) -> list[Problem]:
+def _prompt_state(context: _Context, name: str) -> tuple[str, str] | None:
+    """``None`` when the prompt ``name`` exists inside .chant/prompts/, else (problem, fix)."""
     from chant.run import prompts
 
-    name = override or _chosen_prompt(project, spec, config)
-    source = "--prompt" if override else ("prompt:" if spec.get("prompt") else "defaults.prompt")
+    if name in context.prompts:
+        return context.prompts[name]
+    project = context.project
+    state: tuple[str, str] | None = None
     try:
         path = prompts.prompt_path(project, name)
     except ChantError as exc:
-        return [Problem("spec", "prompt", exc.message, exc.hint or "", ERROR, spec.id, rel)]
-    if path.is_file():
-        return []
-    known = prompts.available(project)
-    suggestion = _did_you_mean(name, known)
-    return [
-        Problem(
-            "spec",
-            "prompt",
-            f"prompt {name!r} ({source}) not found: no {project.rel(path)}{suggestion}",
-            f"use one of: {', '.join(known)}" if known else "`chant init` writes the bundled prompts",
-            ERROR,
-            spec.id,
-            rel,
-            _key_line(spec, "prompt") if source == "prompt:" else None,
-        )
-    ]
+        state = (exc.message.removeprefix(f"prompt {name!r} "), exc.hint or "")
+    else:
+        if not path.is_file():
+            known = prompts.available(project)
+            state = (
+                f"not found: no {project.rel(path)}{_did_you_mean(name, known)}",
+                f"use one of: {', '.join(known)}" if known else "`chant init` writes the bundled prompts",
+            )
+    context.prompts[name] = state
+    return state
 
 
-def _chosen_prompt(project: Project, spec: Spec, config: Any) -> str:
-    """= ``prompts.choose`` with a config that may be the fallback one (invalid config.md)."""
+def _chosen_prompt(context: _Context, spec: Spec) -> str:
+    """= ``prompts.choose`` (without --prompt), with a config that may be the fallback of an invalid one."""
     from chant.run.prompts import TYPE_PROMPTS
 
     if spec.get("prompt"):
         return str(spec.get("prompt"))
     by_type = TYPE_PROMPTS.get(spec.type)
-    if by_type and (project.prompts_dir / f"{by_type}.md").exists():
-        return by_type
-    return str(config.get("defaults.prompt", "standard"))
+    if by_type:
+        if by_type not in context.type_prompts:
+            context.type_prompts[by_type] = (context.project.prompts_dir / f"{by_type}.md").exists()
+        if context.type_prompts[by_type]:
+            return by_type
+    return str(context.config.get("defaults.prompt", "standard"))
 
 
 def agent_problems(project: Project, name: str, *, probes: bool = True) -> list[Problem]:
@@ -442,16 +467,6 @@ def _config(project: Project) -> Any:
         return project.config
     except ChantError:
         return Config({}, None)
-
-
-def _agent_name(spec: Spec, config: Any, override: str | None) -> str | None:
-    """The agent a run of ``spec`` uses (as the pipeline picks it); ``None`` when ``agent:`` is no name."""
-    if override:
-        return override
-    raw = spec.get("agent")
-    if raw not in (None, "") and not isinstance(raw, str):
-        return None
-    return str(raw or config.get("defaults.agent", "claude"))
 
 
 def _lint_errors(project: Project, specs: list[Spec]) -> dict[str, list[Problem]]:

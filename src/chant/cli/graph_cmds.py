@@ -159,20 +159,20 @@ def group(driver_id: str, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 def lint(spec_id: str | None, fmt: str, as_json: bool) -> None:
-    """Check specs. Exits 1 when any error is found (warnings alone exit 0)."""
-    from chant.spec.lint import lint as run_lint
-    from chant.spec.lint import relative_paths
+    """Check specs and .chant/config.md, including what `chant work` would refuse (unknown agent or
+    prompt, target files outside the repository, IDs that are not branch names). Exits 1 when any error
+    is found (warnings alone exit 0)."""
+    from chant.validate import lint_project
 
     proj = common.project()
     specs = proj.specs()
-    graph = Graph.of(specs)
     only = None
     if spec_id:
         found = proj.resolve_id(spec_id)  # a broken file is exactly what lint is for: no InvalidSpecError
         if found not in specs.active and found not in specs.invalid:
             proj.resolve(found, action="lint")  # archived: says so
         only = {found}
-    diagnostics = run_lint(graph, specs.invalid, relative_paths(specs.active, specs.invalid, proj.root), only)
+    diagnostics = lint_project(proj, only)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
     checked = len(only) if only else len(specs.active) + len(specs.invalid)
