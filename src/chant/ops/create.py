@@ -101,6 +101,7 @@ def with_criteria(body: str, criteria: list[str], title: str) -> str:
 def create_spec(project: Project, new: NewSpec, *, commit: bool = True) -> Spec:
     if new.type not in SPEC_TYPES:
         raise ChantError(f"Unknown type '{new.type}' (expected one of {', '.join(SPEC_TYPES)})")
+    _preflight(project, new, commit=commit)
     project.specs_dir.mkdir(parents=True, exist_ok=True)
     driver: Spec | None = None
     if new.group:
@@ -141,6 +142,28 @@ def create_spec(project: Project, new: NewSpec, *, commit: bool = True) -> Spec:
 
 def _has_members(project: Project, spec_id: str) -> bool:
     return any(ids.is_member_of(other, spec_id) for other in project.all_ids())
+
+
+def _preflight(project: Project, new: NewSpec, *, commit: bool) -> None:
+    """What would make the new spec unrunnable, or leave it staged but uncommitted: refused before writing."""
+    from chant import validate
+    from chant.run import prompts
+
+    for target in new.target_files:
+        reason = validate.outside_problem(project.root, target)
+        if reason is not None:
+            raise ChantError(
+                f"--target-file {target!r} {reason}",
+                hint="target files are paths relative to the repository root",
+            )
+    if new.prompt:
+        if not prompts.prompt_path(project, new.prompt).is_file():
+            known = prompts.available(project)
+            raise ChantError(
+                f"Prompt not found: {new.prompt}", hint=f"available prompts: {', '.join(known) or 'none'}"
+            )
+    if commit and (project.root / ".git").exists():
+        validate.raise_for(validate.identity_problems(project))
 
 
 def _create_exclusive(path: Path, text: str) -> None:
