@@ -430,6 +430,19 @@ def branch_name_ok(root: Path, name: str) -> bool:
     return run(["check-ref-format", "--branch", name], root, check=False).ok
 
 
+def identity(root: Path) -> str | None:
+    """``Name <email>`` git commits with here (the committer), or ``None`` when it has none."""
+    result = run(["var", "GIT_COMMITTER_IDENT"], root, check=False)
+    return result.stdout.strip().rsplit(" ", 2)[0] if result.ok and result.stdout.strip() else None
+
+
+def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:
+    """Those of ``paths`` (files or directories) with changes git has not committed, untracked included
+    (ignored files are not changes)."""
+    output = run(["status", "--porcelain", "-z", "--untracked-files=all", "--", *paths], root).stdout
+    return sorted({entry[3:] for entry in output.split("\0") if len(entry) > 3})
+
+
 def identity_problem(root: Path) -> str | None:
     """``None`` when git can name an author and a committer here, else git's reason (its last line)."""
     for variable in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):

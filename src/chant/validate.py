@@ -120,7 +120,7 @@ def preflight(
     chosen = list(specs)
     if not chosen:
         return problems
-    context = _Context(project, _config(project), probes, agent, prompt)
+    context = _Context(project, config_or_default(project), probes, agent, prompt)
     lint_errors = _lint_errors(project, chosen) if lint_rules else {}
     for spec in chosen:
         problems += lint_errors.get(spec.id, [])
@@ -386,7 +386,7 @@ def agent_problems(project: Project, name: str, *, probes: bool = True) -> list[
         ]
     if not probes or key not in _CLI_AGENTS:
         return []
-    settings = _config(project).agent_settings(key)
+    settings = config_or_default(project).agent_settings(key)
     argv = agent_argv(key, settings)
     if not argv:
         return [
@@ -459,7 +459,7 @@ def outside_problem(root: Path, target: str) -> str | None:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
-def _config(project: Project) -> Any:
+def config_or_default(project: Project) -> Any:
     """The project's config, or an empty one when config.md cannot be read (config_problems says why)."""
     from chant.config import Config
 

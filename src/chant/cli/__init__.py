@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "chant.cli.maint_cmds:diagnose",
         "Explain a spec's state and print the command that fixes it.",
     ),
+    "doctor": (
+        "chant.cli.doctor_cmd:doctor",
+        "Check the project and environment as `chant work` would; print each fix.",
+    ),
     "cleanup": ("chant.cli.maint_cmds:cleanup", "Remove orphan worktrees, finished branches, stale locks."),
     "pause": ("chant.cli.maint_cmds:pause", "Stop a running spec's agent and mark it paused."),
     "takeover": ("chant.cli.maint_cmds:takeover", "Pause a spec and hand its worktree and branch to you."),
