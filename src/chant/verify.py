@@ -2,7 +2,10 @@
 
 - A criterion whose text contains a backticked command (its first word is a program on ``PATH`` or an
   executable file in the repository) is checked by running each such command with ``sh -c`` in the
-  repository root: pass = exit 0 within the timeout.
+  repository root: pass = exit 0 within the timeout -- only when the user asked for it (``--run-commands``
+  or ``verify.run_commands: true``): spec text is data anyone can write in a pull request, and running it
+  unasked would be code execution in every CI job that verifies. Otherwise the criterion is "not checked:
+  commands disabled".
 - Every ``target_files`` entry must exist.
 - The other criteria go to the configured agent with the ``verify`` prompt, which answers ``PASS:`` /
   ``FAIL:`` / ``SKIP:`` lines (parsed fenced or not); without an agent (``--no-agent``) they are "not checked".
@@ -33,6 +36,7 @@ FAILED = "failed"
 NOT_CHECKED = "not checked"
 SKIPPED = "skipped"
 DEFAULT_TIMEOUT = 120.0
+COMMANDS_DISABLED = "commands disabled (--run-commands or verify.run_commands: true runs them)"
 
 _BACKTICK = re.compile(r"`([^`\n]+)`")
 
@@ -279,7 +283,10 @@ def verify_spec(
     timeout: float | None = None,
     agent: str | None = None,
     record: bool = True,
+    run_commands: bool | None = None,
 ) -> SpecVerification:
+    """``run_commands``: run the criteria's backticked commands (``None``: as ``verify.run_commands`` says,
+    which is off unless it is exactly ``true``)."""
     if spec.status != Status.COMPLETED:
         raise ChantError(
             f"{spec.id} is {spec.status.value}; only completed specs can be verified",
@@ -288,6 +295,8 @@ def verify_spec(
     root = project.root
     report = SpecVerification(spec.id, spec.display_title, verified_at=clock.iso())
     command_timeout = timeout if timeout is not None else DEFAULT_TIMEOUT
+    if run_commands is None:
+        run_commands = commands_enabled(project)
     for_agent: list[str] = []
     slots: dict[str, int] = {}
     for criterion in spec.criteria:
@@ -296,6 +305,9 @@ def verify_spec(
             slots[criterion.text] = len(report.results)
             report.results.append(CheckResult(criterion.text, NOT_CHECKED, "none", "--no-agent"))
             for_agent.append(criterion.text)
+            continue
+        if not run_commands:
+            report.results.append(CheckResult(criterion.text, NOT_CHECKED, "command", COMMANDS_DISABLED))
             continue
         details: list[str] = []
         ok = True
@@ -321,6 +333,11 @@ def verify_spec(
     if record:
         record_result(project, report)
     return report
+
+
+def commands_enabled(project: Project) -> bool:
+    """``verify.run_commands: true`` in config.md: the project's own opt-in to running criteria commands."""
+    return project.config.get("verify.run_commands") is True
 
 
 def record_result(project: Project, report: SpecVerification) -> None:

@@ -82,7 +82,7 @@ def repo(chant_repo: Path, git: Any) -> Path:
 
 
 def test_commands_targets_and_agent(repo: Path, run_chant: Any, git: Any) -> None:
-    proc = run_chant("verify", DOC, "--exit-code")
+    proc = run_chant("verify", DOC, "--exit-code", "--run-commands")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
     assert f"{DOC} (Document the API): FAILED" in out
@@ -109,7 +109,9 @@ def test_commands_targets_and_agent(repo: Path, run_chant: Any, git: Any) -> Non
 
 
 def test_no_agent_all_and_json(repo: Path, run_chant: Any) -> None:
-    out = run_chant("verify", "--no-agent", check=True).stdout  # no ID: every completed spec
+    out = run_chant(
+        "verify", "--no-agent", "--run-commands", check=True
+    ).stdout  # no ID: every completed spec
     assert f"{DOC} (Document the API): FAILED" in out
     assert f"{OK} (Green): PASSED" in out
     assert TODO not in out
@@ -117,8 +119,10 @@ def test_no_agent_all_and_json(repo: Path, run_chant: Any) -> None:
     assert "Verified 2 spec(s): 1 passed, 1 failed" in out
     assert not (repo / "verify-prompt.txt").exists()
 
+    _enable_commands_in_config(repo)
     data = json.loads(run_chant("verify", OK, "--json", "--exit-code", check=True).stdout)
     assert data["schema"] == 1
+    assert data["commands_run"] is True
     assert data["specs"][0]["status"] == "passed"
     assert [r["status"] for r in data["specs"][0]["results"]] == ["passed", "passed", "passed"]
     assert "verification_status: passed" in (repo / ".chant/specs" / f"{OK}.md").read_text()
@@ -127,12 +131,69 @@ def test_no_agent_all_and_json(repo: Path, run_chant: Any) -> None:
 def test_partial_and_timeout(repo: Path, run_chant: Any, git: Any) -> None:
     spec = repo / ".chant/specs" / f"{OK}.md"
     spec.write_text(spec.read_text().replace("- [x] `true` exits 0", "- [x] `sleep 5` runs\n- [x] prose"))
-    out = run_chant("verify", OK, "--no-agent", "--timeout", "0.5").stdout
+    out = run_chant("verify", OK, "--no-agent", "--timeout", "0.5", "--run-commands").stdout
     assert "`sleep 5` timed out after 0.5s" in out
     spec.write_text(spec.read_text().replace("`sleep 5` runs", "`true` works"))
-    run_chant("verify", OK, "--no-agent", check=True)
+    run_chant("verify", OK, "--no-agent", "--run-commands", check=True)
     assert "verification_status: partial" in spec.read_text()
     assert "verification_failures" not in spec.read_text()
+
+
+def _enable_commands_in_config(repo: Path) -> None:
+    config = repo / ".chant/config.md"
+    text = config.read_text()
+    head, sep, rest = text.rpartition("---\n")
+    config.write_text(f"{head}verify:\n  run_commands: true\n{sep}{rest}")
+
+
+PWNED_SPEC = """---
+type: code
+status: completed
+completed_at: 2026-01-30T10:00:00Z
+---
+
+# Innocent-looking spec from a pull request
+
+## Acceptance Criteria
+
+- [x] `touch PWNED` passes
+"""
+
+
+def test_spec_commands_run_only_when_the_user_asks(repo: Path, run_chant: Any, git: Any) -> None:
+    """issue 10's must-show: `verify --no-agent` on ``- [x] `touch PWNED` passes`` creates no file unless
+    --run-commands (or verify.run_commands: true)."""
+    pwned = "2026-01-30-004-pwn"
+    (repo / ".chant/specs" / f"{pwned}.md").write_text(PWNED_SPEC)
+    git("add", "-A")
+    git("commit", "-qm", "a spec from a pull request")
+
+    out = run_chant("verify", pwned, "--no-agent", check=True).stdout
+    assert not (repo / "PWNED").exists()
+    assert re.search(r"NOT CHECKED  command  `touch PWNED` passes +commands disabled", out), out
+    assert "`chant verify --run-commands` runs them" in out
+    assert "verification_status: partial" in (repo / ".chant/specs" / f"{pwned}.md").read_text()
+    data = json.loads(run_chant("verify", pwned, "--no-agent", "--json", check=True).stdout)
+    assert data["commands_run"] is False
+    assert data["specs"][0]["results"][0]["status"] == "not checked"
+    assert not (repo / "PWNED").exists()
+
+    # verify.run_commands must be exactly `true`: a string is a config error, not an opt-in
+    config = repo / ".chant/config.md"
+    original = config.read_text()
+    config.write_text(original.replace("agents:", "verify:\n  run_commands: 'yes'\nagents:"))
+    run_chant("verify", pwned, "--no-agent", check=True)
+    assert not (repo / "PWNED").exists()
+    lint = run_chant("lint", check=False)
+    assert "'verify.run_commands' must be true or false" in lint.stdout
+
+    config.write_text(original)
+    run_chant("verify", pwned, "--no-agent", "--run-commands", check=True)
+    assert (repo / "PWNED").exists()
+    (repo / "PWNED").unlink()
+    _enable_commands_in_config(repo)
+    run_chant("verify", pwned, "--no-agent", check=True)
+    assert (repo / "PWNED").exists()
 
 
 def test_errors(repo: Path, run_chant: Any) -> None:

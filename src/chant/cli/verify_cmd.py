@@ -13,9 +13,18 @@ LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": 
 @click.argument("spec_id", required=False, shell_complete=common.complete_ids)
 @click.option("--all", "verify_all", is_flag=True, help="Every completed spec (the default without an ID).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when a check failed (for CI).")
-@click.option("--no-agent", is_flag=True, help="Only run commands and check target files; no agent.")
+@click.option("--no-agent", is_flag=True, help="Check only commands and target files; no agent.")
 @click.option(
-    "--timeout", type=float, metavar="SECONDS", help="Seconds allowed per command (and for the agent)."
+    "--run-commands",
+    is_flag=True,
+    help="Run the backticked commands of criteria (sh -c in the repository root). Off by default: spec "
+    "text is data; verify.run_commands: true in config.md turns it on for the project.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds allowed per command (and for the agent).",
 )
 @click.option("--agent", help="Agent provider for the criteria commands cannot check.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
@@ -24,13 +33,16 @@ def verify(
     verify_all: bool,
     exit_code: bool,
     no_agent: bool,
+    run_commands: bool,
     timeout: float | None,
     agent: str | None,
     as_json: bool,
 ) -> None:
-    """Re-check completed specs: backticked commands in criteria are run (pass = exit 0), target files
-    must exist, other criteria go to the agent with the `verify` prompt. Results are recorded in the spec
-    (last_verified, verification_status, verification_failures)."""
+    """Re-check completed specs: target files must exist, criteria go to the agent with the `verify`
+    prompt, and criteria naming a backticked command (`make test` passes) are checked by running it
+    (pass = exit 0) -- only with --run-commands or verify.run_commands: true, else they are "not checked:
+    commands disabled". Results are recorded in the spec (last_verified, verification_status,
+    verification_failures)."""
     from chant import verify as engine
     from chant.errors import ChantError
 
@@ -39,17 +51,26 @@ def verify(
     if not chosen:
         raise ChantError("No completed specs to verify", hint="`chant list --status completed`")
     reports = []
+    commands = run_commands or engine.commands_enabled(proj)
     for spec in chosen:
-        report = engine.verify_spec(proj, spec, use_agent=not no_agent, timeout=timeout, agent=agent)
+        report = engine.verify_spec(
+            proj, spec, use_agent=not no_agent, timeout=timeout, agent=agent, run_commands=commands
+        )
         reports.append(report)
         if not as_json:
             _print(report)
+    disabled = sum(1 for r in reports for c in r.results if c.detail == engine.COMMANDS_DISABLED)
     if as_json:
-        render.emit_json({"specs": [r.to_dict() for r in reports]})
+        render.emit_json({"specs": [r.to_dict() for r in reports], "commands_run": commands})
     else:
         counts = {s: sum(1 for r in reports if r.status == s) for s in ("passed", "failed", "partial")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         click.echo(f"Verified {len(reports)} spec(s): {summary}")
+        if disabled:
+            click.echo(
+                f"{disabled} criteria name a command that was not run (commands disabled); "
+                "`chant verify --run-commands` runs them"
+            )
     if exit_code and any(r.status == "failed" for r in reports):
         raise SystemExit(1)
 
