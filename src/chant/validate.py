@@ -91,8 +91,10 @@ class PreflightError(ChantError):
 
 
 def quote(*words: str) -> str:
-    """A command line safe to paste into a shell: IDs and paths come from file names anyone can write."""
-    return " ".join(shlex.quote(word) for word in words)
+    """A command line safe to paste into a shell (:func:`chant.shell.command`)."""
+    from chant.shell import command
+
+    return command(*words)
 
 
 # -- the pre-flight ---------------------------------------------------------------------------------------

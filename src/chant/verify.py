@@ -28,6 +28,7 @@ from typing import Any
 from chant import clock, git
 from chant.errors import ChantError
 from chant.project import Project, atomic_write
+from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
@@ -290,7 +291,7 @@ def verify_spec(
     if spec.status != Status.COMPLETED:
         raise ChantError(
             f"{spec.id} is {spec.status.value}; only completed specs can be verified",
-            hint=f"`chant work {spec.id}` first",
+            hint=f"`chant work {quote(spec.id)}` first",
         )
     root = project.root
     report = SpecVerification(spec.id, spec.display_title, verified_at=clock.iso())

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from chant.cli import common, render
+from chant.shell import quote
 
 if TYPE_CHECKING:
     from chant.drift import DriftResult, FileChange, SpecDrift
@@ -46,7 +47,7 @@ def drift(
         if target.status != Status.COMPLETED:
             raise ChantError(
                 f"{target.id} is {target.status.value}; drift only checks completed specs",
-                hint=f"`chant work {target.id}` first (or `chant drift --all` for every completed spec)",
+                hint=f"`chant work {quote(target.id)}` first (or `chant drift --all` for every completed spec)",
             )
     if target is not None and target.archived:
         result = engine.check_archived(proj, target)
@@ -94,7 +95,7 @@ def _ref(result: DriftResult, spec_id: str) -> str:
 
 def _command(result: DriftResult, spec_id: str) -> str:
     ref = _ref(result, spec_id)
-    return f"chant reset {ref} && chant work {ref}"
+    return f"chant reset {quote(ref)} && chant work {quote(ref)}"
 
 
 def _date(value: str | None) -> str:

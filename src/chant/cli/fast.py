@@ -338,12 +338,14 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
             continue
         if held(spec_id) or any(held(m) for m in by_id if m.startswith(f"{spec_id}.")):
             continue
+        from chant.shell import quote
+
         found.append(
             {
                 "id": spec_id,
                 "title": r[1],
                 "status": "in_progress",
-                "reason": f"stranded: no chant is running it (recover with `chant reset {spec_id}` or `chant work {spec_id}`)",
+                "reason": f"stranded: no chant is running it (recover with `chant reset {quote(spec_id)}` or `chant work {quote(spec_id)}`)",
             }
         )
     return found

@@ -7,6 +7,7 @@ import click
 from chant.cli import common, render
 from chant.errors import ChantError
 from chant.graph import Graph
+from chant.shell import quote
 from chant.spec import ids
 from chant.states import named
 
@@ -113,7 +114,8 @@ def group(driver_id: str, as_json: bool) -> None:
     members = graph.members(driver.id)
     if not members:
         raise ChantError(
-            f"{driver.id} has no member specs", hint=f'add one with `chant add "..." --group {driver.id}`'
+            f"{driver.id} has no member specs",
+            hint=f'add one with `chant add "..." --group {quote(driver.id)}`',
         )
     phases = graph.phases(driver.id)
     phase_of = {m: p.number for p in phases for m in p.members}

@@ -9,6 +9,7 @@ import click
 
 from chant.cli import common
 from chant.errors import ChantError
+from chant.shell import quote
 
 
 def _work(spec_id: str) -> None:
@@ -61,7 +62,9 @@ def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> Non
     spec = proj.resolve(spec_id, archived=True)
     path = proj.logs_dir / f"{spec.id}.log"
     if not path.exists():
-        raise ChantError(f"No log for {spec.id} yet", hint=f"it appears when `chant work {spec.id}` starts")
+        raise ChantError(
+            f"No log for {spec.id} yet", hint=f"it appears when `chant work {quote(spec.id)}` starts"
+        )
     if which not in (None, "latest"):
         raise click.BadParameter("only 'latest' is supported", param_hint="--run")
     data = path.read_bytes()

@@ -6,6 +6,7 @@ import click
 
 from chant.cli import common, render
 from chant.errors import ChantError
+from chant.shell import quote
 
 
 def _outcome_line(outcome: object) -> str:
@@ -181,7 +182,7 @@ def pause(spec_id: str, timeout: float) -> None:
     spec = do_pause(proj, proj.resolve(spec_id), timeout=timeout)
     if spec.status.value != "paused":
         raise ChantError(f"{spec.id} ended as {spec.status.value} before it could be paused")
-    click.echo(f"Paused {spec.id} (resume with `chant work {spec.id}`)")
+    click.echo(f"Paused {spec.id} (resume with `chant work {quote(spec.id)}`)")
 
 
 @click.command()
@@ -200,6 +201,6 @@ def takeover(spec_id: str) -> None:
         for line in t.log_tail:
             click.echo(f"  {line}")
     click.echo(
-        f"\nContinue in the worktree and commit on {t.branch}; then `chant finalize {t.spec.id}` merges it "
-        f"(or `chant work {t.spec.id}` hands it back to the agent, discarding uncommitted changes)."
+        f"\nContinue in the worktree and commit on {t.branch}; then `chant finalize {quote(t.spec.id)}` merges it "
+        f"(or `chant work {quote(t.spec.id)}` hands it back to the agent, discarding uncommitted changes)."
     )

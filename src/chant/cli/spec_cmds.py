@@ -12,6 +12,7 @@ import click
 from chant.cli import common, render
 from chant.errors import ChantError
 from chant.graph import CycleError
+from chant.shell import quote
 from chant.spec.model import SPEC_TYPES
 from chant.states import named
 
@@ -239,7 +240,7 @@ def edit(spec_id: str) -> None:
     for diagnostic in problems:
         click.echo(diagnostic.render(), err=True)
     if any(d.severity == "error" for d in problems):
-        raise ChantError(f"{found} has errors; fix them with `chant edit {found}`")
+        raise ChantError(f"{found} has errors; fix them with `chant edit {quote(found)}`")
     click.echo(f"Saved {found}")
 
 

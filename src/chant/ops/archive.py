@@ -18,6 +18,7 @@ from chant.locks import locked
 from chant.ops.cancel import descendants
 from chant.project import Project
 from chant.run.pipeline import branch_name, main_branch
+from chant.shell import quote
 from chant.spec import ids
 from chant.spec.model import Spec
 from chant.spec.status import Status
@@ -61,7 +62,7 @@ def plan(project: Project, spec_id: str | None = None) -> ArchivePlan:
         if driver is not None:
             raise ChantError(
                 f"{spec_id} is a member of {driver}; members are archived with their driver",
-                hint=f"`chant archive {driver}` once all its members are done",
+                hint=f"`chant archive {quote(driver)}` once all its members are done",
             )
         roots = [spec_id]
     else:

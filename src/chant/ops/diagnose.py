@@ -13,6 +13,7 @@ from chant.project import Project
 from chant.run import recovery
 from chant.run.logs import latest_run
 from chant.run.pipeline import branch_name, main_branch, pause_request_path, worktree_path
+from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
@@ -87,6 +88,7 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
 
 def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_requested: bool) -> None:
     sid = d.id
+    q = quote(sid)  # for the commands it prints: IDs come from file names
     work_done = bool(d.branch_commits) and not d.unchecked_on_branch
     status = spec.status
     if d.running:
@@ -94,20 +96,20 @@ def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_request
         d.diagnosis = "a chant process is running it right now (its run lock is held)"
         if pause_requested:
             d.diagnosis += "; a pause was requested and is being applied"
-        d.fix = f"chant log {sid} -f"
+        d.fix = f"chant log {q} -f"
         return
     if status == Status.IN_PROGRESS:
         d.state = "stranded"
         d.diagnosis = (
             "in_progress but no chant is running it: the chant that ran it died (kill -9, crash, reboot)"
         )
-        d.fix = f"chant finalize {sid}" if work_done else f"chant work {sid}"
+        d.fix = f"chant finalize {q}" if work_done else f"chant work {q}"
         if not work_done:
             d.diagnosis += "; `chant work` resumes its branch, `chant reset` makes it pending"
     elif status == Status.FAILED:
         d.state = "failed"
         d.diagnosis = f"the last run failed: {d.failure_reason or 'no reason recorded'}"
-        d.fix = f"chant finalize {sid}" if work_done else f"chant work {sid}"
+        d.fix = f"chant finalize {q}" if work_done else f"chant work {q}"
         if work_done:
             d.diagnosis += "; the branch now has commits and every criterion ticked"
     elif status == Status.NEEDS_ATTENTION and d.local_changes and not spec.values("conflicting_files"):
@@ -121,20 +123,20 @@ def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_request
         d.diagnosis = f"its branch could not be merged: {d.failure_reason or 'merge conflict'}"
         if d.branch_merged:
             d.diagnosis += "; the branch has since been merged by hand"
-            d.fix = f"chant finalize {sid}"
+            d.fix = f"chant finalize {q}"
         elif d.branch:
             d.diagnosis += f" ({', '.join(files)})" if files else ""
             d.fix = (
-                f"merge {main} into {d.branch} (e.g. `chant takeover {sid}`, then `git merge {main}` in the "
-                f"worktree), resolve, commit, then `chant finalize {sid}`; or `chant merge {sid}` once "
+                f"merge {main} into {d.branch} (e.g. `chant takeover {q}`, then `git merge {quote(main)}` in the "
+                f"worktree), resolve, commit, then `chant finalize {q}`; or `chant merge {q}` once "
                 f"{main} no longer conflicts"
             )
         else:
-            d.fix = f"chant reset {sid}"
+            d.fix = f"chant reset {q}"
     elif status == Status.PAUSED:
         d.state = "paused"
         d.diagnosis = "paused by `chant pause`/`chant takeover`"
-        d.fix = f"chant finalize {sid}" if work_done else f"chant work {sid}"
+        d.fix = f"chant finalize {q}" if work_done else f"chant work {q}"
     elif status == Status.COMPLETED:
         d.state = "done"
         d.diagnosis = "completed"
@@ -146,24 +148,24 @@ def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_request
     elif status == Status.CANCELLED:
         d.state = "cancelled"
         d.diagnosis = "cancelled; dependents treat it as done"
-        d.fix = f"chant reset {sid}  (to revive it) or `chant archive {sid}`"
+        d.fix = f"chant reset {q}  (to revive it) or `chant archive {q}`"
     else:  # pending
         blockers = graph.blockers(sid) if sid in graph.specs else []
         d.blocked_by = [str(b) for b in blockers]
         if any(b.reason in ("awaiting approval", "rejected") for b in blockers):
             d.state = "needs-approval"
             d.diagnosis = "waiting for approval"
-            d.fix = f"chant approve {sid} --by NAME"
+            d.fix = f"chant approve {q} --by NAME"
         elif blockers:
             d.state = "blocked"
             d.diagnosis = "blocked by " + ", ".join(d.blocked_by)
             first = next((b.id for b in blockers if b.id), None)
-            d.fix = f"chant diagnose {first}" if first else None
+            d.fix = f"chant diagnose {quote(first)}" if first else None
         else:
             d.state = "ready"
             d.diagnosis = "pending and ready" + (
                 "; its branch is kept and will be resumed" if d.branch else ""
             )
-            d.fix = f"chant work {sid}"
+            d.fix = f"chant work {q}"
     if d.failure_reason and status != Status.FAILED and status != Status.NEEDS_ATTENTION:
         d.diagnosis += f" (last failure: {d.failure_reason})"

@@ -12,6 +12,7 @@ from chant import git
 from chant.errors import ChantError
 from chant.project import Project
 from chant.run.pipeline import Outcome, Pipeline, RunOptions, branch_name
+from chant.shell import quote
 from chant.spec.status import Status
 
 FINALIZABLE = (Status.IN_PROGRESS, Status.PAUSED, Status.FAILED, Status.NEEDS_ATTENTION)
@@ -29,7 +30,7 @@ def finalize(project: Project, spec_id: str) -> Outcome:
         raise ChantError(
             f"{spec_id} is {spec.status.value}; finalize needs a spec whose agent has run "
             "(in_progress, paused, failed or needs_attention)",
-            hint=f"`chant work {spec_id}` runs it",
+            hint=f"`chant work {quote(spec_id)}` runs it",
         )
     pipeline = Pipeline(project, RunOptions())
     prep = pipeline.adopt(spec_id)
@@ -41,7 +42,9 @@ def finalize(project: Project, spec_id: str) -> Outcome:
             )
         reason = pipeline.check(prep)
         if reason is not None:
-            raise ChantError(f"cannot finalize {spec_id}: {reason}", hint=f"`chant diagnose {spec_id}`")
+            raise ChantError(
+                f"cannot finalize {spec_id}: {reason}", hint=f"`chant diagnose {quote(spec_id)}`"
+            )
     except BaseException:
         prep.log.close("finalize refused")
         prep.lock.release()

@@ -9,6 +9,7 @@ from chant.errors import ChantError
 from chant.graph import Graph
 from chant.locks import is_locked
 from chant.project import Project
+from chant.shell import quote
 from chant.spec.edit import REMOVE, untick_criteria
 from chant.spec.model import Spec
 from chant.spec.status import Status
@@ -32,7 +33,7 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
         if is_locked(project.lock_path(f"run-{spec_id}")):
             raise ChantError(
                 f"{spec_id} is being worked by a running chant",
-                hint=f"stop that run first (Ctrl-C, or `chant pause {spec_id}`)",
+                hint=f"stop that run first (Ctrl-C, or `chant pause {quote(spec_id)}`)",
             )
     done: list[str] = []
     for spec_id in ids:
@@ -90,7 +91,7 @@ def prepare_replay(project: Project, spec: Spec) -> None:
     if spec.status != Status.COMPLETED:
         raise ChantError(
             f"{spec.id} is {spec.status.value}; only completed specs can be replayed",
-            hint=f"use `chant work {spec.id}`",
+            hint=f"use `chant work {quote(spec.id)}`",
         )
     count = int(spec.get("replay_count") or 0) + 1
     updates: dict[str, Any] = {"replayed_at": clock.iso(), "replay_count": count}

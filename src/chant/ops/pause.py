@@ -19,6 +19,7 @@ from chant.locks import is_locked
 from chant.project import Project
 from chant.run.logs import latest_run
 from chant.run.pipeline import branch_name, pause_request_path, worktree_path
+from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
@@ -33,15 +34,16 @@ def pause(project: Project, spec: Spec, *, timeout: float = 30.0) -> Spec:
     if busy:
         raise ChantError(
             f"{sid} is a driver; its chant is running {', '.join(busy)}",
-            hint=f"pause those members (`chant pause {busy[0]}`), or Ctrl-C the run",
+            hint=f"pause those members (`chant pause {quote(busy[0])}`), or Ctrl-C the run",
         )
     if not is_locked(lock):
         if spec.status == Status.IN_PROGRESS:  # stranded: nobody else will write its status
             return project.update_spec(sid, {}, status=Status.PAUSED, commit=f"chant({sid}): pause")
         if spec.status == Status.PAUSED:
-            raise ChantError(f"{sid} is already paused", hint=f"`chant work {sid}` resumes it")
+            raise ChantError(f"{sid} is already paused", hint=f"`chant work {quote(sid)}` resumes it")
         raise ChantError(
-            f"{sid} is not running (it is {spec.status.value})", hint=f"`chant diagnose {sid}` says why"
+            f"{sid} is not running (it is {spec.status.value})",
+            hint=f"`chant diagnose {quote(sid)}` says why",
         )
     request = pause_request_path(project, sid)
     request.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
 from chant.run import prompts
 from chant.run.logs import SpecLog
+from chant.shell import quote
 from chant.spec.edit import REMOVE
 from chant.spec.model import Spec
 from chant.spec.status import Status
@@ -163,16 +164,20 @@ class Pipeline:
         status = spec.status
         if status == Status.CANCELLED:
             raise ChantError(
-                f"{spec_id} is cancelled", hint=f"`chant reset {spec_id}` makes it pending again"
+                f"{spec_id} is cancelled", hint=f"`chant reset {quote(spec_id)}` makes it pending again"
             )
         if status == Status.COMPLETED and not self.options.allow_completed:
-            raise ChantError(f"{spec_id} is already completed", hint=f"`chant replay {spec_id}` re-runs it")
+            raise ChantError(
+                f"{spec_id} is already completed", hint=f"`chant replay {quote(spec_id)}` re-runs it"
+            )
         graph = Graph.of(specs)
         blockers = graph.blockers(spec_id)
         if not self.options.skip_approval and any(
             b.reason in ("awaiting approval", "rejected") for b in blockers
         ):
-            raise ChantError(f"{spec_id} needs approval before it can run", hint=f"`chant approve {spec_id}`")
+            raise ChantError(
+                f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)}`"
+            )
         dep_blockers = [b for b in blockers if b.id]
         if dep_blockers and not self.options.skip_deps:
             raise ChantError(
@@ -506,7 +511,7 @@ class Pipeline:
             )
             if not tips:
                 raise ChantError(
-                    f"{spec_id} has no branch {branch}", hint=f"`chant work {spec_id}` runs it again"
+                    f"{spec_id} has no branch {branch}", hint=f"`chant work {quote(spec_id)}` runs it again"
                 )
             main_tip, branch_tip = tips
             base = git.merge_base(project.root, main_tip, branch_tip) or main_tip
@@ -675,7 +680,7 @@ def main_branch(project: Project) -> str:
         if current != str(configured):
             raise ChantError(
                 f"your checkout is on {current or 'a detached HEAD'}, not the main branch '{configured}'",
-                hint=f"`git switch {configured}` first: chant records spec status on {configured}",
+                hint=f"`git switch {quote(str(configured))}` first: chant records spec status on {configured}",
             )
         return str(configured)
     if current is None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from chant.locks import is_locked
 from chant.project import Project
+from chant.shell import quote
 from chant.spec.status import Status
 
 
@@ -40,6 +41,6 @@ def annotate(project: Any, report: Any) -> None:
                 "id": spec_id,
                 "title": spec.title,
                 "status": "in_progress",
-                "reason": f"stranded: no chant is running it (recover with `chant reset {spec_id}` or `chant work {spec_id}`)",
+                "reason": f"stranded: no chant is running it (recover with `chant reset {quote(spec_id)}` or `chant work {quote(spec_id)}`)",
             }
         )

@@ -24,6 +24,7 @@ from chant.graph import Graph, Phase
 from chant.project import Project
 from chant.run.events import Reporter
 from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions, acquire_run_lock
+from chant.shell import quote
 from chant.spec import ids
 from chant.spec.edit import REMOVE
 from chant.spec.status import Status
@@ -221,7 +222,7 @@ class Scheduler:
             )
             for outcome in failed:
                 self.reporter.note(f"  {outcome.spec_id}: {outcome.reason}")
-            self.reporter.note(f"Fix the cause, then run `chant work {driver_id}` again to resume.")
+            self.reporter.note(f"Fix the cause, then run `chant work {quote(driver_id)}` again to resume.")
             return summary
         wrap = self._wrap_up(driver_id)
         if wrap is not None:
