@@ -35,3 +35,7 @@ def named(spec_id: str, title: str | None) -> str:
     if not title or title == UNTITLED:
         return f"{spec_id} {UNTITLED}"
     return f"{spec_id} ({title})"
+
+
+# Spec types (`type:`); here rather than in chant.spec.model so the fast path can check `--type` import-free.
+SPEC_TYPES = ("code", "task", "driver", "documentation", "research", "group")

@@ -22,7 +22,7 @@ import zlib
 
 from chant import __version__, colour
 from chant.scan import scan_md, stamp
-from chant.states import ICONS, STATES, named
+from chant.states import ICONS, SPEC_TYPES, STATES, named
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,6 +73,8 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any]] | None:
             if arg == "--label":
                 opts["labels"].append(value)
             elif arg in opts or (arg == "--status" and value not in _STATUS_CHOICES):
+                return None
+            elif arg == "--type" and value not in SPEC_TYPES:  # click words the error
                 return None
             else:
                 opts[arg] = value

@@ -52,7 +52,7 @@ def replay(spec_id: str) -> None:
 @click.command()
 @click.argument("spec_id", shell_complete=common.complete_ids)
 @click.option("--run", "which", default=None, metavar="latest", help="Only the latest run.")
-@click.option("-n", "--lines", type=int, default=None, help="Only the last N lines.")
+@click.option("-n", "--lines", type=click.IntRange(min=0), default=None, help="Only the last N lines.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines while the spec runs.")
 def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> None:
     """Print a spec's agent log (.chant/logs/<id>.log). With -f, follow it until its run ends."""

@@ -173,7 +173,13 @@ def cleanup(dry_run: bool) -> None:
 
 @click.command()
 @click.argument("spec_id", shell_complete=common.complete_ids)
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the stop.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the stop.",
+)
 def pause(spec_id: str, timeout: float) -> None:
     """Stop a running spec's agent (its chant carries on) and mark it paused; `chant work ID` resumes."""
     from chant.ops.pause import pause as do_pause

@@ -7,7 +7,7 @@ import click
 from chant import colour
 from chant.cli import common, render
 from chant.ops import query
-from chant.spec.model import Spec
+from chant.spec.model import SPEC_TYPES, Spec
 from chant.spec.status import STORED_STATUSES
 from chant.states import named
 
@@ -36,7 +36,7 @@ def _print_rows(rows: list[dict[str, object]]) -> None:
 
 @click.command("list")
 @click.option("--status", type=STATUS_CHOICES, help="Only specs in this state (ready/blocked are computed).")
-@click.option("--type", "type_", help="Only specs of this type.")
+@click.option("--type", "type_", type=click.Choice(SPEC_TYPES), help="Only specs of this type.")
 @click.option(
     "--label", "labels", multiple=True, help="Only specs with this label (repeatable: any of them)."
 )
@@ -175,7 +175,7 @@ def _notice_stranded(proj: object, report: query.StatusReport) -> None:
 @click.option("--title-only", is_flag=True, help="Match titles only.")
 @click.option("--case-sensitive", is_flag=True, help="Match case exactly.")
 @click.option("--status", type=STATUS_CHOICES, help="Only specs in this state.")
-@click.option("--type", "type_", help="Only specs of this type.")
+@click.option("--type", "type_", type=click.Choice(SPEC_TYPES), help="Only specs of this type.")
 @click.option(
     "--label", "labels", multiple=True, help="Only specs with this label (repeatable: any of them)."
 )

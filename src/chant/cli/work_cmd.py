@@ -21,12 +21,22 @@ from chant.states import named
     help="Run all ready specs (or the given ones), N at a time (default: parallel.max).",
 )
 @click.option("--chain", is_flag=True, help="Run ready specs one at a time until done or a failure.")
-@click.option("--max", "max_parallel", type=int, help="At most N agents at once (drivers and --parallel).")
+@click.option(
+    "--max",
+    "max_parallel",
+    type=click.IntRange(min=1),
+    help="At most N agents at once (drivers and --parallel).",
+)
 @click.option("--sequential", is_flag=True, help="Run a driver's members one at a time, in phase order.")
 @click.option("--agent", help="Agent provider (claude, codex, gemini, openai, ollama, command).")
 @click.option("--model", help="Model to ask the agent for.")
 @click.option("--prompt", help="Prompt name from .chant/prompts/.")
-@click.option("--timeout", type=float, help="Kill an agent after this many seconds.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Kill an agent after this many seconds.",
+)
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
 @click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
@@ -61,6 +71,8 @@ def work(
     from chant.run.pipeline import RunOptions
     from chant.run.scheduler import Scheduler
 
+    if parallel is not None and parallel != -1 and parallel < 1:  # -1: bare --parallel (parallel.max)
+        raise click.BadParameter(f"{parallel} is not at least 1", param_hint="'--parallel'")
     proj = common.project()
     if due:
         if spec_ids:

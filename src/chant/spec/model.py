@@ -9,8 +9,8 @@ from typing import Any
 
 from chant.spec import document, ids
 from chant.spec.status import Status, parse_status
+from chant.states import SPEC_TYPES as SPEC_TYPES  # re-exported; one definition, shared with the fast path
 
-SPEC_TYPES = ("code", "task", "driver", "documentation", "research", "group")
 DRIVER_TYPES = ("driver", "group")
 LIST_FIELDS = (
     "depends_on",
