@@ -205,7 +205,7 @@ def repository_problems(project: Project) -> list[Problem]:
                 "`git init` (chant records every run as a branch, a worktree and commits)",
             )
         ]
-    problems = [*identity_problems(project), *lock_problems(project)]
+    problems = [*identity_problems(project), *lock_problems(project, linked_worktrees=False)]
     from chant.run.pipeline import main_branch
 
     try:
@@ -232,9 +232,27 @@ def identity_problems(project: Project) -> list[Problem]:
     ]
 
 
-def lock_problems(project: Project) -> list[Problem]:
+# A git that is working right now holds its lock for milliseconds; one killed mid-write leaves it for good.
+LOCK_SETTLE_SECONDS = 1.0
+
+
+def lock_problems(project: Project, *, linked_worktrees: bool = True) -> list[Problem]:
+    """git lock files that stay put for :data:`LOCK_SETTLE_SECONDS` (a concurrent git's, or a parallel
+    agent's, come and go). ``linked_worktrees=False`` leaves out the index locks of other worktrees, which
+    never block a run of another spec."""
+    import time
+
     from chant import git
 
+    found = git.lock_files(project.root)
+    if found and not linked_worktrees:
+        _git_dir, common = git.git_dirs(project.root)
+        found = [p for p in found if p.parent.parent != common / "worktrees"]
+    stamps = {path: _stamp(path) for path in found}
+    deadline = time.monotonic() + LOCK_SETTLE_SECONDS
+    while stamps and time.monotonic() < deadline:
+        time.sleep(0.1)
+        stamps = {path: stamp for path, stamp in stamps.items() if _stamp(path) == stamp}
     return [
         Problem(
             "locks",
@@ -242,8 +260,16 @@ def lock_problems(project: Project) -> list[Problem]:
             f"git lock file {project.rel(path)} is in the way (left by a git that was killed, or still running)",
             f"make sure no git command is running in this repository, then `{quote('rm', str(path))}`",
         )
-        for path in git.lock_files(project.root)
+        for path in sorted(stamps)
     ]
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
 
 
 # -- per-spec checks --------------------------------------------------------------------------------------

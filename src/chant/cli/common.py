@@ -8,8 +8,14 @@ from chant.graph import Graph
 from chant.project import Project
 
 
-def project() -> Project:
-    return Project.discover()
+def project(*, read_config: bool = True) -> Project:
+    """The project around the current directory. Its config.md is read up front so that invalid YAML there
+    stops every command the same way (relative path and line); lint and doctor pass ``read_config=False``
+    and report it instead."""
+    proj = Project.discover()
+    if read_config:
+        proj.config  # noqa: B018 - parsed now: raises chant.config.ConfigError
+    return proj
 
 
 def graph_of(proj: Project) -> Graph:

@@ -18,7 +18,7 @@ def doctor(as_json: bool) -> None:
     each problem; exits 1 when something is wrong (warnings alone exit 0)."""
     from chant.ops.doctor import doctor as run_doctor
 
-    report = run_doctor(common.project())
+    report = run_doctor(common.project(read_config=False))
     if as_json:
         render.emit_json(report.to_dict())
     else:

@@ -221,7 +221,10 @@ def _build(
         specs = proj.specs()
         if specs.invalid:
             return None  # warnings and errors are worded by the click path
-        # Only `status` shows the name; reading config.md costs `list` ~20 ms (PyYAML), so it is added later.
+        # Invalid YAML in config.md stops every command (the click path words it). A view is written only
+        # for a config that reads, so warm runs need not check again (the view is keyed on its stamp).
+        # Usually the fast YAML reader parses config.md; a nested one costs the cold run PyYAML's import.
+        proj.config  # noqa: B018 - raises chant.config.ConfigError
         name = proj.name if need_name else None
     except ChantError:
         return None

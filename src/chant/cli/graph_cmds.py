@@ -166,7 +166,7 @@ def lint(spec_id: str | None, fmt: str, as_json: bool) -> None:
     is found (warnings alone exit 0)."""
     from chant.validate import lint_project
 
-    proj = common.project()
+    proj = common.project(read_config=False)
     specs = proj.specs()
     only = None
     if spec_id:

@@ -8,6 +8,7 @@ that died, and chant's own files that were never committed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,17 +79,29 @@ def doctor(project: Project) -> Report:
     try:
         report.project = project.name
     except ChantError:
-        pass
-    repository = _repository(project)
+        # Unreadable config.md (the config check says why): the other checks go on with chant's defaults.
+        from chant.config import Config
+
+        project.__dict__["config"] = Config({}, None)  # Project.config is a cached_property
+    repository = _guarded("repository", _repository, project)
     report.checks.append(repository)
     in_git = not any(p.rule == "git" for p in repository.problems)
-    for check in (_identity, _locks):
-        report.checks.append(check(project) if in_git else Check(check.__name__[1:], skipped=True))
-    report.checks.append(_agents(project))
-    report.checks.append(_specs(project, report.checks[-1]))
-    for check in (_stranded, _leftovers, _uncommitted):
-        report.checks.append(check(project) if in_git else Check(check.__name__[1:], skipped=True))
+    for name, check in (("identity", _identity), ("locks", _locks)):
+        report.checks.append(_guarded(name, check, project) if in_git else Check(name, skipped=True))
+    agents = _guarded("agents", _agents, project)
+    report.checks += [agents, _guarded("specs", lambda p: _specs(p, agents), project)]
+    for name, check in (("stranded", _stranded), ("leftovers", _leftovers), ("uncommitted", _uncommitted)):
+        report.checks.append(_guarded(name, check, project) if in_git else Check(name, skipped=True))
     return report
+
+
+def _guarded(name: str, check: Callable[[Project], Check], project: Project) -> Check:
+    """One check that cannot take the others down: a failure it hits is its finding."""
+    try:
+        return check(project)
+    except ChantError as exc:
+        fix = exc.hint or "`chant diagnose` the specs involved"
+        return Check(name, [Problem(name, name, exc.message, fix)])
 
 
 # -- the checks -------------------------------------------------------------------------------------------

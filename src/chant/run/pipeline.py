@@ -98,6 +98,7 @@ class Pipeline:
         # Run locks a scheduler already holds for the whole run (a driver's own lock): its wrap-up reuses it.
         self.held: dict[str, FileLock] = {}
         self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
+        self._preflight_mutex = threading.Lock()  # parallel prepares: the project is checked once, first
 
     # -- shared helpers ---------------------------------------------------------------------------------
     def main_lock(self) -> _MainLock:
@@ -128,6 +129,10 @@ class Pipeline:
     def preflight(self, spec_ids: list[str]) -> list[validate.Problem]:
         """chant.validate's pre-flight of these specs (once per spec and run): raises before any write;
         returns the warnings (e.g. an unknown config key)."""
+        with self._preflight_mutex:
+            return self._preflight(spec_ids)
+
+    def _preflight(self, spec_ids: list[str]) -> list[validate.Problem]:
         todo = [s for s in spec_ids if s not in self._preflown]
         if not todo and "" in self._preflown:
             return []
