@@ -85,11 +85,12 @@ def mapping(value: Any) -> str | None:
 
 
 def env_mapping(value: Any) -> str | None:
+    """``env:``: variable -> value (``null`` removes the variable from the agent's environment)."""
     if isinstance(value, dict) and all(
-        isinstance(v, str | int | float | bool) and not isinstance(v, dict | list) for v in value.values()
+        v is None or isinstance(v, str | int | float | bool) for v in value.values()
     ):
         return None
-    return "must be a mapping of variable names to values"
+    return "must be a mapping of variable names to values (null removes one)"
 
 
 def prompt_name(value: Any) -> str | None:
@@ -170,6 +171,8 @@ AGENT_SETTINGS = Section(
         "command_timeout": number(0, exclusive=True),
         "env": env_mapping,
         "env_allow": string_list,
+        "hide_paths": string_list,
+        "command_network": boolean,
         "unsafe_commands": boolean,
         "sandbox": choice("read-only", "workspace-write", "danger-full-access"),
     },

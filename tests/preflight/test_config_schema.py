@@ -32,6 +32,8 @@ def test_a_valid_config_has_no_issues() -> None:
         '  command: {command: ["{python}", "agent.py"], model: m1, env: {IS_SANDBOX: "1"}}\n'
         "  openai: {base_url: 'http://127.0.0.1:1/v1', model: x, api_key_env: KEY, max_retries: 0}\n"
         "  codex: {sandbox: workspace-write, extra_args: --foo}\n"
+        "  ollama: {env_allow: [NODE_ENV, 'PIP_*'], hide_paths: [~/s], command_network: true, unsafe_commands: false}\n"
+        "  claude: {env: {IS_SANDBOX: '1', DROP_ME: null}}\n"
     )
     assert issues(text) == []
     assert config_schema.check("") == [] and config_schema.check("# no frontmatter\n") == []
