@@ -280,3 +280,19 @@ def test_a_stale_git_lock_is_named(work_factory: Callable[..., Work], chant_repo
     assert locks["status"] == "error" and ".git/index.lock" in locks["problems"][0]["message"]
     os.unlink(lock)
     assert w.chant("work", A).returncode == 0
+
+
+def test_dry_run_shows_the_agent_and_what_the_run_would_refuse(
+    work_factory: Callable[..., Work], chant_repo: Path
+) -> None:
+    w = work_factory(chant_repo)
+    add_specs(w, {A: spec_file(A, "Dry", extra="prompt: nosuch")})
+    before = snapshot(w)
+    out = w.chant("work", "--dry-run", A).stdout
+    assert "\nAgent: claude\nPre-flight: the run would stop on:\n" in out, out
+    assert "prompt 'nosuch' (prompt:) not found" in out and "    fix: use one of:" in out
+    assert snapshot(w) == before
+    spec = w.repo / ".chant" / "specs" / f"{A}.md"
+    spec.write_text(spec.read_text().replace("prompt: nosuch\n", ""))
+    assert "\nAgent: codex\nPre-flight: " in w.chant("work", "--dry-run", "--agent", "codex", A).stdout
+    assert w.chant("work", "--dry-run", A).stdout.endswith("Agent: claude\nPre-flight: ok\n")

@@ -160,6 +160,9 @@ def test_dry_run_prints_phases_and_changes_nothing(seed_work: Work) -> None:
         f"  {M4} (Integration testing) - run",
         "",
         "Then: a wrap-up run of the driver",
+        "",
+        "Agent: claude",
+        "Pre-flight: ok",
     ]
     assert w.git("rev-parse", "HEAD") == head
     assert w.records() == {}

@@ -104,6 +104,7 @@ def work(
             _refuse_if_blocked(graph, resolved[0], skip_deps=skip_deps, skip_approval=skip_approval)
     if dry_run:
         _dry_run(graph, resolved, parallel is not None or chain)
+        _dry_run_preflight(proj, graph, resolved, agent, prompt)
         return
     options = RunOptions(
         agent=agent,
@@ -201,6 +202,32 @@ def _reset_if_due(proj: object, spec_id: str) -> None:
         click.echo(
             f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}; reset to pending"
         )
+
+
+def _dry_run_preflight(
+    proj: object, graph: object, resolved: list[str], agent: str | None, prompt: str | None
+) -> None:
+    """What the real run's pre-flight would say, and with which agent (nothing is written either way)."""
+    from chant import validate
+    from chant.graph import Graph
+    from chant.project import Project
+    from chant.spec.status import Status
+
+    assert isinstance(proj, Project) and isinstance(graph, Graph)
+    chosen = resolved or [s for s in graph.ready() if not graph.is_driver(s)]
+    chosen += [m for s in list(chosen) for m in graph.members(s) if graph.specs[m].status != Status.COMPLETED]
+    specs = [graph.specs[s] for s in dict.fromkeys(chosen) if s in graph.specs]
+    config = validate.config_or_default(proj)
+    names = sorted({agent or str(s.get("agent") or config.get("defaults.agent", "claude")) for s in specs})
+    problems = validate.preflight(proj, specs, agent=agent, prompt=prompt)
+    click.echo(f"\nAgent: {', '.join(names) or '-'}")
+    if not problems:
+        click.echo("Pre-flight: ok")
+        return
+    stops = any(p.severity == "error" for p in problems)
+    click.echo("Pre-flight: the run would stop on:" if stops else "Pre-flight: ok, with warnings:")
+    for problem in problems:
+        click.echo(f"  {problem.severity}: {problem.render()}\n    fix: {problem.fix}")
 
 
 def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
