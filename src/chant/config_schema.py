@@ -9,7 +9,7 @@ default), so a typo never stops a read-only command. docs/config.md is the reade
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,13 +247,12 @@ def check(text: str, shown: str = ".chant/config.md") -> list[Issue]:
     return issues
 
 
-def _walk(
-    schema: Section, node: Any, data: dict[Any, Any], prefix: str, offset: int, out: list[Issue]
-) -> None:
-    import yaml
-
+def _entries(
+    node: Any, prefix: str, offset: int, out: list[Issue]
+) -> Iterator[tuple[str, Any, Any, str, int]]:
+    """``(key, key node, value node, dotted key, line)`` of a mapping node; a repeated key is reported
+    (YAML would silently keep the last one) and not yielded again."""
     seen: set[str] = set()
-    known = [*schema.fields, *schema.rust]
     for key_node, value_node in node.value:
         key = str(key_node.value)
         dotted = f"{prefix}{key}"
@@ -266,6 +265,16 @@ def _walk(
             )
             continue
         seen.add(key)
+        yield key, key_node, value_node, dotted, line
+
+
+def _walk(
+    schema: Section, node: Any, data: dict[Any, Any], prefix: str, offset: int, out: list[Issue]
+) -> None:
+    import yaml
+
+    known = [*schema.fields, *schema.rust]
+    for key, key_node, value_node, dotted, line in _entries(node, prefix, offset, out):
         if key in schema.rust:
             continue
         rule = schema.fields.get(key)
@@ -303,20 +312,8 @@ def _walk_names(
 ) -> None:
     import yaml
 
-    seen: set[str] = set()
     names = schema.known()
-    for key_node, value_node in node.value:
-        name = str(key_node.value)
-        dotted = f"{prefix}{name}"
-        line = key_node.start_mark.line + offset
-        if name in seen:
-            out.append(
-                Issue(
-                    dotted, line, ERROR, f"duplicate key '{dotted}'", "keep one of them (YAML uses the last)"
-                )
-            )
-            continue
-        seen.add(name)
+    for name, key_node, value_node, dotted, line in _entries(node, prefix, offset, out):
         if name.lower() not in names:
             out.append(
                 Issue(
