@@ -21,7 +21,7 @@ import shutil
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from chant.errors import ChantError
@@ -302,7 +302,7 @@ def spec_problems(context: _Context, spec: Spec) -> list[Problem]:
         problems.append(Problem(check, rule, message, fix, ERROR, spec.id, rel, line))
 
     for target in spec.target_files:
-        reason = outside_problem(project.root, target)
+        reason = outside_problem(project.root, target, symlinks=context.probes)
         if reason is not None:
             add(
                 "target",
@@ -463,26 +463,29 @@ def executable(root: Path, program: str) -> str | None:
     return shutil.which(program)
 
 
-def outside_problem(root: Path, target: str) -> str | None:
-    """What keeps ``target`` from being a path inside the repository at ``root`` (``None``: nothing)."""
+def outside_problem(root: Path, target: str, *, symlinks: bool = True) -> str | None:
+    """What keeps ``target`` from being a path inside the repository at ``root`` (``None``: nothing).
+
+    ``symlinks=False`` keeps to the text (lint): no file system lookups for a symlink leading out.
+    """
     if not target.strip():
         return "is empty"
     if "\0" in target:
         return "contains a NUL byte"
-    pure = PurePosixPath(target)
-    if pure.is_absolute() or target.startswith("~") or (len(target) > 1 and target[1] == ":"):
+    if target.startswith(("/", "~", "\\")) or (len(target) > 1 and target[1] == ":"):
         return "is an absolute path; target files are relative to the repository root"
     normal = os.path.normpath(target)
     if normal == ".." or normal.startswith("../"):
         return "leaves the repository ('..')"
-    if PurePosixPath(normal).parts[:1] == (".git",):
+    if normal == ".git" or normal.startswith(".git/"):
         return "is inside .git/"
-    try:
-        resolved = (root / normal).resolve()
-        if not resolved.is_relative_to(root.resolve()):
-            return "leads out of the repository through a symlink"
-    except (OSError, RuntimeError, ValueError):
-        return "is not a usable path"
+    if symlinks:
+        try:
+            real_root = os.path.realpath(root)
+            if os.path.commonpath([real_root, os.path.realpath(os.path.join(root, normal))]) != real_root:
+                return "leads out of the repository through a symlink"
+        except (OSError, ValueError):
+            return "is not a usable path"
     return None
 
 
@@ -500,14 +503,13 @@ def config_or_default(project: Project) -> Any:
 def _lint_errors(project: Project, specs: list[Spec]) -> dict[str, list[Problem]]:
     """Each spec's own lint errors (minus dependency rules): work refuses what lint rejects."""
     from chant.graph import Graph
-    from chant.spec.lint import lint, relative_paths
+    from chant.spec.lint import lint
 
-    spec_set = project.specs()
-    graph = Graph.of(spec_set)
+    graph = Graph.of(project.specs())
     only = {s.id for s in specs}
-    rel = relative_paths(spec_set.active, spec_set.invalid, project.root)
+    rel = {s.id: project.rel(s.path) for s in specs}
     found: dict[str, list[Problem]] = {}
-    for diagnostic in lint(graph, {}, rel, only):
+    for diagnostic in lint(graph, {}, rel, only, cycles=False):
         if diagnostic.severity != ERROR or diagnostic.rule in _NOT_PREFLIGHT_RULES:
             continue
         found.setdefault(diagnostic.spec_id, []).append(
