@@ -27,3 +27,17 @@ def test_bench_runs_and_prints_the_table() -> None:
     assert proc.returncode == 0, proc.stderr
     for needle in ("floor", "bare", "version", "list cold", "list --ready warm", "status warm", "verdict"):
         assert needle in proc.stdout
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_preflight_bench_runs() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "preflight_bench.py"), "--size", "40", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=55,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for needle in ("pre-flight of one spec", "lint: rules", "doctor: whole report"):
+        assert needle in proc.stdout
