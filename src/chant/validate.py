@@ -133,13 +133,12 @@ def preflight(
 def check(project: Project, specs: Iterable[Spec] = (), **options: Any) -> list[Problem]:
     """:func:`preflight`, raising :class:`PreflightError` on any error; returns the warnings."""
     problems = preflight(project, specs, **options)
-    errors = [p for p in problems if p.severity == ERROR]
-    if errors:
-        raise PreflightError(errors)
+    raise_for(problems)
     return problems
 
 
 def raise_for(problems: list[Problem]) -> None:
+    """:class:`PreflightError` for the errors among ``problems`` (warnings pass)."""
     errors = [p for p in problems if p.severity == ERROR]
     if errors:
         raise PreflightError(errors)
