@@ -18,6 +18,7 @@ from chant import config as config_mod
 from chant.errors import ChantError, NotFoundError, SpecParseError
 from chant.locks import locked
 from chant.scan import scan_md, stamp
+from chant.shell import quote
 from chant.spec import document, ids
 from chant.spec.model import Spec
 from chant.spec.status import Status, check_transition
@@ -43,7 +44,7 @@ class InvalidSpecError(ChantError):
     def __init__(self, spec_id: str, problem: str) -> None:
         super().__init__(
             f"this spec's file is invalid: {problem}",
-            hint=f"`chant edit {spec_id}` opens it; `chant lint` lists every problem",
+            hint=f"`chant edit {quote(spec_id)}` opens it; `chant lint` lists every problem",
         )
         self.spec_id = spec_id
 
@@ -192,7 +193,7 @@ class Project:
             what = f"`chant {action}`" if action else "this command"
             raise ArchivedError(
                 f"{spec_id} is archived ({self.rel(specs.archived[spec_id])}); {what} works on active specs only",
-                hint=f"`chant show {spec_id}` shows it; move the file back to {self.rel(self.specs_dir)}/ "
+                hint=f"`chant show {quote(spec_id)}` shows it; move the file back to {self.rel(self.specs_dir)}/ "
                 "to work on it again",
             )
         return self.load_archived(spec_id)

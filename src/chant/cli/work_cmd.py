@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from chant.cli import common
+from chant.shell import quote
 from chant.states import named
 
 
@@ -146,7 +147,7 @@ def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_app
     blockers = graph.blockers(spec_id)
     if not skip_approval and any(b.reason in ("awaiting approval", "rejected") for b in blockers):
         raise ChantError(
-            f"{spec_id} needs approval before it can run", hint=f"`chant approve {spec_id} --by NAME`"
+            f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)} --by NAME`"
         )
     deps = [b for b in blockers if b.id]
     if deps and not skip_deps:

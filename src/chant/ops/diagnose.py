@@ -116,7 +116,7 @@ def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_request
         d.state = "uncommitted-changes"
         names = ", ".join(d.local_changes)
         d.diagnosis = f"its branch merges cleanly, but your uncommitted changes to {names} are in the way"
-        d.fix = f"commit or stash your changes to {names}, then `chant finalize {sid}`"
+        d.fix = f"commit or stash your changes to {names}, then `chant finalize {q}`"
     elif status == Status.NEEDS_ATTENTION:
         d.state = "conflict"
         files = spec.values("conflicting_files")

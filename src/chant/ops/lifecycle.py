@@ -63,7 +63,7 @@ def already_completed(graph: Graph, spec_id: str) -> str | None:
         return None
     if any(graph.specs[m].status not in (Status.COMPLETED, Status.CANCELLED) for m in graph.members(spec_id)):
         return None  # a member added since: the driver has work again
-    return f"{spec_id} is already completed (use `chant replay {spec_id}` to run it again, or `chant reset {spec_id}`)"
+    return f"{spec_id} is already completed (use `chant replay {quote(spec_id)}` to run it again, or `chant reset {quote(spec_id)}`)"
 
 
 def remove_worktree(project: Project, spec_id: str) -> bool:

@@ -374,7 +374,7 @@ class Pipeline:
                     raise ChantError(
                         f"your uncommitted changes to {', '.join(files)} would be overwritten by the merge "
                         f"into {self.main_branch} (the branch itself merges cleanly)",
-                        hint=f"commit or stash them, then `chant finalize {prep.spec.id}`",
+                        hint=f"commit or stash them, then `chant finalize {quote(prep.spec.id)}`",
                     ) from None
                 blocked = exc.stderr.strip().splitlines()
                 raise ChantError(
