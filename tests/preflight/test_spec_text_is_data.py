@@ -162,4 +162,4 @@ def test_recovery_hints_quote_ids(chant_repo: Path, run_chant: Any, git: Any) ->
 def test_bad_option_values_are_usage_errors(chant_repo: Path, run_chant: Any, args: tuple[str, ...]) -> None:
     proc = run_chant(*args, check=False)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Error: Invalid value for" in proc.stderr, proc.stderr
+    assert "Invalid value for" in proc.stderr, proc.stderr
