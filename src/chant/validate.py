@@ -16,7 +16,6 @@ the edit that fixes it; commands are shell-quoted, since IDs and paths come from
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import sys
 from collections.abc import Iterable
@@ -439,17 +438,15 @@ def agent_problems(project: Project, name: str, *, probes: bool = True) -> list[
 
 
 def agent_argv(name: str, settings: dict[str, Any]) -> list[str]:
-    """The start of the command line a CLI agent runs (``agents.<name>.command`` or its own name)."""
-    configured = settings.get("command")
-    if isinstance(configured, str):
-        try:
-            argv = shlex.split(configured)
-        except ValueError:
-            argv = [configured]
-    elif isinstance(configured, list):
-        argv = [str(part) for part in configured]
-    else:
-        argv = [] if name == "command" else [name]
+    """The start of the command line a CLI agent runs (``agents.<name>.command`` or its own program)."""
+    from chant.agents.program import PROGRAMS, command_prefix
+
+    if name == "command" and not settings.get("command"):
+        return []  # the command agent has no program of its own
+    try:
+        argv = command_prefix(settings, PROGRAMS.get(name, name))
+    except ValueError:  # unbalanced quotes in a string command: as the shell would not split it
+        argv = [str(settings.get("command"))]
     return [part.replace("{python}", sys.executable) for part in argv]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,10 @@ def test_a_healthy_project(work_factory: Callable[..., Work], chant_repo: Path) 
     ]
     assert all(c["status"] == "ok" for c in data["checks"]), data
     assert "Chant Test <test@chant.invalid>" in by_name["identity"]["detail"]
-    assert by_name["agents"]["detail"].startswith("claude") and "/bin/claude" in by_name["agents"]["detail"]
+    # the agent, its version (`claude --version`, chant.agents.probe_version) and where it is
+    assert re.fullmatch(r"claude 2.1.332 \(Claude Code\) \(\S+/bin/claude\)", by_name["agents"]["detail"]), (
+        by_name["agents"]
+    )
     text = w.chant("doctor")
     assert text.returncode == 0
     assert text.stdout.startswith("chant doctor (repo)\n  ✓ config ")

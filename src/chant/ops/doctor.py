@@ -167,23 +167,10 @@ def _describe(project: Project, name: str, settings: dict[str, Any]) -> str:
         )
     argv = validate.agent_argv(name, settings)
     where = validate.executable(project.root, argv[0]) if argv else None
-    version = probe_version(name, settings)
+    from chant.agents import probe_version
+
+    version = probe_version(name, settings)  # the CLI's `--version`, cached per process
     return f"{name}{f' {version}' if version else ''} ({where})"
-
-
-def probe_version(name: str, settings: dict[str, Any]) -> str | None:
-    """HOOK for helper "agents": ``chant.agents.probe_version(name, settings) -> str | None`` (the CLI's
-    ``--version``). Until it exists, doctor shows no version."""
-    import chant.agents
-
-    probe = getattr(chant.agents, "probe_version", None)
-    if probe is None:
-        return None
-    try:
-        version = probe(name, settings)
-    except Exception:  # a probe must never take doctor down
-        return None
-    return str(version) if version else None
 
 
 def _specs(project: Project, agents: Check) -> Check:
@@ -283,4 +270,4 @@ def _uncommitted(project: Project) -> Check:
     return check
 
 
-__all__ = ["Check", "Report", "configured_agents", "doctor", "probe_version"]
+__all__ = ["Check", "Report", "configured_agents", "doctor"]
