@@ -52,6 +52,10 @@ class FileLock:
     def held(self) -> bool:
         return self._fd is not None
 
+    def fileno(self) -> int:
+        """The locked descriptor (-1 when not held): a child that inherits it keeps the lock alive."""
+        return -1 if self._fd is None else self._fd
+
     def __enter__(self) -> FileLock:
         if self._fd is None:
             self.acquire()

@@ -2,23 +2,41 @@
 
 Every child runs in its own session so that a timeout, a cancel or Ctrl-C can take down the whole tree
 (shells, test runners, dev servers the agent started), not just the direct child.
+
+Every child also dies with the chant that started it, however chant dies: the group leader gets
+``PR_SET_PDEATHSIG`` (Linux), and a watchdog process outside chant's session (``watchdog.py``) ends the
+whole group when its pipe from chant closes without a ``done``. File descriptors registered with
+``holding()`` (the spec's run lock) are inherited by that watchdog, so the lock outlives chant until the
+group is gone.
+
+Output is read in lines of at most ``MAX_LINE_BYTES``; the rest of a longer line is counted and dropped, so
+an agent that prints a gigabyte without a newline costs chant a megabyte.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 LineCallback = Callable[[str], None]
 
 KILL_GRACE = 3.0
+MAX_LINE_BYTES = 1024 * 1024
+_WATCHDOG = Path(__file__).with_name("watchdog.py")
+_PR_SET_PDEATHSIG = 1
+# Descriptors the next agents started from this thread's context hand to their watchdog (see holding()).
+_held_fds: ContextVar[tuple[int, ...]] = ContextVar("chant_held_fds", default=())
 # Readers may stay blocked if a process that escaped the group (setsid) still holds a pipe open.
 _READER_JOIN = 2.0
 _POLL = 0.05
@@ -56,6 +74,21 @@ def live_groups() -> list[int]:
         return sorted(_live_groups)
 
 
+@contextlib.contextmanager
+def holding(*fds: int) -> Iterator[None]:
+    """Processes started inside this block keep ``fds`` open in their watchdog until their group is gone.
+
+    Used for the spec's run lock (an ``flock`` lives as long as any process holds its descriptor): if
+    chant dies, the lock stays held until the watchdog has stopped the agent, so no second chant can start
+    another agent in the same worktree meanwhile.
+    """
+    token = _held_fds.set(tuple(fd for fd in fds if fd >= 0))
+    try:
+        yield
+    finally:
+        _held_fds.reset(token)
+
+
 def run_process(
     argv: Sequence[str],
     *,
@@ -77,6 +110,7 @@ def run_process(
         return ProcessOutcome(None, False, False, 0.0, "empty agent command")
     if not Path(cwd).is_dir():
         return ProcessOutcome(None, False, False, 0.0, f"working directory does not exist: {cwd}")
+    watchdog = _Watchdog.start(_held_fds.get())
     try:
         proc = subprocess.Popen(
             list(argv),
@@ -86,15 +120,14 @@ def run_process(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            **_parent_death_signal(),
         )
-    except FileNotFoundError:
-        return ProcessOutcome(None, False, False, 0.0, f"agent command not found: {argv[0]}")
-    except PermissionError:
-        return ProcessOutcome(None, False, False, 0.0, f"agent command is not executable: {argv[0]}")
-    except OSError as exc:
-        return ProcessOutcome(None, False, False, 0.0, f"cannot start {argv[0]}: {exc.strerror or exc}")
+    except (OSError, subprocess.SubprocessError) as exc:
+        watchdog.done()
+        return ProcessOutcome(None, False, False, 0.0, _spawn_error(argv[0], exc))
 
     pgid = proc.pid  # start_new_session makes the child its own group leader
+    watchdog.watch(pgid)
     timed_out = cancelled = False
     failures: list[BaseException] = []
     try:
@@ -127,9 +160,102 @@ def run_process(
             _terminate(proc, pgid, 0.0)
         with _live_lock:
             _live_groups.discard(pgid)
+        watchdog.done()
     if failures:
         raise failures[0]
     return ProcessOutcome(proc.returncode, timed_out, cancelled, time.monotonic() - start)
+
+
+def _spawn_error(command: str, exc: OSError | subprocess.SubprocessError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"agent command not found: {command}"
+    if isinstance(exc, PermissionError):
+        return f"agent command is not executable: {command}"
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return f"cannot start {command}: {detail}"
+
+
+class _Watchdog:
+    """chant's end of one agent group's watchdog (see ``watchdog.py``): a pipe only this process writes."""
+
+    def __init__(self, proc: subprocess.Popen[bytes] | None, pipe: int | None) -> None:
+        self._proc = proc
+        self._pipe = pipe
+
+    @classmethod
+    def start(cls, hold: tuple[int, ...]) -> _Watchdog:
+        if os.name != "posix":
+            return cls(None, None)
+        read_end, write_end = os.pipe()  # not inheritable: no other child may keep the pipe open
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(_WATCHDOG)],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=hold,
+                start_new_session=True,  # out of reach of Ctrl-C, a hangup or a kill of chant's group
+                close_fds=True,
+            )
+        except OSError:
+            os.close(write_end)
+            return cls(None, None)
+        finally:
+            os.close(read_end)
+        return cls(proc, write_end)
+
+    def watch(self, pgid: int) -> None:
+        self._send(f"{pgid}\n")
+
+    def done(self) -> None:
+        """The group is gone (or was never started): let the watchdog exit without acting."""
+        self._send("done\n")
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            self._proc = None
+
+    def _send(self, text: str) -> None:
+        if self._pipe is None:
+            return
+        try:
+            os.write(self._pipe, text.encode())
+        except OSError:  # the watchdog died (someone killed it): the agent still has PDEATHSIG
+            os.close(self._pipe)
+            self._pipe = None
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+def _parent_death_signal() -> dict[str, Any]:
+    """Popen arguments that make the group leader get SIGKILL when its parent (this thread) exits."""
+    prctl = _prctl()  # resolved here: the child must not load libraries between fork and exec
+    if prctl is None:
+        return {}
+    parent = os.getpid()
+
+    def setup() -> None:  # runs in the child between fork and exec: nothing that takes a lock
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # chant died before the signal was armed
+            os._exit(137)
+
+    return {"preexec_fn": setup}
 
 
 def _reader(
@@ -138,8 +264,7 @@ def _reader(
     def pump() -> None:
         assert stream is not None
         with stream:
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            for line in capped_lines(stream):
                 if failures:
                     continue  # keep draining so the child never blocks on a full pipe
                 try:
@@ -151,6 +276,27 @@ def _reader(
     thread = threading.Thread(target=pump, name="agent-pipe-reader", daemon=True)
     thread.start()
     return thread
+
+
+def capped_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[str]:
+    """Decoded lines of ``stream``, none longer than ``limit`` bytes: the rest of a longer line is dropped
+    (and counted in a marker), so memory stays bounded whatever the other end writes."""
+    while True:
+        raw = stream.readline(limit)
+        if not raw:
+            return
+        if not raw.endswith(b"\n") and len(raw) >= limit:
+            dropped = 0
+            while True:
+                rest = stream.readline(limit)
+                dropped += len(rest.rstrip(b"\r\n"))
+                if not rest or rest.endswith(b"\n"):
+                    break
+            if dropped:
+                text = raw.decode("utf-8", errors="replace")
+                yield f"{text} [... line cut at {limit} bytes, {dropped} more dropped]"
+                continue
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 def _writer(stream: IO[bytes] | None, text: str) -> threading.Thread:
