@@ -65,6 +65,30 @@ class FileLock:
         self.release()
 
 
+def holder(path: Path) -> int | None:
+    """The pid noted by whoever took ``path``'s lock last (diagnostics: it may have died since)."""
+    try:
+        note = path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None
+    return int(note) if note.isdigit() else None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    return stat[stat.rfind(b")") + 2 :][:1] != b"Z"
+
+
 def is_locked(path: Path) -> bool:
     """True when some process holds ``path``'s lock right now."""
     if not path.exists():

@@ -10,7 +10,7 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
 
 - ``FAKE_PLAN``: JSON ``{spec id or id suffix: scenario}``; ``FAKE_SCENARIO``: the default (``ok``).
   Scenarios: ``ok``, ``nocommit``, ``unticked``, ``exit1``, ``hang`` (sleeps forever after spawning a
-  ``sleep 1000`` child), ``conflict`` (also rewrites line 1 of ``shared.txt``), ``setstatus`` (also sets
+  ``sleep 1000`` child; with ``FAKE_IGNORE_TERM`` set it ignores SIGTERM), ``conflict`` (also rewrites line 1 of ``shared.txt``), ``setstatus`` (also sets
   ``status:`` in its copy of the spec to ``$FAKE_SET_STATUS``), ``commit-hang`` (does the work, commits,
   records the commit as ``committed`` and then sleeps forever).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -156,6 +157,8 @@ def main() -> int:
     emit(plain, assistant([{"type": "text", "text": f"Working on {spec_id}"}], session))
 
     if scenario == "hang":
+        if os.environ.get("FAKE_IGNORE_TERM"):
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         child = subprocess.Popen(["sleep", "1000"])
         record["child_pid"] = child.pid
         save()

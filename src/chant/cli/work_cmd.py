@@ -119,7 +119,7 @@ def work(
     reporter = make_reporter(as_json, lambda i: s.title if (s := proj.specs().get(i)) else None)
     scheduler = Scheduler(proj, options, reporter, max_parallel=1 if chain else limit)
     try:
-        with scheduler.sigint_as_flag():
+        with scheduler.signals_as_flag():
             if chain or parallel is not None:
                 summary = scheduler.run_queue(resolved or None, stop_on_failure=chain)
             elif graph.is_driver(resolved[0]) and graph.members(resolved[0]):
@@ -130,10 +130,8 @@ def work(
         reporter.close()
         raise
     reporter.close()
-    if summary.interrupted:
-        raise SystemExit(130)
-    if not summary.ok:
-        raise SystemExit(1)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
 
 
 def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_approval: bool) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from chant import clock, git, validate
-from chant.agents import AgentRequest, AgentResult, get_agent
+from chant.agents import AgentRequest, AgentResult, get_agent, process
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import FileLock, LockBusy, locked
+from chant.locks import FileLock, LockBusy, holder, locked, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
 from chant.run import prompts
@@ -293,7 +293,10 @@ class Pipeline:
         # This agent stops on Ctrl-C (the run's cancel flag) or on `chant pause` (a request file).
         watcher = _StopWatcher(self.options.cancel, request.cancel, pause_request_path(project, prep.spec.id))
         try:
-            result = agent.run(request)
+            # Every process the agent starts hands the run lock to its watchdog: if this chant dies, the
+            # lock stays held until the agent's whole process group is gone.
+            with process.holding(prep.lock.fileno()):
+                result = agent.run(request)
         finally:
             watcher.stop()
         prep.log.write(f"--- agent exited: ok={result.ok} exit={result.exit_code} model={result.model} ---")
@@ -635,13 +638,30 @@ class _StopWatcher:
         self._done.set()
 
 
+# How long a new run waits for a run lock whose chant is dead: the agent watchdog holds it while it stops
+# the orphaned agent group (SIGTERM, a grace, SIGKILL; see agents/watchdog.py).
+ORPHAN_WAIT = 15.0
+
+
 def acquire_run_lock(project: Project, spec_id: str) -> FileLock:
     """The exclusive lock a chant holds while it works ``spec_id``; liveness is "this lock is held"."""
-    lock = FileLock(project.lock_path(f"run-{spec_id}"))
+    path = project.lock_path(f"run-{spec_id}")
+    lock = FileLock(path)
     try:
         lock.acquire(timeout=0, note=str(os.getpid()))
     except LockBusy:
-        raise ChantError(f"{spec_id} is already being worked by another chant process") from None
+        owner = holder(path)
+        if owner is None or pid_alive(owner):
+            raise ChantError(f"{spec_id} is already being worked by another chant process") from None
+        # The chant that ran it is gone but its agent's watchdog still holds the lock: it is stopping
+        # that agent right now. Wait for it rather than start a second agent in the same worktree.
+        try:
+            lock.acquire(timeout=ORPHAN_WAIT, note=str(os.getpid()))
+        except LockBusy:
+            raise ChantError(
+                f"{spec_id}: an agent of a chant that died (pid {owner}) is still running",
+                hint="its watchdog stops it within seconds; if it does not, `chant diagnose " + spec_id + "`",
+            ) from None
     return lock
 
 
@@ -650,6 +670,10 @@ class _Borrowed(FileLock):
 
     def __init__(self, owner: FileLock) -> None:
         super().__init__(owner.path)
+        self._owner = owner
+
+    def fileno(self) -> int:
+        return self._owner.fileno()
 
     def release(self) -> None:
         pass

@@ -36,6 +36,13 @@ class RunSummary:
     interrupted: bool = False
 
     @property
+    def exit_code(self) -> int:
+        """0 when everything completed, 128 + the stop signal after an interruption (130 for Ctrl-C), else 1."""
+        if self.interrupted:
+            return 128 + stop_signal()
+        return 0 if self.ok else 1
+
+    @property
     def ok(self) -> bool:
         return not self.interrupted and all(o.ok for o in self.outcomes)
 
@@ -87,29 +94,39 @@ class Scheduler:
         return [outcomes[s] for s in order]
 
     @contextmanager
-    def sigint_as_flag(self) -> Iterator[None]:
-        """While the scheduler runs, SIGINT only sets a flag that the waits turn into an interruption."""
+    def signals_as_flag(self) -> Iterator[None]:
+        """While the scheduler runs, SIGINT, SIGTERM and SIGHUP only set a flag that the waits turn into an
+        interruption: each is handled like Ctrl-C (agents stopped, specs marked, worktrees kept for resume).
+        A closed terminal (SIGHUP) or a service manager's stop (SIGTERM) must not leave specs in_progress
+        with their agents running on."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
         _STOP.clear()
-        previous = signal.signal(signal.SIGINT, lambda _signum, _frame: _STOP.set())
+        _STOP_SIGNAL[:] = []
+        previous = {sig: signal.signal(sig, _on_stop_signal) for sig in STOP_SIGNALS}
         try:
             yield
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def _interrupt(self) -> None:
         # A second Ctrl-C (users press it twice) used to land in the middle of this cleanup and leave
-        # specs in_progress. From here on chant only stops agents, records outcomes and exits (130), so
-        # further SIGINTs are ignored; SIGTERM/SIGKILL still end it.
+        # specs in_progress. From here on chant only stops agents, records outcomes and exits (128 + the
+        # signal), so further stop signals are ignored; SIGKILL still ends it (the watchdogs then stop
+        # the agents).
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            print(
-                "Interrupted: stopping agents and recording their state (Ctrl-C again is ignored)...",
-                file=sys.stderr,
-                flush=True,
-            )
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
+            try:
+                print(
+                    "Interrupted: stopping agents and recording their state (further signals are ignored)...",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            except OSError:
+                pass  # the terminal is gone (SIGHUP)
         self.options.cancel.set()
         process.kill_all()
 
@@ -376,6 +393,41 @@ class Interrupted(Exception):
 # forever: `chant work` then hung after Ctrl-C on a loaded machine. It also never cuts an integration
 # (merge + finalize) in half.
 _STOP = threading.Event()
+_STOP_SIGNAL: list[int] = []  # the first stop signal received, for the exit status
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _on_stop_signal(signum: int, _frame: object) -> None:
+    if not _STOP_SIGNAL:
+        _STOP_SIGNAL.append(signum)
+    if signum == signal.SIGHUP:
+        _detach_terminal()
+    _STOP.set()
+
+
+def stop_signal() -> int:
+    return _STOP_SIGNAL[0] if _STOP_SIGNAL else signal.SIGINT
+
+
+def _detach_terminal() -> None:
+    """After a hangup, writes to the terminal fail (EIO) and would abort the cleanup half-way: point the
+    terminal's descriptors at /dev/null. Pipes and files (a log, a test harness) are left alone."""
+    import os
+    import stat
+
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        for fd in (0, 1, 2):
+            try:
+                if stat.S_ISCHR(os.fstat(fd).st_mode):
+                    os.dup2(devnull, fd)
+            except OSError:
+                continue
+    finally:
+        os.close(devnull)
 
 
 def _wait_interruptibly(future: Future[Prepared | Outcome]) -> Prepared | Outcome:
