@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,13 +16,35 @@ from chant.errors import ChantError
 BOOKKEEPING_TRAILER = "Chant-Bookkeeping: true"
 
 
+_LOCK_IN_MESSAGE = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_MAX_ERROR_LINES = 30
+
+
 class GitError(ChantError):
+    """A git command that failed. The message carries git's whole stderr (git names the lock file, the
+    files in the way... on lines before its last), one line per line; ``summary`` is the one-line form
+    for a spec's ``failure_reason``."""
+
     def __init__(self, args: Sequence[str], returncode: int, stderr: str) -> None:
-        detail = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit {returncode}"
-        super().__init__(f"git {' '.join(args[:3])} failed: {detail}")
+        lines = [line.rstrip() for line in stderr.strip().splitlines() if line.strip()]
+        if len(lines) > _MAX_ERROR_LINES:
+            lines = lines[: _MAX_ERROR_LINES - 1] + [f"... ({len(lines) - _MAX_ERROR_LINES + 1} more lines)"]
+        head = f"git {' '.join(args[:3])} failed"
+        detail = "\n  ".join(lines) if lines else f"exit {returncode}"
+        lock = _LOCK_IN_MESSAGE.search(stderr)
+        hint = None
+        if lock:
+            hint = (
+                f"{lock.group(1)} was left by a git process that did not finish (killed or crashed); "
+                "if no git is running, `chant cleanup` removes it"
+            )
+        super().__init__(f"{head}: {detail}", hint=hint)
         self.args_ = list(args)
         self.returncode = returncode
         self.stderr = stderr
+        self.lines = lines
+        self.lock_file = Path(lock.group(1)) if lock else None
+        self.summary = f"{head}: " + (" ".join(lines) if lines else f"exit {returncode}")
 
 
 @dataclass(frozen=True)
@@ -298,6 +321,64 @@ def lock_files(root: Path) -> list[Path]:
     return sorted(p for p in found if p.is_file())
 
 
+def git_running_in(paths: Sequence[Path]) -> bool:
+    """Is a git process running in (or on) one of ``paths``? Judged from ``/proc``: a git whose working
+    directory or ``GIT_DIR`` is inside one of them. A process whose details cannot be read counts as
+    running, and so does everything where ``/proc`` does not exist."""
+    roots = [str(p.resolve()) for p in paths]
+
+    def inside(value: str) -> bool:
+        return any(value == r or value.startswith(r + os.sep) for r in roots)
+
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True
+    me = os.getpid()
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/comm", "rb") as fh:
+                comm = fh.read().strip()
+        except OSError:
+            continue  # gone meanwhile
+        if not comm.startswith(b"git"):
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                environ = fh.read().split(b"\0")
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return True  # another user's git: cannot tell where it runs
+        git_dir = next((v[8:].decode(errors="replace") for v in environ if v.startswith(b"GIT_DIR=")), "")
+        if inside(cwd) or (git_dir and inside(git_dir)):
+            return True
+    return False
+
+
+def stale_locks(root: Path, locks: Sequence[Path], *, min_age: float, now: float) -> list[Path]:
+    """Those of ``locks`` no running git can own: older than ``min_age`` seconds and no git process at
+    work in the repository (its checkout, its git dir or one of its worktrees)."""
+    aged = []
+    for lock in locks:
+        try:
+            if now - lock.stat().st_mtime >= min_age:
+                aged.append(lock)
+        except OSError:
+            continue  # already gone
+    if not aged:
+        return []
+    places = [root, *git_dirs(root)]
+    try:
+        places += [Path(w["worktree"]) for w in worktrees(root)]
+    except GitError:
+        pass
+    return [] if git_running_in(places) else aged
+
+
 # -- worktrees -----------------------------------------------------------------------------------
 def worktree_add(root: Path, path: Path, branch: str, base: str | None) -> None:
     """New branch ``branch`` at ``base`` checked out at ``path``; an existing branch is checked out as is."""
@@ -364,16 +445,140 @@ def commit_tree(root: Path, tree: str, parents: Sequence[str], message: str) -> 
     return run([*args, "-m", message], root).stdout.strip()
 
 
-def advance_branch(root: Path, branch: str, new: str, old: str) -> None:
-    """Move ``branch`` from ``old`` to ``new`` (a descendant) without disturbing the user's work.
+def update_ref(root: Path, branch: str, new: str, old: str, message: str) -> None:
+    """Compare-and-swap ``refs/heads/<branch>`` from ``old`` to ``new``: fails if it moved meanwhile."""
+    run(["update-ref", "-m", message, f"refs/heads/{branch}", new, old], root)
 
-    If the user's checkout is on ``branch``, a fast-forward merge updates its files and keeps their
-    uncommitted changes (git refuses rather than overwrite them). Otherwise only the ref moves.
-    """
-    if current_branch(root) == branch:
-        run(["merge", "--ff-only", "--quiet", new], root)
-    else:
-        run(["update-ref", f"refs/heads/{branch}", new, old], root)
+
+def check_checkout_update(root: Path, old: str, new: str) -> None:
+    """Raise (with git's message naming the files in the way) unless the checkout can go from ``old`` to
+    ``new`` keeping every uncommitted change: the check a fast-forward makes, without doing anything."""
+    run(["update-index", "-q", "--refresh"], root, check=False)  # stat-only changes are not "in the way"
+    run(["read-tree", "-m", "-u", "-n", old, new], root)
+
+
+def checkout_update(root: Path, old: str, new: str) -> None:
+    """Bring the checkout's index and files from ``old`` to ``new`` the way a fast-forward does (two-tree
+    merge: paths that did not change keep the user's staged and unstaged work)."""
+    run(["read-tree", "-m", "-u", old, new], root)
+
+
+# -- bookkeeping commits without the checkout --------------------------------------------------------
+def read_objects(root: Path, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
+    """``(sha, content)`` of each object name (``main``, ``main:path``...), ``None`` for a missing one:
+    one ``cat-file --batch`` for all of them."""
+    proc = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=root,
+        env=_env(),
+        input="".join(f"{name}\n" for name in names).encode(),
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        raise GitError(["cat-file", "--batch"], proc.returncode, proc.stderr.decode(errors="replace"))
+    data = proc.stdout
+    found: list[tuple[str, bytes] | None] = []
+    pos = 0
+    for _name in names:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or header[1] == b"missing":
+            found.append(None)
+            continue
+        size = int(header[2])
+        found.append((header[0].decode(), data[pos : pos + size]))
+        pos += size + 1
+    return found
+
+
+def write_blob(root: Path, text: str, path: str) -> str:
+    """Store ``text`` as the blob git would make of ``path`` (its filters applied); returns the SHA."""
+    return run(["hash-object", "-w", "--stdin", "--path", path], root, input=text).stdout.strip()
+
+
+def tree_with(root: Path, commit: str, path: str, blob: str, index_file: Path) -> str:
+    """The tree of ``commit`` with ``path`` set to ``blob``, built in a private index (the user's index
+    and files are never read or written)."""
+    env = {"GIT_INDEX_FILE": str(index_file)}
+    try:
+        run(["read-tree", commit], root, env=env)
+        run(["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"], root, env=env)
+        return run(["write-tree"], root, env=env).stdout.strip()
+    finally:
+        index_file.unlink(missing_ok=True)
+
+
+# -- a checkout whose ref moved but whose index and files did not ----------------------------------
+@dataclass(frozen=True)
+class Change:
+    path: str
+    old: str | None  # "mode sha" at the old commit, None if absent
+    new: str | None
+
+
+def changes(root: Path, old: str, new: str) -> list[Change]:
+    output = run(["diff-tree", "-r", "-z", "--no-renames", old, new], root).stdout
+    parts = output.split("\0")
+    found: list[Change] = []
+    for meta, path in zip(parts[0::2], parts[1::2], strict=False):
+        fields = meta.lstrip(":").split()
+        if len(fields) < 5:
+            continue
+        old_mode, new_mode, old_sha, new_sha = fields[:4]
+        found.append(
+            Change(
+                path,
+                None if set(old_sha) == {"0"} else f"{old_mode} {old_sha}",
+                None if set(new_sha) == {"0"} else f"{new_mode} {new_sha}",
+            )
+        )
+    return found
+
+
+def index_entries(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """``path -> "mode sha"`` in the checkout's index (stage 0) for those of ``paths`` it has."""
+    if not paths:
+        return {}
+    output = run(["ls-files", "-s", "-z", "--", *paths], root).stdout
+    found: dict[str, str] = {}
+    for entry in output.split("\0"):
+        if "\t" in entry:
+            meta, path = entry.split("\t", 1)
+            mode, sha, stage = meta.split()
+            if stage == "0":
+                found[path] = f"{mode} {sha}"
+    return found
+
+
+def file_blobs(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """``path -> sha`` of the working-tree files among ``paths`` that exist (as ``git add`` would hash them)."""
+    present = [p for p in paths if (root / p).is_file()]
+    if not present:
+        return {}
+    output = run(["hash-object", "--", *present], root).stdout.split()
+    return dict(zip(present, output, strict=False))
+
+
+def set_index(root: Path, entries: dict[str, str | None]) -> None:
+    """Set index entries (``"mode sha"``; ``None`` removes the path) in one call."""
+    lines = []
+    for path, entry in entries.items():
+        mode, sha = entry.split() if entry else ("0", "0" * 40)
+        lines.append(f"{mode} {sha}\t{path}\n")
+    if lines:
+        run(["update-index", "--index-info"], root, input="".join(lines))
+
+
+def checkout_files(root: Path, paths: Sequence[str]) -> None:
+    """Write ``paths`` from the index to the working tree (and refresh their stat data)."""
+    if paths:
+        run(["checkout-index", "-f", "-u", "--", *paths], root)
+
+
+def refresh(root: Path, paths: Sequence[str]) -> None:
+    if paths:
+        run(["update-index", "-q", "--refresh", "--", *paths], root, check=False)
 
 
 # -- lifecycle helpers (merge --list, archive, cleanup) ---------------------------------------------

@@ -259,26 +259,43 @@ class Project:
         edits only the given keys (round-trip), writes atomically and optionally commits just that file.
         ``body_edit(text, path)`` may change the body of the text just read (e.g. untick criteria).
         """
-        from chant.spec import edit
-
         path = self.spec_path(spec_id)
         with locked(self.lock_path(f"write-{spec_id}"), timeout=30):
             text = original = path.read_text(encoding="utf-8")
             if body_edit is not None:
                 text = body_edit(text, self.rel(path))
-            changes = dict(updates)
-            if status is not None:
-                current = Spec.from_text(spec_id, path, text).status
-                if not force:
-                    check_transition(spec_id, current, status)
-                changes["status"] = status.value
-            new_text = edit.set_fields(text, changes, self.rel(path))
+            new_text = self.edited_text(spec_id, text, updates, status=status, force=force)
             if new_text != original:
                 atomic_write(path, new_text)
         spec = self.reload(spec_id)
         if commit:
             self.commit([path], commit)
         return spec
+
+    def edited_text(
+        self,
+        spec_id: str,
+        text: str,
+        updates: dict[str, Any],
+        *,
+        status: Status | None = None,
+        force: bool = False,
+    ) -> str:
+        """``text`` (a version of the spec's file) with ``update_spec``'s edit applied, transition checked.
+
+        update_spec applies it to the file; chant's bookkeeping also applies it to the main branch's
+        committed copy, which it commits without touching the checkout (run/mainline.py).
+        """
+        from chant.spec import edit
+
+        path = self.spec_path(spec_id)
+        changes = dict(updates)
+        if status is not None:
+            current = Spec.from_text(spec_id, path, text).status
+            if not force:
+                check_transition(spec_id, current, status)
+            changes["status"] = status.value
+        return edit.set_fields(text, changes, self.rel(path))
 
     def commit(self, paths: list[Path], message: str) -> str | None:
         """Commit chant's bookkeeping on the current branch, only ``paths``, serialised across processes."""

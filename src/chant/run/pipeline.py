@@ -19,19 +19,16 @@ from chant import clock, git, validate
 from chant.agents import AgentRequest, AgentResult, get_agent, process
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import FileLock, LockBusy, holder, locked, pid_alive
+from chant.locks import FileLock, LockBusy, holder, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
-from chant.run import prompts
+from chant.run import crashpoints, prompts
 from chant.run.logs import SpecLog
+from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
 from chant.spec.edit import REMOVE
 from chant.spec.model import Spec
 from chant.spec.status import Status
-
-# One in-process lock in front of the cross-process integration lock: threads of one chant queue here
-# instead of spinning on flock.
-_MAIN_MUTEX = threading.Lock()
 
 
 @dataclass
@@ -93,6 +90,7 @@ class Pipeline:
         self.project = project
         self.options = options
         self.main_branch = main_branch(project)
+        self.mainline = Mainline(project, self.main_branch)
         self._dead_branches: list[str] = []
         self._dead_lock = threading.Lock()
         # Run locks a scheduler already holds for the whole run (a driver's own lock): its wrap-up reuses it.
@@ -101,8 +99,8 @@ class Pipeline:
         self._preflight_mutex = threading.Lock()  # parallel prepares: the project is checked once, first
 
     # -- shared helpers ---------------------------------------------------------------------------------
-    def main_lock(self) -> _MainLock:
-        return _MainLock(self.project)
+    def main_lock(self) -> MainLock:
+        return self.mainline.lock()
 
     def branch_name(self, spec_id: str) -> str:
         return branch_name(self.project, spec_id)
@@ -113,17 +111,9 @@ class Pipeline:
     def record(
         self, spec_id: str, updates: dict[str, Any], *, status: Status, force: bool = False, message: str
     ) -> Spec:
-        """``Project.update_spec`` + a bookkeeping commit of just that file, for callers holding the main lock.
-
-        Same effect as ``update_spec(commit=...)`` but without its per-commit ``rev-parse --show-toplevel``
-        and ``check-ignore`` (chant work already knows it is in a git repo; an ignored spec file simply
-        shows no change, so silent mode still gets no commit). Runs several times per spec on the
-        serialised path, where every git process counts (bench/pipeline_bench.py).
-        """
-        spec = self.project.update_spec(spec_id, updates, status=status, force=force)
-        with locked(self.project.lock_path("git-index"), timeout=120):
-            git.commit_paths(self.project.root, [self.project.rel(spec.path)], message)
-        return spec
+        """Edit the spec and commit that onto the main branch (``Mainline.record``); caller holds the main
+        lock. The commit goes to the main branch by compare-and-swap whatever the user has checked out."""
+        return self.mainline.record(spec_id, updates, status=status, force=force, message=message)
 
     # -- prepare ---------------------------------------------------------------------------------------
     def preflight(self, spec_ids: list[str]) -> list[validate.Problem]:
@@ -365,9 +355,9 @@ class Pipeline:
             if plan.tree is None:
                 return None, plan.conflicts
             merge = git.commit_tree(root, plan.tree, [main_tip, branch_tip], message)
+            crashpoints.point("merge-commit")
             try:
-                with locked(self.project.lock_path("git-index"), timeout=120):
-                    git.advance_branch(root, self.main_branch, merge, main_tip)
+                self.mainline.advance(main_tip, merge, message)
                 return merge, []
             except git.GitError as exc:
                 if git.head(root, self.main_branch) != main_tip:
@@ -379,10 +369,8 @@ class Pipeline:
                         f"into {self.main_branch} (the branch itself merges cleanly)",
                         hint=f"commit or stash them, then `chant finalize {quote(prep.spec.id)}`",
                     ) from None
-                blocked = exc.stderr.strip().splitlines()
                 raise ChantError(
-                    "cannot update your checkout of "
-                    f"{self.main_branch}: {blocked[-1] if blocked else exc.message}",
+                    f"cannot update your checkout of {self.main_branch}: {exc.summary}",
                     hint="commit or stash the uncommitted changes that block the merge",
                 ) from None
         raise ChantError(f"{self.main_branch} kept moving while integrating {prep.spec.id}")
@@ -677,26 +665,6 @@ class _Borrowed(FileLock):
 
     def release(self) -> None:
         pass
-
-
-class _MainLock:
-    """Serialises everything that moves the main branch: in-process mutex + cross-process flock."""
-
-    def __init__(self, project: Project) -> None:
-        self.lock = FileLock(project.lock_path("integration"))
-
-    def __enter__(self) -> _MainLock:
-        _MAIN_MUTEX.acquire()
-        try:
-            self.lock.acquire(timeout=600)
-        except BaseException:
-            _MAIN_MUTEX.release()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.lock.release()
-        _MAIN_MUTEX.release()
 
 
 def main_branch(project: Project) -> str:

@@ -1,0 +1,41 @@
+"""Test-only crash injection: ``CHANT_TEST_CRASH_AT=<step>`` makes chant SIGKILL itself at that step.
+
+The recovery table in docs/design.md promises what is on disk when chant dies at each step of the pipeline
+and what the next ``chant work`` does about it; tests/run/test_crash_recovery.py proves every row by dying
+there for real (the kernel's SIGKILL: no ``finally``, no atexit, locks released by the kernel alone). Not a
+user feature: nothing but that test should ever set the variable.
+
+Steps, in pipeline order: ``start`` (the in_progress commit is on main), ``agent`` (the agent just
+started), ``check`` (the agent exited), ``merge-commit`` (merge commit made, main not moved), ``main-moved``
+(main points at the merge, checkout not updated), ``checkout-update`` (inside git's checkout update: its
+index.lock taken and part of the files written), ``status-commit`` (the completion is on main, the checkout's
+spec file not yet rewritten), ``branch-delete`` (completed, branch not deleted yet), ``driver-complete``
+(every member done, the driver not yet recorded).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+STEPS = (
+    "start",
+    "agent",
+    "check",
+    "merge-commit",
+    "main-moved",
+    "checkout-update",
+    "status-commit",
+    "branch-delete",
+    "driver-complete",
+)
+
+
+def armed(step: str) -> bool:
+    return os.environ.get("CHANT_TEST_CRASH_AT") == step
+
+
+def point(step: str) -> None:
+    """Die here, now, the way ``kill -9`` does, if the test asked for this step."""
+    if armed(step):
+        os.kill(os.getpid(), signal.SIGKILL)

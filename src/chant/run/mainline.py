@@ -1,0 +1,346 @@
+"""Moving the main branch: every status commit and every merge of ``chant work`` goes through here.
+
+The ref moves first, by compare-and-swap (``commit-tree`` + ``update-ref <new> <old>``), whatever the user
+has checked out meanwhile, so status can only ever land on the main branch. Then, if the checkout is on the
+main branch, its index and files follow the way a fast-forward moves them (a status commit rewrites one
+spec file; a merge runs git's two-tree ``read-tree -m -u``, checked beforehand so that a file in the way
+refuses the merge before anything moved).
+
+Git's ref update is atomic; the checkout update is not (git's own fast-forward updates the files first and
+the ref last, so a kill in between leaves the merged tree staged against an unmoved branch, which nothing
+can tell from the user's own work). Here the order is reversed and written down first: before moving the
+ref, chant writes ``.chant/run/checkout-pending`` with both commits; a chant killed before the checkout
+caught up leaves that journal, and the next chant to take the main lock finishes the update
+(``repair_checkout``): a path whose index entry and file still hold the old commit's version gets the new
+one, a path the user changed meanwhile is left alone and named.
+
+Stale git lock files (a git killed mid-write leaves ``index.lock``, ``HEAD.lock``, ``refs/heads/main.lock``)
+would make every later write fail; before moving main chant waits for the ones it needs to disappear and
+removes them once no running git can own them (``git.stale_locks``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from chant import git
+from chant.errors import ChantError
+from chant.locks import FileLock, locked
+from chant.project import Project, atomic_write
+from chant.run import crashpoints
+from chant.spec.model import Spec
+from chant.spec.status import Status
+
+# One in-process lock in front of the cross-process integration lock: threads of one chant queue here
+# instead of spinning on flock.
+_MAIN_MUTEX = threading.Lock()
+JOURNAL = "checkout-pending"
+STALE_LOCK_SECONDS = 5.0  # default of git.stale_lock_seconds
+_CAS_ATTEMPTS = 5
+
+
+class Mainline:
+    """The main branch of one project, as ``chant work`` moves it."""
+
+    def __init__(self, project: Project, branch: str) -> None:
+        self.project = project
+        self.branch = branch
+        self.left_main: str | None = None  # the branch the user switched to mid-run, once noticed
+        self.on_note: Callable[[str], None] = lambda _text: None
+
+    # -- the lock ------------------------------------------------------------------------------------
+    def lock(self) -> MainLock:
+        return MainLock(self)
+
+    def recover(self) -> None:
+        """Finish what a chant killed while moving main left undone. Caller holds the main lock."""
+        self._clear_git_locks()
+        journal = self.project.run_dir / JOURNAL
+        if not journal.exists():
+            return
+        try:
+            old, new = journal.read_text(encoding="utf-8").split()[:2]
+        except ValueError:
+            journal.unlink(missing_ok=True)
+            return
+        for note in repair_checkout(self.project.root, self.branch, old, new):
+            self.on_note(note)
+        journal.unlink(missing_ok=True)
+
+    def _clear_git_locks(self) -> None:
+        root = self.project.root
+        git_dir, common = self._git_dirs()
+        needed = [
+            git_dir / "index.lock",
+            git_dir / "HEAD.lock",
+            common / "refs" / "heads" / f"{self.branch}.lock",
+            common / "packed-refs.lock",
+        ]
+        present = [p for p in needed if p.exists()]
+        if not present:
+            return
+        min_age = stale_lock_seconds(self.project)
+        deadline = time.monotonic() + min_age + 2.0
+        while present:
+            stale = git.stale_locks(root, present, min_age=min_age, now=time.time())
+            for lock in stale:
+                lock.unlink(missing_ok=True)
+                self.on_note(f"removed {lock}: left by a git process that was killed (no git is running)")
+            present = [p for p in present if p.exists()]
+            if not present:
+                return
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+        raise ChantError(
+            "git lock file(s) in the way: " + ", ".join(map(str, present)),
+            hint="a git process is using the repository; wait for it, or if none is running, "
+            "`chant cleanup` removes the stale lock",
+        )
+
+    def _git_dirs(self) -> tuple[Path, Path]:
+        if not hasattr(self, "_dirs"):
+            self._dirs = git.git_dirs(self.project.root)
+        return self._dirs
+
+    # -- status commits ------------------------------------------------------------------------------
+    def record(
+        self, spec_id: str, updates: dict[str, Any], *, status: Status, force: bool, message: str
+    ) -> Spec:
+        """Edit the spec's frontmatter and commit that onto the main branch. Caller holds the main lock.
+
+        The commit is made from the main branch's own copy of the spec (a user's uncommitted edit of the
+        file is never committed) and the checkout's file gets the same edit afterwards (keeping that edit).
+        """
+        project = self.project
+        root = project.root
+        path = project.spec_path(spec_id)
+        rel = project.rel(path)
+        full = f"{message}\n\n{git.BOOKKEEPING_TRAILER}"
+        for _attempt in range(_CAS_ATTEMPTS):
+            on_main = git.current_branch(root) == self.branch
+            if not on_main:
+                self.left_main = git.current_branch(root) or "a detached HEAD"
+            tip, blob = git.read_objects(
+                root, [f"refs/heads/{self.branch}", f"refs/heads/{self.branch}:{rel}"]
+            )
+            if tip is None:
+                raise ChantError(f"main branch '{self.branch}' has no commits")
+            if blob is None:
+                return self._record_untracked(spec_id, updates, status, force, message, on_main)
+            committed = blob[1].decode("utf-8")
+            new_text = project.edited_text(spec_id, committed, updates, status=status, force=force)
+            if new_text == committed:
+                return (
+                    self._update_checkout_file(spec_id, updates, status, new_text)
+                    if on_main
+                    else project.reload(spec_id)
+                )
+            sha = git.write_blob(root, new_text, rel)
+            index = project.run_dir / f"bookkeeping-{os.getpid()}.index"
+            tree = git.tree_with(root, tip[0], rel, sha, index)
+            commit = git.commit_tree(root, tree, [tip[0]], full)
+            try:
+                self._move(tip[0], commit, message, journal=on_main)
+            except git.GitError:
+                if git.head(root, self.branch) != tip[0]:
+                    continue  # main moved (a user's commit, `chant add`): redo on the new tip
+                raise
+            if not on_main:
+                return Spec.from_text(spec_id, path, new_text)
+            crashpoints.point("status-commit")
+            spec = self._update_checkout_file(spec_id, updates, status, new_text, sha)
+            self._journal_done()
+            return spec
+        raise ChantError(f"{self.branch} kept moving while recording {spec_id}")
+
+    def _update_checkout_file(
+        self, spec_id: str, updates: dict[str, Any], status: Status, committed: str, sha: str | None = None
+    ) -> Spec:
+        project = self.project
+        with locked(project.lock_path("git-index"), timeout=120):
+            spec = project.update_spec(spec_id, updates, status=status, force=True)
+            if sha is not None:
+                rel = project.rel(spec.path)
+                if spec.path.read_text(encoding="utf-8") == committed:
+                    git.run(["update-index", "--", rel], project.root)
+                else:  # the user's uncommitted edit stays an unstaged change on top of the commit
+                    git.set_index(project.root, {rel: f"100644 {sha}"})
+        return spec
+
+    def _record_untracked(
+        self,
+        spec_id: str,
+        updates: dict[str, Any],
+        status: Status,
+        force: bool,
+        message: str,
+        on_main: bool,
+    ) -> Spec:
+        """A spec file the main branch does not have: git-ignored (silent mode: never committed) or new
+        and not committed yet (committed now, as before, when the checkout is on main)."""
+        project = self.project
+        spec = project.update_spec(spec_id, updates, status=status, force=force)
+        if on_main:
+            with locked(project.lock_path("git-index"), timeout=120):
+                git.commit_paths(project.root, [project.rel(spec.path)], message)
+        return spec
+
+    # -- merges --------------------------------------------------------------------------------------
+    def advance(self, old: str, new: str, message: str) -> None:
+        """Move main from ``old`` to ``new`` (a descendant) and the checkout with it, if it is on main.
+
+        Raises ``GitError`` before anything moved when uncommitted changes are in the way, or when main is
+        no longer at ``old`` (the caller recomputes the merge).
+        """
+        root = self.project.root
+        on_main = git.current_branch(root) == self.branch
+        if not on_main:
+            self.left_main = git.current_branch(root) or "a detached HEAD"
+            git.update_ref(root, self.branch, new, old, message)
+            return
+        with locked(self.project.lock_path("git-index"), timeout=120):
+            git.check_checkout_update(root, old, new)
+            self._move(old, new, message, journal=True)
+            crashpoints.point("main-moved")
+            if crashpoints.armed("checkout-update"):
+                _die_inside_checkout_update(root, old, new, self._git_dirs()[0])
+            try:
+                git.checkout_update(root, old, new)
+            except git.GitError as exc:  # the files changed between the check and the update
+                self.on_note(f"checkout update after moving {self.branch} failed: {exc.summary}")
+                for note in repair_checkout(root, self.branch, old, new):
+                    self.on_note(note)
+        self._journal_done()
+
+    # -- the journal ---------------------------------------------------------------------------------
+    def _move(self, old: str, new: str, message: str, *, journal: bool) -> None:
+        if journal:
+            atomic_write(self.project.run_dir / JOURNAL, f"{old} {new}\n")
+        try:
+            git.update_ref(self.project.root, self.branch, new, old, message.splitlines()[0])
+        except git.GitError:
+            if journal:
+                self._journal_done()
+            raise
+
+    def _journal_done(self) -> None:
+        (self.project.run_dir / JOURNAL).unlink(missing_ok=True)
+
+
+class MainLock:
+    """Serialises everything that moves the main branch: in-process mutex + cross-process flock. Whoever
+    takes it first finishes what a killed chant left half-done (see ``Mainline.recover``)."""
+
+    def __init__(self, mainline: Mainline) -> None:
+        self.mainline = mainline
+        self.lock = FileLock(mainline.project.lock_path("integration"))
+
+    def __enter__(self) -> MainLock:
+        _MAIN_MUTEX.acquire()
+        try:
+            self.lock.acquire(timeout=600)
+            self.mainline.recover()
+        except BaseException:
+            self.lock.release()
+            _MAIN_MUTEX.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+        _MAIN_MUTEX.release()
+
+
+def stale_lock_seconds(project: Project) -> float:
+    try:
+        return float(project.config.get("git.stale_lock_seconds", STALE_LOCK_SECONDS))
+    except (TypeError, ValueError):
+        return STALE_LOCK_SECONDS
+
+
+def pending_checkout(project: Project) -> tuple[str, str] | None:
+    """The ``(old, new)`` of a checkout update a killed chant left unfinished, if any."""
+    journal = project.run_dir / JOURNAL
+    try:
+        old, new = journal.read_text(encoding="utf-8").split()[:2]
+    except (OSError, ValueError):
+        return None
+    return old, new
+
+
+def repair_checkout(root: Path, branch: str, old: str, new: str) -> list[str]:
+    """Finish moving the checkout from ``old`` to ``new`` after ``branch`` moved without it.
+
+    Per path that changed between the two: an index entry and file still at ``old`` get ``new``'s version;
+    a file already at ``new`` (git was killed while writing files) only gets its index entry; anything
+    else is the user's work and stays as it is. Returns notes for the user.
+    """
+    if git.current_branch(root) != branch:
+        return []  # the checkout is elsewhere; the branch itself is consistent
+    tip = git.head(root, branch)
+    if tip != new:
+        return [
+            f"{branch} moved on from {new[:12]} before its checkout was updated; "
+            "check `git status` for changes that undo chant's last commit"
+        ]
+    changed = git.changes(root, old, new)
+    paths = [c.path for c in changed]
+    index = git.index_entries(root, paths)
+    files = git.file_blobs(root, paths)
+    set_entries: dict[str, str | None] = {}
+    write: list[str] = []
+    kept: list[str] = []
+    for change in changed:
+        entry = index.get(change.path)
+        if entry == change.new:
+            continue
+        old_sha = change.old.split()[1] if change.old else None
+        new_sha = change.new.split()[1] if change.new else None
+        on_disk = files.get(change.path)
+        if entry != change.old:
+            kept.append(change.path)  # the user staged something else
+            continue
+        set_entries[change.path] = change.new
+        if on_disk == new_sha:
+            continue
+        if on_disk == old_sha:
+            if change.new is None:
+                (root / change.path).unlink(missing_ok=True)
+            else:
+                write.append(change.path)
+        else:
+            kept.append(change.path)  # the user's unstaged edit: their file stays as it is
+    git.set_index(root, set_entries)
+    git.checkout_files(root, write)
+    git.refresh(root, [p for p in set_entries if p not in write])
+    notes = []
+    if set_entries:
+        notes.append(
+            f"finished updating your checkout of {branch} to {new[:12]} ({len(set_entries)} path(s)) "
+            "after a chant was killed in the middle of it"
+        )
+    if kept:
+        notes.append("left your own changes in place: " + ", ".join(kept))
+    return notes
+
+
+def _die_inside_checkout_update(root: Path, old: str, new: str, git_dir: Path) -> None:
+    """Test-only: leave what a git killed inside ``read-tree -u`` leaves (its index.lock taken, some files
+    already rewritten, the index not), then SIGKILL this process."""
+    fd = os.open(git_dir / "index.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.close(fd)
+    changed = [c for c in git.changes(root, old, new) if c.new is not None]
+    if changed:
+        first = changed[0]
+        content = git.read_objects(root, [first.new.split()[1]])[0]  # type: ignore[union-attr]
+        if content is not None:
+            target = root / first.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content[1])
+    crashpoints.point("checkout-update")
