@@ -16,7 +16,8 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
 - ``FAKE_BARRIER``: JSON list of spec ids; each of them waits (at most 20 s) until all have started.
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
-  what ``$CHANT_PROMPT_FILE`` held.
+  what ``$CHANT_PROMPT_FILE`` held; append ``<id>`` to ``starts.log`` at every start and ``<id> <sha>`` to
+  ``commits.log`` after every commit.
 
 Only the standard library is used, so the fake starts fast.
 """
@@ -139,6 +140,9 @@ def main() -> int:
             os.replace(tmp, path)
 
     save()
+    if record_dir:
+        with open(Path(record_dir) / "starts.log", "a", encoding="utf-8") as log:
+            log.write(f"{spec_id}\n")
     session = f"fake-{spec_id}"
     # The shapes Claude Code 2.1 prints: the init event names the model with its context suffix, the
     # assistant messages carry the API model id.
@@ -206,8 +210,11 @@ def main() -> int:
         git("add", "-A", cwd=worktree)
         # A resumed branch may already hold this work: still commit (empty) like a real agent would.
         git("commit", "-q", "--allow-empty", "-m", f"chant({spec_id}): implement", cwd=worktree)
-    if scenario == "commit-hang":
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=worktree, capture_output=True, text=True)
+        if record_dir:  # every commit of every run, for "no agent commit is ever lost"
+            with open(Path(record_dir) / "commits.log", "a", encoding="utf-8") as log:
+                log.write(f"{spec_id} {sha.stdout.strip()}\n")
+    if scenario == "commit-hang":
         record["committed"] = sha.stdout.strip()
         save()
         while True:

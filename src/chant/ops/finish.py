@@ -33,6 +33,7 @@ def finalize(project: Project, spec_id: str) -> Outcome:
             hint=f"`chant work {quote(spec_id)}` runs it",
         )
     pipeline = Pipeline(project, RunOptions())
+    pipeline.recover()
     prep = pipeline.adopt(spec_id)
     try:
         if not prep.worktree_removed and git.status_porcelain(prep.worktree):

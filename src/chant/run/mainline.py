@@ -153,7 +153,8 @@ class Mainline:
                 raise
             if not on_main:
                 return Spec.from_text(spec_id, path, new_text)
-            crashpoints.point("status-commit")
+            if status == Status.COMPLETED:
+                crashpoints.point("status-commit")
             spec = self._update_checkout_file(spec_id, updates, status, new_text, sha)
             self._journal_done()
             return spec

@@ -182,7 +182,15 @@ class Pipeline:
         branch = self.branch_name(spec_id)
         worktree = self.worktree_path(spec_id)
         spec_rel = project.rel(spec.path)
+        adopted = self._adopt_if_merged(spec, lock, branch)
+        if adopted is not None:
+            return adopted
         self.preflight([spec_id])
+        if self.mainline.left_main or git.current_branch(project.root) != self.main_branch:
+            raise ChantError(
+                f"your checkout left {self.main_branch}: chant starts no more specs in this run",
+                hint=f"`git switch {self.main_branch}`, then run the same command again",
+            )
         pause_request_path(project, spec_id).unlink(missing_ok=True)  # left by an earlier run
         with self.main_lock():
             self.record(
@@ -195,6 +203,7 @@ class Pipeline:
             base = git.head(project.root, self.main_branch)
             if base is None:
                 raise ChantError(f"main branch '{self.main_branch}' has no commits")
+        crashpoints.point("start")
         # The worktree is created from the explicit base commit (which holds the in_progress status), so it
         # needs no main lock: members of a phase check out their trees concurrently instead of one by one.
         # (git guards a worktree being created against a concurrent `worktree prune`.)
@@ -282,6 +291,8 @@ class Pipeline:
         prep.log.write(f"--- agent {prep.agent_name} started ---")
         # This agent stops on Ctrl-C (the run's cancel flag) or on `chant pause` (a request file).
         watcher = _StopWatcher(self.options.cancel, request.cancel, pause_request_path(project, prep.spec.id))
+        if crashpoints.armed("agent"):
+            _crash_once_an_agent_runs()
         try:
             # Every process the agent starts hands the run lock to its watchdog: if this chant dies, the
             # lock stays held until the agent's whole process group is gone.
@@ -510,27 +521,46 @@ class Pipeline:
                     f"{spec_id} has no branch {branch}", hint=f"`chant work {quote(spec_id)}` runs it again"
                 )
             main_tip, branch_tip = tips
-            base = git.merge_base(project.root, main_tip, branch_tip) or main_tip
-            merged = None
-            if base == branch_tip:
-                # Merged by hand (e.g. after resolving a conflict): the agent's work is what the branch had
-                # that main lacked before that merge (else: since this spec's last `start` commit).
-                merged = main_tip
-                before = git.merged_at(project.root, branch_tip, main_tip)
-                found = git.merge_base(project.root, before, branch_tip) if before else None
-                base = found or _run_start(project.root, spec_id, branch_tip) or base
-            worktree = self.worktree_path(spec_id)
-            log = SpecLog(project.logs_dir / f"{spec_id}.log")
-            log.start(spec_id, agent="(none: finalize)", prompt="-", model=None)
-            prep = Prepared(
-                spec, lock, branch, worktree, base, project.rel(spec.path), "-", "-", log, time.monotonic()
-            )
-            prep.worktree_removed = not worktree.exists()
-            prep.merged = merged
-            return prep
+            return self._adopted(spec, lock, main_tip, branch_tip, "(none: finalize)")
         except BaseException:
             lock.release()
             raise
+
+    def _adopted(self, spec: Spec, lock: FileLock, main_tip: str, branch_tip: str, agent: str) -> Prepared:
+        project = self.project
+        spec_id = spec.id
+        branch = self.branch_name(spec_id)
+        base = git.merge_base(project.root, main_tip, branch_tip) or main_tip
+        merged = None
+        if base == branch_tip:
+            # Merged by hand (e.g. after resolving a conflict): the agent's work is what the branch had
+            # that main lacked before that merge (else: since this spec's last `start` commit).
+            merged = main_tip
+            before = git.merged_at(project.root, branch_tip, main_tip)
+            found = git.merge_base(project.root, before, branch_tip) if before else None
+            base = found or _run_start(project.root, spec_id, branch_tip) or base
+        worktree = self.worktree_path(spec_id)
+        log = SpecLog(project.logs_dir / f"{spec_id}.log")
+        log.start(spec_id, agent=agent, prompt="-", model=None)
+        prep = Prepared(
+            spec, lock, branch, worktree, base, project.rel(spec.path), "-", "-", log, time.monotonic()
+        )
+        prep.worktree_removed = not worktree.exists()
+        prep.merged = merged
+        return prep
+
+    def _adopt_if_merged(self, spec: Spec, lock: FileLock, branch: str) -> Prepared | None:
+        """The spec's branch is already merged into main (chant died between the merge and recording it):
+        finish that run instead of starting an agent again on work that is on main."""
+        root = self.project.root
+        if not git.branch_exists(root, branch):
+            return None
+        main_tip, branch_tip = git.heads(root, self.main_branch, branch)
+        if git.merged_at(root, branch_tip, main_tip) is None:
+            return None  # a fresh branch at the start commit is an ancestor of main too, but unmerged
+        prep = self._adopted(spec, lock, main_tip, branch_tip, "(none: its branch is already merged)")
+        prep.log.write(f"{branch} is already merged into {self.main_branch}: recording the run, no agent")
+        return prep
 
     def _remove_worktree(self, prep: Prepared) -> None:
         if not prep.worktree_removed:
@@ -551,7 +581,26 @@ class Pipeline:
         with self._dead_lock:
             dead, self._dead_branches = self._dead_branches, []
         if dead:
+            crashpoints.point("branch-delete")
             git.delete_branches(self.project.root, dead)
+
+    def drop_merged_branches(self, spec_ids: list[str]) -> None:
+        """Delete the leftover branches of finished specs that are merged into main (chant died after
+        recording the completion, before deleting the branch)."""
+        if not spec_ids:
+            return
+        root = self.project.root
+        prefix = self.branch_name("")
+        wanted = {self.branch_name(s) for s in spec_ids}
+        leftover = [b for b in git.list_branches(root, f"{prefix}*") if b in wanted]
+        merged = [b for b in leftover if git.is_ancestor(root, b, self.main_branch)]
+        if merged:
+            git.delete_branches(root, merged)
+
+    def recover(self) -> None:
+        """Finish what a chant killed while moving main left undone, before anything reads the checkout."""
+        with self.main_lock():
+            pass
 
     # -- whole run of one spec (used by the schedulers) -------------------------------------------------
     def execute(self, spec_id: str, on_start: Callable[[str], None] | None = None) -> Prepared | Outcome:
@@ -568,7 +617,9 @@ class Pipeline:
         if on_start:
             on_start(spec_id)
         try:
-            self.run_agent(prep)
+            if prep.merged is None:
+                self.run_agent(prep)
+                crashpoints.point("check")
             self.check_and_release_worktree(prep)
         except BaseException:
             self._cleanup(prep)
@@ -605,6 +656,16 @@ def _run_start(root: Path, spec_id: str, tip: str) -> str | None:
         if message.startswith(needle) and git.is_bookkeeping(message):
             return sha
     return None
+
+
+def _crash_once_an_agent_runs() -> None:
+    def wait_then_die() -> None:
+        while not process.live_groups():
+            time.sleep(0.02)
+        time.sleep(0.3)  # let the agent get going (and spawn its children)
+        crashpoints.point("agent")
+
+    threading.Thread(target=wait_then_die, daemon=True).start()
 
 
 class _StopWatcher:

@@ -22,6 +22,7 @@ from chant.agents import process
 from chant.errors import ChantError
 from chant.graph import Graph, Phase
 from chant.project import Project
+from chant.run import crashpoints
 from chant.run.events import Reporter
 from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions, acquire_run_lock
 from chant.shell import quote
@@ -55,6 +56,7 @@ class Scheduler:
         self.options = options
         self.reporter = reporter
         self.pipeline = Pipeline(project, options)
+        self.pipeline.mainline.on_note = reporter.note
         configured = int(project.config.get("parallel.max", 4) or 4)
         self.max_parallel = max(1, max_parallel or configured)
 
@@ -137,6 +139,7 @@ class Scheduler:
             self.reporter.note(f"warning: {problem.render()}")
 
     def run_single(self, spec_id: str) -> RunSummary:
+        self.pipeline.recover()
         spec = self.project.resolve(spec_id)
         self._preflight([spec.id])
         self.reporter.working(spec.id, spec.display_title)
@@ -154,6 +157,7 @@ class Scheduler:
         # and a second `chant work <driver>` is refused; its wrap-up run borrows the lock.
         lock = acquire_run_lock(self.project, driver_id)
         self.pipeline.held[driver_id] = lock
+        self.pipeline.recover()
         try:
             return self._run_driver(driver_id, sequential=sequential)
         finally:
@@ -182,6 +186,9 @@ class Scheduler:
         edges = graph.member_edges(driver_id)
         self._preflight([driver_id, *(m for m in members if graph.specs[m].status != Status.COMPLETED)])
         self.reporter.working(driver_id, driver.display_title)
+        self.pipeline.drop_merged_branches(
+            [m for m in members if graph.specs[m].status in (Status.COMPLETED, Status.CANCELLED)]
+        )
         if driver.status != Status.IN_PROGRESS:
             with self.pipeline.main_lock():
                 self.pipeline.record(
@@ -227,6 +234,16 @@ class Scheduler:
                 self._mark_driver(driver_id, Status.FAILED, "interrupted")
                 self.reporter.note("Interrupted. Run the same command again to resume.")
                 return summary
+            left = self.pipeline.mainline.left_main
+            if left and phase is not phases[-1]:
+                reason = f"stopped: the checkout left {self.pipeline.main_branch} (now on {left})"
+                self._mark_driver(driver_id, Status.FAILED, reason)
+                self.reporter.note(
+                    f"Your checkout switched to {left}: this phase's results are recorded on "
+                    f"{self.pipeline.main_branch} and the run stops. `git switch "
+                    f"{self.pipeline.main_branch}`, then `chant work {driver_id}` resumes."
+                )
+                return summary
         member_outcomes = [o for o in summary.outcomes if o.spec_id in members]
         if bad:
             failed = [o for o in member_outcomes if o.state not in ("completed", "skipped")]
@@ -253,6 +270,7 @@ class Scheduler:
 
     def _wrap_up(self, driver_id: str) -> Outcome | None:
         """A driver with its own target files or open criteria gets a run of its own; else it auto-completes."""
+        crashpoints.point("driver-complete")
         driver = self.project.reload(driver_id)
         if driver.target_files or driver.unchecked:
             try:
@@ -288,6 +306,7 @@ class Scheduler:
     # -- queue (parallel) and chain ---------------------------------------------------------------
     def run_queue(self, only: list[str] | None = None, *, stop_on_failure: bool = False) -> RunSummary:
         """Run ready specs (or just ``only``) at most ``max_parallel`` at a time; refill as deps complete."""
+        self.pipeline.recover()
         summary = RunSummary()
         attempted: set[str] = set()
         failed: set[str] = set()
@@ -296,6 +315,8 @@ class Scheduler:
             running: dict[Future[Prepared | Outcome], str] = {}
 
             def refill() -> None:
+                if self.pipeline.mainline.left_main:
+                    return  # spec state is read from the checkout, which is no longer main's
                 graph = Graph.of(self.project.specs(refresh=True))
                 for spec_id in graph.ready():
                     if len(running) >= self.max_parallel:
