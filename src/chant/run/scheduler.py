@@ -35,6 +35,7 @@ from chant.spec.status import Status
 class RunSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     interrupted: bool = False
+    stopped: str | None = None  # why the run stopped early with nothing failed (e.g. the checkout left main)
 
     @property
     def exit_code(self) -> int:
@@ -45,7 +46,7 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.interrupted and all(o.ok for o in self.outcomes)
+        return not self.interrupted and not self.stopped and all(o.ok for o in self.outcomes)
 
 
 class Scheduler:
@@ -238,6 +239,7 @@ class Scheduler:
             if left and phase is not phases[-1]:
                 reason = f"stopped: the checkout left {self.pipeline.main_branch} (now on {left})"
                 self._mark_driver(driver_id, Status.FAILED, reason)
+                summary.stopped = reason
                 self.reporter.note(
                     f"Your checkout switched to {left}: this phase's results are recorded on "
                     f"{self.pipeline.main_branch} and the run stops. `git switch "
