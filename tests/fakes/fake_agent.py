@@ -12,7 +12,8 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
   Scenarios: ``ok``, ``nocommit``, ``unticked``, ``exit1``, ``hang`` (sleeps forever after spawning a
   ``sleep 1000`` child; with ``FAKE_IGNORE_TERM`` set it ignores SIGTERM), ``conflict`` (also rewrites line 1 of ``shared.txt``), ``setstatus`` (also sets
   ``status:`` in its copy of the spec to ``$FAKE_SET_STATUS``), ``commit-hang`` (does the work, commits,
-  records the commit as ``committed`` and then sleeps forever).
+  records the commit as ``committed`` and then sleeps forever), ``flood`` (first prints ``FAKE_FLOOD_BYTES``
+  bytes in lines of ``FAKE_FLOOD_LINE`` bytes, 0 meaning one line).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
 - ``FAKE_BARRIER``: JSON list of spec ids; each of them waits (at most 20 s) until all have started.
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
@@ -99,6 +100,20 @@ def assistant(content: list[dict[str, object]], session: str) -> dict[str, objec
     return {"type": "assistant", "message": message, "parent_tool_use_id": None, "session_id": session}
 
 
+def flood(total: int, line: int) -> None:
+    """``total`` bytes on stdout in lines of ``line`` bytes (0: one line, no newline until the end),
+    written in 1 MiB chunks so the agent itself stays small."""
+    out = sys.stdout.buffer
+    chunk = (b"f" * (line - 1) + b"\n") * max(1, (1 << 20) // line) if line else b"f" * (1 << 20)
+    written = 0
+    while written < total:
+        piece = chunk[: total - written]
+        out.write(piece)
+        written += len(piece)
+    out.write(b"\n")
+    out.flush()
+
+
 def git(*args: str, cwd: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -177,6 +192,8 @@ def main() -> int:
             time.sleep(0.02)
     if sleep_for:
         time.sleep(sleep_for)
+    if scenario == "flood":
+        flood(int(os.environ.get("FAKE_FLOOD_BYTES", "0")), int(os.environ.get("FAKE_FLOOD_LINE", "0")))
     if scenario == "exit1":
         print("fake agent: simulated crash", file=sys.stderr, flush=True)
         record["end"] = time.time()

@@ -22,7 +22,7 @@ from chant.graph import Graph
 from chant.locks import FileLock, LockBusy, holder, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, prompts
+from chant.run import crashpoints, logs, prompts
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -225,7 +225,7 @@ class Pipeline:
         agent_name = self.options.agent or str(
             spec.get("agent") or project.config.get("defaults.agent", "claude")
         )
-        log = SpecLog(project.logs_dir / f"{spec_id}.log")
+        log = SpecLog(project.logs_dir / f"{spec_id}.log", logs.max_bytes(project.config))
         log.start(spec_id, agent=agent_name, prompt=prompt_name, model=self._model(spec, agent_name))
         log.write(f"worktree: {worktree}  branch: {branch}  base: {base}")
         prep = Prepared(
@@ -540,7 +540,7 @@ class Pipeline:
             found = git.merge_base(project.root, before, branch_tip) if before else None
             base = found or _run_start(project.root, spec_id, branch_tip) or base
         worktree = self.worktree_path(spec_id)
-        log = SpecLog(project.logs_dir / f"{spec_id}.log")
+        log = SpecLog(project.logs_dir / f"{spec_id}.log", logs.max_bytes(project.config))
         log.start(spec_id, agent=agent, prompt="-", model=None)
         prep = Prepared(
             spec, lock, branch, worktree, base, project.rel(spec.path), "-", "-", log, time.monotonic()
