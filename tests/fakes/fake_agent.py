@@ -13,7 +13,9 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
   ``sleep 1000`` child; with ``FAKE_IGNORE_TERM`` set it ignores SIGTERM), ``conflict`` (also rewrites line 1 of ``shared.txt``), ``setstatus`` (also sets
   ``status:`` in its copy of the spec to ``$FAKE_SET_STATUS``), ``commit-hang`` (does the work, commits,
   records the commit as ``committed`` and then sleeps forever), ``flood`` (first prints ``FAKE_FLOOD_BYTES``
-  bytes in lines of ``FAKE_FLOOD_LINE`` bytes, 0 meaning one line).
+  bytes in lines of ``FAKE_FLOOD_LINE`` bytes, 0 meaning one line), ``delete-spec`` (commits the deletion of
+  its spec file), ``rogue-main`` / ``rogue-branch`` / ``rogue-hooks`` (after its work: a commit on main from
+  the user's checkout, a new branch, ``core.hooksPath`` plus a ``pre-commit`` hook in the shared git dir).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
 - ``FAKE_BARRIER``: JSON list of spec ids; each of them waits (at most 20 s) until all have started.
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
@@ -112,6 +114,26 @@ def flood(total: int, line: int) -> None:
         written += len(piece)
     out.write(b"\n")
     out.flush()
+
+
+def rogue(scenario: str, worktree: str) -> None:
+    """What an agent must not do: write outside its own branch."""
+    main = os.environ["CHANT_PROJECT_ROOT"]
+    if scenario == "rogue-main":  # straight onto main, from the user's checkout
+        git("-C", main, "commit", "-q", "--allow-empty", "-m", "rogue commit on main", cwd=worktree)
+    elif scenario == "rogue-branch":  # a commit on a branch that is not its own
+        own = os.environ["CHANT_BRANCH"]
+        git("checkout", "-q", "-b", "side-work", cwd=worktree)
+        git("commit", "-q", "--allow-empty", "-m", "side work", cwd=worktree)
+        git("checkout", "-q", own, cwd=worktree)
+    elif scenario == "rogue-hooks":  # the shared .git/config and hooks: they run in the user's next commit
+        git("config", "core.hooksPath", ".githooks", cwd=worktree)
+        common = subprocess.run(
+            ["git", "rev-parse", "--git-common-dir"], cwd=worktree, capture_output=True, text=True
+        ).stdout.strip()
+        hook = Path(worktree, common, "hooks", "pre-commit")
+        hook.write_text("#!/bin/sh\ntouch PWNED\n", encoding="utf-8")
+        hook.chmod(0o755)
 
 
 def git(*args: str, cwd: str) -> None:
@@ -223,6 +245,8 @@ def main() -> int:
         lines = shared.read_text(encoding="utf-8").splitlines(keepends=True)
         lines[0] = f"line one, as {spec_id} wants it\n"
         shared.write_text("".join(lines), encoding="utf-8")
+    if scenario == "delete-spec":
+        os.remove(spec_file)
     if scenario != "nocommit":
         git("add", "-A", cwd=worktree)
         # A resumed branch may already hold this work: still commit (empty) like a real agent would.
@@ -231,6 +255,7 @@ def main() -> int:
         if record_dir:  # every commit of every run, for "no agent commit is ever lost"
             with open(Path(record_dir) / "commits.log", "a", encoding="utf-8") as log:
                 log.write(f"{spec_id} {sha.stdout.strip()}\n")
+    rogue(scenario, worktree)
     if scenario == "commit-hang":
         record["committed"] = sha.stdout.strip()
         save()

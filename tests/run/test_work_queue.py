@@ -127,18 +127,19 @@ def test_command_provider(work_factory: Callable[..., Work], chant_repo: Path) -
     assert w.git("status", "--porcelain") == ""
 
 
-def test_agent_that_rewrites_its_own_status_still_finalizes(
+def test_agent_that_rewrites_its_own_status_needs_attention(
     work_factory: Callable[..., Work], chant_repo: Path
 ) -> None:
-    """Agents sometimes edit the frontmatter too; the merge brings that to main before chant finalizes."""
+    """chant owns ``status:``: an agent that edits it is reported (tests/run/test_guard.py has the rest)."""
     w = work_factory(chant_repo)
     spec_id = "2026-02-01-001-own"
     add_specs(w, {spec_id: spec_file(spec_id, "Own status")})
     w.plan(**{spec_id: "setstatus"})
     w.env["FAKE_SET_STATUS"] = "pending"
     proc = w.chant("work", spec_id)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert w.status(spec_id) == "completed"
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert w.status(spec_id) == "needs_attention"
+    assert "changed its spec's status to pending" in (w.field(spec_id, "failure_reason") or "")
     assert w.worktrees() == [str(w.repo)]
     assert w.git("status", "--porcelain") == ""
 

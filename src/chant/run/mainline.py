@@ -74,7 +74,7 @@ class Mainline:
 
     def _clear_git_locks(self) -> None:
         root = self.project.root
-        git_dir, common = self._git_dirs()
+        git_dir, common = self.git_dirs()
         needed = [
             git_dir / "index.lock",
             git_dir / "HEAD.lock",
@@ -103,7 +103,7 @@ class Mainline:
             "`chant cleanup` removes the stale lock",
         )
 
-    def _git_dirs(self) -> tuple[Path, Path]:
+    def git_dirs(self) -> tuple[Path, Path]:
         if not hasattr(self, "_dirs"):
             self._dirs = git.git_dirs(self.project.root)
         return self._dirs
@@ -210,7 +210,7 @@ class Mainline:
             self._move(old, new, message, journal=True)
             crashpoints.point("main-moved")
             if crashpoints.armed("checkout-update"):
-                _die_inside_checkout_update(root, old, new, self._git_dirs()[0])
+                _die_inside_checkout_update(root, old, new, self.git_dirs()[0])
             try:
                 git.checkout_update(root, old, new)
             except git.GitError as exc:  # the files changed between the check and the update

@@ -22,7 +22,7 @@ from chant.graph import Graph
 from chant.locks import FileLock, LockBusy, holder, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, logs, prompts
+from chant.run import crashpoints, guard, logs, prompts
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -83,6 +83,9 @@ class Prepared:
     # reads the agent's ticks from that copy instead of from the branch.
     untracked_spec: bool = False
     spec_text: str | None = None
+    # What the agent did outside its branch (refs it moved, .git/config or hooks it wrote): needs attention.
+    trespass: list[str] = field(default_factory=list)
+    attention: bool = False  # check()'s reason is one a human must look at (needs_attention, not failed)
 
 
 class Pipeline:
@@ -93,6 +96,7 @@ class Pipeline:
         self.mainline = Mainline(project, self.main_branch)
         self._dead_branches: list[str] = []
         self._dead_lock = threading.Lock()
+        self._guard: guard.GitGuard | None = None
         # Run locks a scheduler already holds for the whole run (a driver's own lock): its wrap-up reuses it.
         self.held: dict[str, FileLock] = {}
         self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
@@ -264,6 +268,8 @@ class Pipeline:
                 "CHANT_BRANCH": prep.branch,
                 "CHANT_PROMPT_FILE": str(prompt_file),
                 "CHANT_PROJECT_ROOT": str(project.root),
+                # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
+                "GIT_REFLOG_ACTION": guard.reflog_action(prep.spec.id),
             }
         )
         if model:
@@ -293,6 +299,8 @@ class Pipeline:
         watcher = _StopWatcher(self.options.cancel, request.cancel, pause_request_path(project, prep.spec.id))
         if crashpoints.armed("agent"):
             _crash_once_an_agent_runs()
+        git_guard = self._git_guard()
+        refs = guard.RefWatch.start(self.mainline.git_dirs()[1])
         try:
             # Every process the agent starts hands the run lock to its watchdog: if this chant dies, the
             # lock stays held until the agent's whole process group is gone.
@@ -300,15 +308,29 @@ class Pipeline:
                 result = agent.run(request)
         finally:
             watcher.stop()
+            moved = refs.foreign_updates(prep.spec.id, prep.branch)
+            prep.trespass = [f"updated {ref}" for ref in moved] + git_guard.check_and_restore(prep.spec.id)
+            for line in prep.trespass:
+                prep.log.write(f"warning: outside its branch: {line}")
         prep.log.write(f"--- agent exited: ok={result.ok} exit={result.exit_code} model={result.model} ---")
         prep.result = result
         return result
+
+    def _git_guard(self) -> guard.GitGuard:
+        """The snapshot of the shared .git/config and hooks, taken before the run's first agent starts."""
+        with self._dead_lock:
+            if self._guard is None:
+                self._guard = guard.GitGuard(self.mainline.git_dirs()[1], self.project.run_dir / "rejected")
+            return self._guard
 
     # -- check -----------------------------------------------------------------------------------------
     def check(self, prep: Prepared) -> str | None:
         """``None`` when the branch holds acceptable work, else a one-line reason."""
         result = prep.result
         root = self.project.root
+        if prep.trespass:
+            prep.attention = True
+            return "the agent wrote outside its branch: " + "; ".join(prep.trespass)
         if result is not None and not result.ok:
             if pause_request_path(self.project, prep.spec.id).exists():
                 return PAUSED  # `chant pause` stopped it (it waits for our run lock, then removes the file)
@@ -339,11 +361,16 @@ class Pipeline:
         else:
             text = git.show_file(root, prep.branch, prep.spec_rel)
         if text is None:
+            prep.attention = result is not None
             return f"the spec file {prep.spec_rel} is missing on {prep.branch}"
         try:
             branch_spec = Spec.from_text(prep.spec.id, prep.spec.path, text)
         except ChantError as exc:
             return f"the agent left an unparsable spec: {exc.message}"
+        if result is not None and branch_spec.status != Status.IN_PROGRESS:
+            # chant owns status:. (`chant finalize`, a human's call, accepts the branch as it is.)
+            prep.attention = True
+            return f"the agent changed its spec's status to {branch_spec.status.value} on {prep.branch}"
         unchecked = branch_spec.unchecked
         if unchecked:
             first = unchecked[0].text
@@ -405,6 +432,8 @@ class Pipeline:
             with self.main_lock():
                 if reason == PAUSED:
                     return self._fail(prep, "paused by `chant pause`", "paused", status=Status.PAUSED)
+                if reason is not None and prep.attention:
+                    return self._fail(prep, reason, "needs_attention", status=Status.NEEDS_ATTENTION)
                 if reason is not None:
                     state = "cancelled" if reason == "interrupted" else "failed"
                     return self._fail(prep, reason, state)
