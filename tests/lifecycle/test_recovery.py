@@ -210,3 +210,52 @@ def test_a_running_driver_is_not_stranded_and_is_paused_through_its_member(work:
             proc.kill()
     assert work.status(f"{drv}.1") == "paused"
     assert work.status(drv) == "failed"
+
+
+def _crash_at(work: Work, step: str) -> None:
+    work.env["CHANT_TEST_CRASH_AT"] = step
+    out = work.chant("work", A)
+    del work.env["CHANT_TEST_CRASH_AT"]
+    assert out.returncode == -signal.SIGKILL, out.stdout + out.stderr
+    _wait(lambda: not work.alive(), what="the agents to die")
+
+
+def test_killed_inside_the_checkout_update_diagnose_names_it_and_cleanup_repairs(work: Work) -> None:
+    work.plan(**{A: "ok"})
+    _crash_at(work, "checkout-update")
+    lock = work.repo / ".git" / "index.lock"
+    assert lock.exists()
+    old = time.time() - 3600
+    os.utime(lock, (old, old))  # the user comes back later
+
+    diag = work.chant("diagnose", A)
+    assert diag.returncode == 0, diag.stderr
+    assert f"Stale git lock: {lock}" in diag.stdout
+    assert "Checkout: half-updated" in diag.stdout
+    assert "already merged into main" in diag.stdout  # its work is on main: no agent re-run
+    assert f"Fix: chant work {A}" in diag.stdout
+
+    dry = work.chant("cleanup", "--dry-run")
+    assert f"Would remove stale git lock {lock}" in dry.stdout and lock.exists()
+    clean = work.chant("cleanup")
+    assert clean.returncode == 0, clean.stderr
+    assert not lock.exists()
+    assert work.git("status", "--porcelain") == ""  # the checkout caught up with main
+    assert "Checkout" not in work.chant("diagnose", A).stdout
+
+    done = work.chant("work", A)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert work.status(A) == "completed"
+    assert work.records()[A]["pid"]  # one agent run only: the second `work` adopted the merged branch
+    assert (work.record_dir / "starts.log").read_text(encoding="utf-8").split() == [A]
+
+
+def test_cleanup_keeps_a_lock_that_may_be_in_use(work: Work) -> None:
+    lock = work.repo / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")  # fresh: a git may have just taken it
+    out = work.chant("cleanup")
+    assert out.returncode == 0, out.stderr
+    assert f"Kept git lock {lock}" in out.stdout
+    assert lock.exists()
+    diag = work.chant("diagnose", A)
+    assert "Stale git lock" not in diag.stdout  # not stale yet

@@ -141,6 +141,10 @@ def diagnose(spec_id: str, as_json: bool) -> None:
         click.echo("Branch: -")
     if d.blocked_by:
         click.echo("Blocked by: " + ", ".join(d.blocked_by))
+    for lock in d.git_locks:
+        click.echo(f"Stale git lock: {lock}")
+    if d.checkout_pending:
+        click.echo("Checkout: half-updated (main moved, your files and index did not follow)")
     if d.log_tail:
         click.echo("Log (last lines):")
         for line in d.log_tail:
@@ -165,6 +169,12 @@ def cleanup(dry_run: bool) -> None:
         click.echo(f"{verb} branch {branch}")
     for path in [*plan.locks, *plan.files]:
         click.echo(f"{verb} {proj.rel(path)}")
+    for path in plan.git_locks:
+        click.echo(f"{verb} stale git lock {path}")
+    if plan.checkout:
+        click.echo(("Would finish" if dry_run else "Finished") + " updating the checkout a killed chant left")
+    for path in plan.busy_git_locks:
+        click.echo(f"Kept git lock {path}: a git process is running in the repository, or it is too recent")
     if plan.empty:
         click.echo("Nothing to clean up.")
     if not dry_run:

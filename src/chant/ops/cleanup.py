@@ -1,15 +1,25 @@
 """``chant cleanup``: leftovers of runs that are over. Nothing a live run (its lock is held) uses is touched,
-nor the worktree of a paused spec (``chant takeover`` gave it to a human)."""
+nor the worktree of a paused spec (``chant takeover`` gave it to a human).
+
+Also git's own leftovers: a ``*.lock`` file is removed only when no running git or chant can own it -- no
+git process at work in the repository, older than ``git.stale_lock_seconds``, and chant's main lock free
+(held by cleanup itself while it removes them) -- and a checkout a killed chant left half-updated is
+finished (run/mainline.py)."""
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chant import git
-from chant.locks import is_locked
+from chant.errors import ChantError
+from chant.locks import FileLock, LockBusy, is_locked
 from chant.project import Project
-from chant.run.pipeline import worktree_root
+from chant.run import mainline
+from chant.run.pipeline import main_branch, worktree_root
 from chant.spec.status import Status
 
 FINISHED = (Status.COMPLETED, Status.CANCELLED)
@@ -21,10 +31,15 @@ class CleanupPlan:
     branches: list[str] = field(default_factory=list)
     locks: list[Path] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)  # rendered prompts, pause requests
+    git_locks: list[Path] = field(default_factory=list)  # git's stale *.lock files
+    busy_git_locks: list[Path] = field(default_factory=list)  # git's *.lock files that may be in use
+    checkout: bool = False  # a half-updated checkout to finish
 
     @property
     def empty(self) -> bool:
-        return not (self.worktrees or self.branches or self.locks or self.files)
+        return not (
+            self.worktrees or self.branches or self.locks or self.files or self.git_locks or self.checkout
+        )
 
 
 def plan(project: Project) -> CleanupPlan:
@@ -66,6 +81,8 @@ def plan(project: Project) -> CleanupPlan:
             if (spec is None or spec.status in FINISHED) and not is_locked(path):
                 result.locks.append(path)
 
+    _plan_git(project, result, live)
+
     for directory in (project.run_dir / "prompts", project.run_dir / "pause"):
         if directory.is_dir():
             for path in sorted(directory.iterdir()):
@@ -75,7 +92,53 @@ def plan(project: Project) -> CleanupPlan:
     return result
 
 
+def _plan_git(project: Project, result: CleanupPlan, live: Callable[[str], bool]) -> None:
+    if is_locked(project.lock_path("integration")):
+        result.busy_git_locks = git.lock_files(project.root)  # a chant is moving main right now
+        return
+    found = git.lock_files(project.root)
+    # A live run's worktree is its agent's business (its watchdog holds the run lock while it lives).
+    prefix = f"{project.name}-"
+    found = [
+        p
+        for p in found
+        if not (p.parent.parent.name == "worktrees" and live(p.parent.name.removeprefix(prefix)))
+    ]
+    stale = git.stale_locks(
+        project.root, found, min_age=mainline.stale_lock_seconds(project), now=time.time()
+    )
+    result.git_locks = stale
+    result.busy_git_locks = [p for p in found if p not in stale]
+    result.checkout = mainline.pending_checkout(project) is not None
+
+
+def _apply_git(project: Project, cleanup: CleanupPlan) -> None:
+    if not (cleanup.git_locks or cleanup.checkout):
+        return
+    lock = FileLock(project.lock_path("integration"))
+    try:
+        lock.acquire(timeout=0, note=str(os.getpid()))
+    except LockBusy:
+        raise ChantError(
+            "a chant started moving the main branch meanwhile; run `chant cleanup` again"
+        ) from None
+    try:
+        still = git.stale_locks(
+            project.root, cleanup.git_locks, min_age=mainline.stale_lock_seconds(project), now=time.time()
+        )
+        for path in still:
+            path.unlink(missing_ok=True)
+        pending = mainline.pending_checkout(project)
+        if pending is not None:
+            main = main_branch(project)
+            mainline.repair_checkout(project.root, main, *pending)
+            (project.run_dir / mainline.JOURNAL).unlink(missing_ok=True)
+    finally:
+        lock.release()
+
+
 def apply(project: Project, cleanup: CleanupPlan) -> None:
+    _apply_git(project, cleanup)
     for path in cleanup.worktrees:
         git.worktree_remove(project.root, path)
     git.delete_branches(project.root, cleanup.branches)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chant import git
 from chant.errors import ChantError
 from chant.graph import Graph
+from chant.locks import is_locked
 from chant.ops.local_changes import blocking_changes
 from chant.project import Project
-from chant.run import recovery
+from chant.run import mainline, recovery
 from chant.run.logs import latest_run
 from chant.run.pipeline import branch_name, main_branch, pause_request_path, worktree_path
 from chant.shell import quote
@@ -30,10 +32,13 @@ class Diagnosis:
     branch: str | None
     branch_commits: list[str] = field(default_factory=list)
     branch_merged: bool = False
+    branch_commits_merged: bool = False  # merged by a merge commit: the agent's work is on main
     unchecked_on_branch: list[str] = field(default_factory=list)
     blocked_by: list[str] = field(default_factory=list)
     local_changes: list[str] = field(default_factory=list)  # the user's edits a merge would overwrite
     log_tail: list[str] = field(default_factory=list)
+    git_locks: list[str] = field(default_factory=list)  # git's *.lock files no running git owns
+    checkout_pending: bool = False  # a chant died between moving main and updating the checkout
     diagnosis: str = ""
     fix: str | None = None
 
@@ -66,7 +71,12 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
         base = git.merge_base(root, main, branch)
         tip = git.head(root, branch)
         d.branch_merged = base is not None and base == tip
-        if base and not d.branch_merged:
+        # Merged by a merge commit (chant's, or a human's), not just "the branch's fork point is on main".
+        before = git.merged_at(root, tip, main) if d.branch_merged and tip else None
+        d.branch_commits_merged = before is not None
+        if before is not None and tip:
+            base = git.merge_base(root, before, tip)  # the agent's commits are those that merge brought
+        if base and (before is not None or not d.branch_merged):
             d.branch_commits = [
                 s for s, m in git.log_messages(root, f"{base}..{branch}") if not git.is_bookkeeping(m)
             ]
@@ -83,7 +93,35 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
         d.log_tail = latest_run(log.read_text(encoding="utf-8", errors="replace")).splitlines()[-tail:]
     graph = Graph.of(project.specs())
     _explain(d, spec, graph, main, pause_requested=pause_request_path(project, sid).exists())
+    _repository_state(project, d)
     return d
+
+
+def _repository_state(project: Project, d: Diagnosis) -> None:
+    """What blocks every spec alike: git's stale lock files, a checkout a killed chant left half-updated.
+
+    ``chant work``/``finalize`` clear both before they move main; otherwise ``chant cleanup`` does.
+    """
+    root = project.root
+    locks = git.lock_files(root)
+    stale = git.stale_locks(root, locks, min_age=mainline.stale_lock_seconds(project), now=time.time())
+    d.git_locks = [str(p) for p in stale]
+    d.checkout_pending = mainline.pending_checkout(project) is not None and not is_locked(
+        project.lock_path("integration")
+    )
+    problems = []
+    if d.git_locks:
+        problems.append("git lock file(s) left by a git that was killed: " + ", ".join(d.git_locks))
+    if d.checkout_pending:
+        problems.append(
+            "a chant was killed after moving the main branch and before updating your checkout (its files "
+            "and index still show the previous commit)"
+        )
+    if not problems:
+        return
+    d.diagnosis += "; " + "; ".join(problems)
+    if d.fix is None or not d.fix.startswith(("chant work", "chant finalize")):
+        d.fix = "chant cleanup" + (f"  (then {d.fix})" if d.fix else "")
 
 
 def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_requested: bool) -> None:
@@ -103,8 +141,13 @@ def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_request
         d.diagnosis = (
             "in_progress but no chant is running it: the chant that ran it died (kill -9, crash, reboot)"
         )
-        d.fix = f"chant finalize {q}" if work_done else f"chant work {q}"
-        if not work_done:
+        d.fix = f"chant finalize {q}" if work_done and not d.branch_commits_merged else f"chant work {q}"
+        if d.branch_commits_merged:
+            d.diagnosis += (
+                f"; its branch is already merged into {main}: `chant work` records the completion "
+                "without running the agent again"
+            )
+        elif not work_done:
             d.diagnosis += "; `chant work` resumes its branch, `chant reset` makes it pending"
     elif status == Status.FAILED:
         d.state = "failed"

@@ -73,22 +73,26 @@ class Mainline:
         journal.unlink(missing_ok=True)
 
     def _clear_git_locks(self) -> None:
-        root = self.project.root
         git_dir, common = self.git_dirs()
-        needed = [
-            git_dir / "index.lock",
-            git_dir / "HEAD.lock",
-            common / "refs" / "heads" / f"{self.branch}.lock",
-            common / "packed-refs.lock",
-        ]
-        present = [p for p in needed if p.exists()]
+        self.clear_stale_locks(
+            [
+                git_dir / "index.lock",
+                git_dir / "HEAD.lock",
+                common / "refs" / "heads" / f"{self.branch}.lock",
+                common / "packed-refs.lock",
+            ]
+        )
+
+    def clear_stale_locks(self, candidates: list[Path]) -> None:
+        """Wait for those of git's lock files that exist to go away; remove them once no running git can
+        own them (``git.stale_locks``). Raises, naming them, if a live git keeps one."""
+        present = [p for p in candidates if p.exists()]
         if not present:
             return
         min_age = stale_lock_seconds(self.project)
         deadline = time.monotonic() + min_age + 2.0
         while present:
-            stale = git.stale_locks(root, present, min_age=min_age, now=time.time())
-            for lock in stale:
+            for lock in git.stale_locks(self.project.root, present, min_age=min_age, now=time.time()):
                 lock.unlink(missing_ok=True)
                 self.on_note(f"removed {lock}: left by a git process that was killed (no git is running)")
             present = [p for p in present if p.exists()]

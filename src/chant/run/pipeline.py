@@ -211,6 +211,13 @@ class Pipeline:
         # The worktree is created from the explicit base commit (which holds the in_progress status), so it
         # needs no main lock: members of a phase check out their trees concurrently instead of one by one.
         # (git guards a worktree being created against a concurrent `worktree prune`.)
+        # We hold the run lock and the watchdog held it until the last agent of this spec was gone: a lock
+        # file left in the spec's branch ref or worktree is a killed git's (e.g. the agent's `git commit`).
+        common = self.mainline.git_dirs()[1]
+        self.mainline.clear_stale_locks(
+            [common / "refs" / "heads" / f"{branch}.lock"]
+            + [common / "worktrees" / worktree.name / name for name in ("index.lock", "HEAD.lock")]
+        )
         if worktree.exists():
             git.worktree_remove(project.root, worktree)
         if git.branch_exists(project.root, branch):
