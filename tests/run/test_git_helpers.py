@@ -89,3 +89,59 @@ def test_clean_env_drops_only_the_repository_locating_variables() -> None:
         "GIT_SSH_COMMAND": "ssh -i key",
         "PATH": "/usr/bin",
     }
+
+
+@pytest.mark.usefixtures("hermetic_env")
+def test_git_error_carries_the_whole_message_and_names_the_lock(git_repo: Path) -> None:
+    lock = git_repo / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")
+    (git_repo / "README.md").write_text("edit\n", encoding="utf-8")
+    with pytest.raises(git.GitError) as caught:
+        git.run(["commit", "-qam", "x"], git_repo)
+    error = caught.value
+    assert f"Unable to create '{lock}': File exists." in error.message  # the line naming the file
+    assert "remove the file manually to continue." in error.message  # and git's last line
+    assert len(error.message.splitlines()) > 2
+    assert error.lock_file == lock
+    assert error.hint is not None and "chant cleanup" in error.hint and str(lock) in error.hint
+    assert "\n" not in error.summary and str(lock) in error.summary
+
+
+@pytest.mark.usefixtures("hermetic_env")
+def test_repair_checkout_finishes_an_update_the_ref_already_made(git_repo: Path) -> None:
+    """main moved (update-ref) but the index and files did not: clean paths catch up, a path git had
+    already written gets its index entry, the user's own edit and staged work are left alone."""
+    from chant.run.mainline import repair_checkout
+
+    root = git_repo
+    for name in ("a.txt", "b.txt", "c.txt", "gone.txt"):
+        (root / name).write_text(f"{name} old\n", encoding="utf-8")
+    git.run(["add", "-A"], root)
+    git.run(["commit", "-qm", "old"], root)
+    old = git.head(root)
+    assert old is not None
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (root / name).write_text(f"{name} new\n", encoding="utf-8")
+    (root / "added.txt").write_text("added\n", encoding="utf-8")
+    (root / "gone.txt").unlink()
+    git.run(["add", "-A"], root)
+    git.run(["commit", "-qm", "new"], root)
+    new = git.head(root)
+    assert new is not None
+    git.run(["read-tree", "-u", "--reset", old], root)  # back to the old index and files...
+    git.run(["update-ref", "refs/heads/main", new], root)  # ...with main at the new commit
+    (root / "b.txt").write_text("b.txt new\n", encoding="utf-8")  # git was killed after writing b
+    (root / "c.txt").write_text("the user's own edit\n", encoding="utf-8")
+    (root / "user.txt").write_text("staged by the user\n", encoding="utf-8")
+    git.run(["add", "user.txt"], root)
+
+    notes = repair_checkout(root, "main", old, new)
+
+    assert any("finished updating your checkout" in n for n in notes)
+    assert any("c.txt" in n for n in notes if n.startswith("left your own changes"))
+    assert (root / "a.txt").read_text(encoding="utf-8") == "a.txt new\n"
+    assert (root / "added.txt").read_text(encoding="utf-8") == "added\n"
+    assert not (root / "gone.txt").exists()
+    assert (root / "c.txt").read_text(encoding="utf-8") == "the user's own edit\n"
+    status = sorted(git.status_porcelain(root))
+    assert status == [" M c.txt", "A  user.txt"]  # only the user's work shows
