@@ -73,7 +73,9 @@ class RefWatch:
                 if message.startswith(tag):
                     ref = "HEAD" if path.name == "HEAD" and path.parent == self.logs else self._ref(path)
                     found.append(f"{ref} ({message[len(tag) :].strip() or 'update'})")
-        return found
+        # A commit in the main checkout is logged for its branch and again for HEAD: name it once.
+        branches = {entry.split(" ", 1)[1] for entry in found if not entry.startswith("HEAD ")}
+        return [e for e in found if not (e.startswith("HEAD ") and e.split(" ", 1)[1] in branches)]
 
     def _ref(self, path: Path) -> str:
         return "refs/" + path.relative_to(self.logs / "refs").as_posix()
