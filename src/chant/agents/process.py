@@ -213,12 +213,9 @@ class _Watchdog:
         if self._pipe is not None:
             os.close(self._pipe)
             self._pipe = None
-        if self._proc is not None:
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-            self._proc = None
+        # Not waited for: it may still be starting (a Python start-up), and `done` makes it exit at once.
+        # subprocess reaps it with the next child chant starts, or at exit.
+        self._proc = None
 
     def _send(self, text: str) -> None:
         if self._pipe is None:
