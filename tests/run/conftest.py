@@ -127,6 +127,15 @@ class Work:
         return marked_processes(self.marker)
 
 
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
 def marked_processes(marker: str) -> list[int]:
     needle = f"CHANT_TEST_MARKER={marker}".encode()
     found = []

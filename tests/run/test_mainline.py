@@ -14,15 +14,6 @@ from tests.run.conftest import Work, add_specs, spec_file
 A = "2026-02-01-001-aaa"
 
 
-def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _show(work: Work, rev: str, spec_id: str) -> str:
     return work.git("show", f"{rev}:.chant/specs/{spec_id}.md")
 

@@ -11,18 +11,9 @@ import time
 import pytest
 from tests.agents.conftest import pid_alive
 from tests.conftest import SEED_DRIVER, SEED_MEMBERS
-from tests.run.conftest import Work
+from tests.run.conftest import Work, wait_for
 
 PARALLEL = SEED_MEMBERS[:3]  # phase 1 of the seed's driver; .4 depends on all three
-
-
-def _wait(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGKILL"])
@@ -31,14 +22,16 @@ def test_signal_to_chant_stops_every_agent_and_one_rerun_completes(seed_work: Wo
     work.plan(**{m: "hang" for m in PARALLEL})
     proc = work.popen("work", SEED_DRIVER)
     try:
-        _wait(lambda: all("child_pid" in work.records().get(m, {}) for m in PARALLEL), 30, "3 running agents")
+        wait_for(
+            lambda: all("child_pid" in work.records().get(m, {}) for m in PARALLEL), 30, "3 running agents"
+        )
         agents = [work.record(m)["pid"] for m in PARALLEL] + [work.record(m)["child_pid"] for m in PARALLEL]
         assert len(set(agents)) == 6
         sig = getattr(signal, how)
         sent = time.monotonic()
         proc.send_signal(sig)
         proc.wait(30)
-        _wait(lambda: not work.alive(), 5, "every process of the run to end")
+        wait_for(lambda: not work.alive(), 5, "every process of the run to end")
         assert time.monotonic() - sent < 5 + 1
     finally:
         if proc.poll() is None:
@@ -75,7 +68,7 @@ def test_rerun_right_after_kill9_never_runs_two_agents_in_one_worktree(seed_work
     work.env["FAKE_IGNORE_TERM"] = "1"  # the old agent takes the whole SIGKILL grace to die
     proc = work.popen("work", member)
     try:
-        _wait(lambda: "child_pid" in work.records().get(member, {}), 30, "the agent")
+        wait_for(lambda: "child_pid" in work.records().get(member, {}), 30, "the agent")
         old = work.record(member)["pid"]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -86,7 +79,7 @@ def test_rerun_right_after_kill9_never_runs_two_agents_in_one_worktree(seed_work
     work.env.pop("FAKE_IGNORE_TERM")
     rerun = work.popen("work", member)
     try:
-        _wait(lambda: not pid_alive(old), 10, "the old agent to die")
+        wait_for(lambda: not pid_alive(old), 10, "the old agent to die")
         old_gone = time.time()
         out, err = rerun.communicate(timeout=120)
     finally:

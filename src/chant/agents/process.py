@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from chant.agents.watchdog import members as _group_alive
+from chant.agents.watchdog import signal_group as _signal_group
+
 LineCallback = Callable[[str], None]
 
 KILL_GRACE = 3.0
@@ -338,42 +341,3 @@ def _reap_leftovers(pgid: int, grace: float) -> None:
     while _group_alive(pgid) and time.monotonic() < deadline:
         time.sleep(_POLL)
     _signal_group(pgid, signal.SIGKILL)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return _live_members_in_proc(pgid)
-
-
-def _live_members_in_proc(pgid: int) -> bool:
-    """killpg(0) also succeeds for zombies, which a slow init may leave around for seconds.
-
-    Where /proc exists, only members that are not zombies count; elsewhere assume the group is alive.
-    """
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return True
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # Fields after the parenthesised command name: state ppid pgrp ...
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != b"Z":
-            return True
-    return False
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
