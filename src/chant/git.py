@@ -450,17 +450,10 @@ def update_ref(root: Path, branch: str, new: str, old: str, message: str) -> Non
     run(["update-ref", "-m", message, f"refs/heads/{branch}", new, old], root)
 
 
-def check_checkout_update(root: Path, old: str, new: str) -> None:
-    """Raise (with git's message naming the files in the way) unless the checkout can go from ``old`` to
-    ``new`` keeping every uncommitted change: the check a fast-forward makes, without doing anything."""
-    run(["update-index", "-q", "--refresh"], root, check=False)  # stat-only changes are not "in the way"
-    run(["read-tree", "-m", "-u", "-n", old, new], root)
-
-
-def checkout_update(root: Path, old: str, new: str) -> None:
-    """Bring the checkout's index and files from ``old`` to ``new`` the way a fast-forward does (two-tree
-    merge: paths that did not change keep the user's staged and unstaged work)."""
-    run(["read-tree", "-m", "-u", old, new], root)
+def fast_forward(root: Path, new: str) -> None:
+    """Fast-forward the checked-out branch to ``new``, files and index with it; git refuses, changing
+    nothing, when uncommitted changes are in the way. (git moves the files first and the ref last.)"""
+    run(["merge", "--ff-only", "--quiet", new], root)
 
 
 # -- bookkeeping commits without the checkout --------------------------------------------------------
@@ -497,16 +490,16 @@ def write_blob(root: Path, text: str, path: str) -> str:
     return run(["hash-object", "-w", "--stdin", "--path", path], root, input=text).stdout.strip()
 
 
-def tree_with(root: Path, commit: str, path: str, blob: str, index_file: Path) -> str:
-    """The tree of ``commit`` with ``path`` set to ``blob``, built in a private index (the user's index
-    and files are never read or written)."""
+def read_tree(root: Path, commit: str, index_file: Path) -> None:
+    """Load ``commit``'s tree into the private index ``index_file`` (the user's index is never touched)."""
+    run(["read-tree", commit], root, env={"GIT_INDEX_FILE": str(index_file)})
+
+
+def index_tree_with(root: Path, path: str, blob: str, index_file: Path) -> str:
+    """Set ``path`` to ``blob`` in the private index ``index_file``; returns the tree it now holds."""
     env = {"GIT_INDEX_FILE": str(index_file)}
-    try:
-        run(["read-tree", commit], root, env=env)
-        run(["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"], root, env=env)
-        return run(["write-tree"], root, env=env).stdout.strip()
-    finally:
-        index_file.unlink(missing_ok=True)
+    run(["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"], root, env=env)
+    return run(["write-tree"], root, env=env).stdout.strip()
 
 
 # -- a checkout whose ref moved but whose index and files did not ----------------------------------

@@ -16,7 +16,7 @@ from tests.run.conftest import Work
 from chant.run.crashpoints import STEPS
 
 # Steps after which the first member's work is already on main: its agent must not run again.
-ON_MAIN = {"main-moved", "checkout-update", "status-commit", "branch-delete", "driver-complete"}
+ON_MAIN = {"checkout-update", "checkout-done", "status-commit", "branch-delete", "driver-complete"}
 
 
 @pytest.fixture

@@ -144,7 +144,7 @@ def diagnose(spec_id: str, as_json: bool) -> None:
     for lock in d.git_locks:
         click.echo(f"Stale git lock: {lock}")
     if d.checkout_pending:
-        click.echo("Checkout: half-updated (main moved, your files and index did not follow)")
+        click.echo("Checkout: half-updated (main and your files and index disagree)")
     if d.log_tail:
         click.echo("Log (last lines):")
         for line in d.log_tail:

@@ -71,8 +71,13 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
         base = git.merge_base(root, main, branch)
         tip = git.head(root, branch)
         d.branch_merged = base is not None and base == tip
-        # Merged by a merge commit (chant's, or a human's), not just "the branch's fork point is on main".
-        before = git.merged_at(root, tip, main) if d.branch_merged and tip else None
+        # Merged by a merge commit (chant's, or a human's), not just "the branch's fork point is on main";
+        # or by the merge a killed chant was fast-forwarding to (the next chant to move main finishes it).
+        pending = mainline.pending_checkout(project)
+        into = main
+        if pending and tip and not d.branch_merged and git.is_ancestor(root, tip, pending[1]):
+            into, d.branch_merged = pending[1], True
+        before = git.merged_at(root, tip, into) if d.branch_merged and tip else None
         d.branch_commits_merged = before is not None
         if before is not None and tip:
             base = git.merge_base(root, before, tip)  # the agent's commits are those that merge brought
@@ -114,8 +119,8 @@ def _repository_state(project: Project, d: Diagnosis) -> None:
         problems.append("git lock file(s) left by a git that was killed: " + ", ".join(d.git_locks))
     if d.checkout_pending:
         problems.append(
-            "a chant was killed after moving the main branch and before updating your checkout (its files "
-            "and index still show the previous commit)"
+            "a chant was killed while moving the main branch and your checkout with it: the two disagree "
+            "until the move is finished"
         )
     if not problems:
         return

@@ -6,11 +6,12 @@ there for real (the kernel's SIGKILL: no ``finally``, no atexit, locks released 
 user feature: nothing but that test should ever set the variable.
 
 Steps, in pipeline order: ``start`` (the in_progress commit is on main), ``agent`` (the agent just
-started), ``check`` (the agent exited), ``merge-commit`` (merge commit made, main not moved), ``main-moved``
-(main points at the merge, checkout not updated), ``checkout-update`` (inside git's checkout update: its
-index.lock taken and part of the files written), ``status-commit`` (the completion is on main, the checkout's
-spec file not yet rewritten), ``branch-delete`` (completed, branch not deleted yet), ``driver-complete``
-(every member done, the driver not yet recorded).
+started), ``check`` (the agent exited), ``merge-commit`` (merge commit made, main not moved),
+``checkout-update`` (inside git's fast-forward of the checkout: its index.lock taken, part of the files
+written), ``checkout-done`` (files and index at the merge, git killed before its ref update),
+``status-commit`` (the completion is on main, the checkout's spec file not yet rewritten),
+``branch-delete`` (completed, branch not deleted yet), ``driver-complete`` (every member done, the driver
+not yet recorded).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ STEPS = (
     "agent",
     "check",
     "merge-commit",
-    "main-moved",
     "checkout-update",
+    "checkout-done",
     "status-commit",
     "branch-delete",
     "driver-complete",

@@ -1,18 +1,19 @@
 """Moving the main branch: every status commit and every merge of ``chant work`` goes through here.
 
-The ref moves first, by compare-and-swap (``commit-tree`` + ``update-ref <new> <old>``), whatever the user
-has checked out meanwhile, so status can only ever land on the main branch. Then, if the checkout is on the
-main branch, its index and files follow the way a fast-forward moves them (a status commit rewrites one
-spec file; a merge runs git's two-tree ``read-tree -m -u``, checked beforehand so that a file in the way
-refuses the merge before anything moved).
+Status commits are made without the checkout (``commit-tree`` on a private index) and published with a
+compare-and-swap ``update-ref <new> <old>``, whatever the user has checked out meanwhile, so status can only
+ever land on the main branch; then, if the checkout is on main, the spec file and its index entry follow.
+Merges use git's own fast-forward of the checkout (``merge --ff-only`` of chant's merge commit: it refuses
+before touching anything when uncommitted changes are in the way), or ``update-ref`` alone when the
+checkout is elsewhere.
 
-Git's ref update is atomic; the checkout update is not (git's own fast-forward updates the files first and
-the ref last, so a kill in between leaves the merged tree staged against an unmoved branch, which nothing
-can tell from the user's own work). Here the order is reversed and written down first: before moving the
-ref, chant writes ``.chant/run/checkout-pending`` with both commits; a chant killed before the checkout
-caught up leaves that journal, and the next chant to take the main lock finishes the update
-(``repair_checkout``): a path whose index entry and file still hold the old commit's version gets the new
-one, a path the user changed meanwhile is left alone and named.
+Git's ref update is atomic; the checkout update is not. A fast-forward updates the files and the index
+first and the ref last, a status commit the ref first and the file last, and a kill in between leaves a
+checkout that disagrees with its branch in a way nothing could tell from the user's own work. So before
+either, chant writes ``.chant/run/checkout-pending`` with both commits and removes it once the checkout
+caught up; the next chant to take the main lock finds it and finishes the move (``repair_checkout``): the
+ref is moved if git had not got to it yet, a path whose index entry and file still hold the old version
+gets the new one, a path the user changed meanwhile is left alone and named.
 
 Stale git lock files (a git killed mid-write leaves ``index.lock``, ``HEAD.lock``, ``refs/heads/main.lock``)
 would make every later write fail; before moving main chant waits for the ones it needs to disappear and
@@ -21,6 +22,8 @@ removes them once no running git can own them (``git.stale_locks``).
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import os
 import threading
 import time
@@ -31,7 +34,7 @@ from typing import Any
 from chant import git
 from chant.errors import ChantError
 from chant.locks import FileLock, locked
-from chant.project import Project, atomic_write
+from chant.project import Project
 from chant.run import crashpoints
 from chant.spec.model import Spec
 from chant.spec.status import Status
@@ -42,6 +45,7 @@ _MAIN_MUTEX = threading.Lock()
 JOURNAL = "checkout-pending"
 STALE_LOCK_SECONDS = 5.0  # default of git.stale_lock_seconds
 _CAS_ATTEMPTS = 5
+_INSTANCES = itertools.count()
 
 
 class Mainline:
@@ -52,6 +56,26 @@ class Mainline:
         self.branch = branch
         self.left_main: str | None = None  # the branch the user switched to mid-run, once noticed
         self.on_note: Callable[[str], None] = lambda _text: None
+        # The private index status commits are built in, and the tree it holds (None: not read yet).
+        self._index = project.run_dir / f"bookkeeping-{os.getpid()}-{next(_INSTANCES)}.index"
+        self._index_tree: str | None = None
+        atexit.register(self.close)
+
+    def on_main(self) -> bool:
+        """Is the checkout on the main branch? Read from the HEAD file: this runs for every commit."""
+        try:
+            head = (self.git_dirs()[0] / "HEAD").read_text(encoding="utf-8").strip()
+        except OSError:
+            return git.current_branch(self.project.root) == self.branch
+        on = head == f"ref: refs/heads/{self.branch}"
+        if not on:
+            self.left_main = (
+                head.removeprefix("ref: refs/heads/") if head.startswith("ref: ") else "a detached HEAD"
+            )
+        return on
+
+    def close(self) -> None:
+        self._index.unlink(missing_ok=True)
 
     # -- the lock ------------------------------------------------------------------------------------
     def lock(self) -> MainLock:
@@ -127,9 +151,7 @@ class Mainline:
         rel = project.rel(path)
         full = f"{message}\n\n{git.BOOKKEEPING_TRAILER}"
         for _attempt in range(_CAS_ATTEMPTS):
-            on_main = git.current_branch(root) == self.branch
-            if not on_main:
-                self.left_main = git.current_branch(root) or "a detached HEAD"
+            on_main = self.on_main()
             tip, blob = git.read_objects(
                 root, [f"refs/heads/{self.branch}", f"refs/heads/{self.branch}:{rel}"]
             )
@@ -140,15 +162,11 @@ class Mainline:
             committed = blob[1].decode("utf-8")
             new_text = project.edited_text(spec_id, committed, updates, status=status, force=force)
             if new_text == committed:
-                return (
-                    self._update_checkout_file(spec_id, updates, status, new_text)
-                    if on_main
-                    else project.reload(spec_id)
-                )
+                if on_main:
+                    return self._update_checkout_file(spec_id, updates, status, new_text)
+                return project.reload(spec_id)
             sha = git.write_blob(root, new_text, rel)
-            index = project.run_dir / f"bookkeeping-{os.getpid()}.index"
-            tree = git.tree_with(root, tip[0], rel, sha, index)
-            commit = git.commit_tree(root, tree, [tip[0]], full)
+            commit = git.commit_tree(root, self._tree_with(tip, rel, sha), [tip[0]], full)
             try:
                 self._move(tip[0], commit, message, journal=on_main)
             except git.GitError:
@@ -163,6 +181,17 @@ class Mainline:
             self._journal_done()
             return spec
         raise ChantError(f"{self.branch} kept moving while recording {spec_id}")
+
+    def _tree_with(self, tip: tuple[str, bytes], rel: str, blob: str) -> str:
+        """``tip``'s tree with ``rel`` set to ``blob``. The private index is read from ``tip`` only when it
+        does not hold that tree already (it does after chant's own previous commit, the usual case)."""
+        tree = tip[1].split(b"\n", 1)[0].removeprefix(b"tree ").decode()
+        if self._index_tree != tree:
+            git.read_tree(self.project.root, tip[0], self._index)
+        self._index_tree = None  # until write-tree says what it holds now
+        new_tree = git.index_tree_with(self.project.root, rel, blob, self._index)
+        self._index_tree = new_tree
+        return new_tree
 
     def _update_checkout_file(
         self, spec_id: str, updates: dict[str, Any], status: Status, committed: str, sha: str | None = None
@@ -204,35 +233,37 @@ class Mainline:
         no longer at ``old`` (the caller recomputes the merge).
         """
         root = self.project.root
-        on_main = git.current_branch(root) == self.branch
-        if not on_main:
-            self.left_main = git.current_branch(root) or "a detached HEAD"
-            git.update_ref(root, self.branch, new, old, message)
+        if not self.on_main():
+            git.update_ref(root, self.branch, new, old, message.splitlines()[0])
             return
         with locked(self.project.lock_path("git-index"), timeout=120):
-            git.check_checkout_update(root, old, new)
-            self._move(old, new, message, journal=True)
-            crashpoints.point("main-moved")
-            if crashpoints.armed("checkout-update"):
-                _die_inside_checkout_update(root, old, new, self.git_dirs()[0])
+            self._journal(old, new)
+            if crashpoints.armed("checkout-update") or crashpoints.armed("checkout-done"):
+                _die_inside_fast_forward(root, old, new, self.git_dirs()[0])
             try:
-                git.checkout_update(root, old, new)
-            except git.GitError as exc:  # the files changed between the check and the update
-                self.on_note(f"checkout update after moving {self.branch} failed: {exc.summary}")
-                for note in repair_checkout(root, self.branch, old, new):
-                    self.on_note(note)
+                git.fast_forward(root, new)
+            except git.GitError:
+                self._journal_done()  # git refused before it changed anything
+                raise
         self._journal_done()
 
     # -- the journal ---------------------------------------------------------------------------------
     def _move(self, old: str, new: str, message: str, *, journal: bool) -> None:
         if journal:
-            atomic_write(self.project.run_dir / JOURNAL, f"{old} {new}\n")
+            self._journal(old, new)
         try:
             git.update_ref(self.project.root, self.branch, new, old, message.splitlines()[0])
         except git.GitError:
             if journal:
                 self._journal_done()
             raise
+
+    def _journal(self, old: str, new: str) -> None:
+        # Only a kill of this process must not lose it (git's ref update is not fsynced either): no fsync.
+        path = self.project.run_dir / JOURNAL
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(f"{old} {new}\n", encoding="utf-8")
+        os.replace(tmp, path)
 
     def _journal_done(self) -> None:
         (self.project.run_dir / JOURNAL).unlink(missing_ok=True)
@@ -289,15 +320,24 @@ def repair_checkout(root: Path, branch: str, old: str, new: str) -> list[str]:
     if git.current_branch(root) != branch:
         return []  # the checkout is elsewhere; the branch itself is consistent
     tip = git.head(root, branch)
-    if tip != new:
-        return [
-            f"{branch} moved on from {new[:12]} before its checkout was updated; "
-            "check `git status` for changes that undo chant's last commit"
-        ]
     changed = git.changes(root, old, new)
     paths = [c.path for c in changed]
     index = git.index_entries(root, paths)
     files = git.file_blobs(root, paths)
+    if tip == old:
+        # Killed inside git's fast-forward, before its ref update. If it had not touched anything yet, there
+        # is nothing to finish (the merge simply did not happen); else finish it: the ref first.
+        started = any(
+            index.get(c.path) == c.new or (c.new and files.get(c.path) == c.new.split()[1]) for c in changed
+        )
+        if not started:
+            return []
+        git.update_ref(root, branch, new, old, "chant: finish a fast-forward a killed chant left")
+    elif tip != new:
+        return [
+            f"{branch} moved on from {new[:12]} before its checkout was updated; "
+            "check `git status` for changes that undo chant's last commit"
+        ]
     set_entries: dict[str, str | None] = {}
     write: list[str] = []
     kept: list[str] = []
@@ -335,9 +375,15 @@ def repair_checkout(root: Path, branch: str, old: str, new: str) -> list[str]:
     return notes
 
 
-def _die_inside_checkout_update(root: Path, old: str, new: str, git_dir: Path) -> None:
-    """Test-only: leave what a git killed inside ``read-tree -u`` leaves (its index.lock taken, some files
-    already rewritten, the index not), then SIGKILL this process."""
+def _die_inside_fast_forward(root: Path, old: str, new: str, git_dir: Path) -> None:
+    """Test-only: leave what a git killed inside ``merge --ff-only`` leaves, then SIGKILL this process.
+
+    ``checkout-update``: its index.lock taken and one file already rewritten, the index not;
+    ``checkout-done``: index and files at the merge, the branch not moved yet (git's ref update is last).
+    """
+    if crashpoints.armed("checkout-done"):
+        git.run(["read-tree", "-m", "-u", old, new], root)
+        crashpoints.point("checkout-done")
     fd = os.open(git_dir / "index.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     os.close(fd)
     changed = [c for c in git.changes(root, old, new) if c.new is not None]

@@ -186,11 +186,12 @@ class Pipeline:
         branch = self.branch_name(spec_id)
         worktree = self.worktree_path(spec_id)
         spec_rel = project.rel(spec.path)
-        adopted = self._adopt_if_merged(spec, lock, branch)
+        has_branch = git.branch_exists(project.root, branch)
+        adopted = self._adopt_if_merged(spec, lock, branch) if has_branch else None
         if adopted is not None:
             return adopted
         self.preflight([spec_id])
-        if self.mainline.left_main or git.current_branch(project.root) != self.main_branch:
+        if self.mainline.left_main or not self.mainline.on_main():
             raise ChantError(
                 f"your checkout left {self.main_branch}: chant starts no more specs in this run",
                 hint=f"`git switch {self.main_branch}`, then run the same command again",
@@ -220,7 +221,7 @@ class Pipeline:
         )
         if worktree.exists():
             git.worktree_remove(project.root, worktree)
-        if git.branch_exists(project.root, branch):
+        if has_branch:
             # Resume on the existing branch so an earlier run's commits are never thrown away.
             git.worktree_add(project.root, worktree, branch, None)
             base = git.merge_base(project.root, self.main_branch, branch) or base
@@ -589,8 +590,6 @@ class Pipeline:
         """The spec's branch is already merged into main (chant died between the merge and recording it):
         finish that run instead of starting an agent again on work that is on main."""
         root = self.project.root
-        if not git.branch_exists(root, branch):
-            return None
         main_tip, branch_tip = git.heads(root, self.main_branch, branch)
         if git.merged_at(root, branch_tip, main_tip) is None:
             return None  # a fresh branch at the start commit is an ancestor of main too, but unmerged
