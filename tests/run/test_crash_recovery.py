@@ -66,3 +66,16 @@ def test_kill_at_each_step_then_one_work_recovers(work: Work, step: str) -> None
     assert not list(git_dir.glob("*.lock")) and not list((git_dir / "refs").rglob("*.lock"))
     assert not (work.repo / ".chant" / "run" / "checkout-pending").exists()
     work.git("fsck", "--no-progress")
+
+
+def test_cleanup_removes_what_a_killed_chant_left_in_run_dir(work: Work) -> None:
+    work.env["CHANT_TEST_CRASH_AT"] = "status-commit"
+    assert work.chant("work", SEED_DRIVER, timeout=120).returncode == -signal.SIGKILL
+    del work.env["CHANT_TEST_CRASH_AT"]
+    run_dir = work.repo / ".chant" / "run"
+    assert list(run_dir.glob("bookkeeping-*.index"))  # the killed chant's private index
+    out = work.chant("cleanup")
+    assert out.returncode == 0, out.stderr
+    assert not list(run_dir.glob("bookkeeping-*.index"))
+    assert not (run_dir / "checkout-pending").exists()  # cleanup finished the checkout too
+    assert work.git("status", "--porcelain") == ""

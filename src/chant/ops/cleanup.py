@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chant import git
 from chant.errors import ChantError
-from chant.locks import FileLock, LockBusy, is_locked
+from chant.locks import FileLock, LockBusy, is_locked, pid_alive
 from chant.project import Project
 from chant.run import mainline
 from chant.run.pipeline import main_branch, worktree_root
@@ -89,6 +89,11 @@ def plan(project: Project) -> CleanupPlan:
                 spec_id = path.name[:-3] if path.suffix == ".md" else path.name
                 if path.is_file() and not live(spec_id):
                     result.files.append(path)
+    # Private indexes of status commits (run/mainline.py) left by a chant that was killed.
+    for path in sorted(project.run_dir.glob("bookkeeping-*.index")):
+        pid = path.name.split("-")[1]
+        if not (pid.isdigit() and pid_alive(int(pid))):
+            result.files.append(path)
     return result
 
 
