@@ -203,6 +203,7 @@ SCHEMA = Section(
         "verify": Section({"run_commands": boolean}),
         "drift": Section({"interval": interval}),
         "logs": Section({"max_bytes": number(0, integer=True)}),
+        "git": Section({"stale_lock_seconds": number(0)}),
     },
     rust=frozenset({"repos", "enterprise", "approval", "validation", "site", "lint", "watch", "version"}),
 )

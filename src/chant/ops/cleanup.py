@@ -101,14 +101,7 @@ def _plan_git(project: Project, result: CleanupPlan, live: Callable[[str], bool]
     if is_locked(project.lock_path("integration")):
         result.busy_git_locks = git.lock_files(project.root)  # a chant is moving main right now
         return
-    found = git.lock_files(project.root)
-    # A live run's worktree is its agent's business (its watchdog holds the run lock while it lives).
-    prefix = f"{project.name}-"
-    found = [
-        p
-        for p in found
-        if not (p.parent.parent.name == "worktrees" and live(p.parent.name.removeprefix(prefix)))
-    ]
+    found = mainline.git_lock_candidates(project, live)
     stale = git.stale_locks(
         project.root, found, min_age=mainline.stale_lock_seconds(project), now=time.time()
     )

@@ -33,7 +33,7 @@ from typing import Any
 
 from chant import git
 from chant.errors import ChantError
-from chant.locks import FileLock, locked
+from chant.locks import FileLock, is_locked, locked
 from chant.project import Project
 from chant.run import crashpoints
 from chant.spec.model import Spec
@@ -95,6 +95,19 @@ class Mainline:
         for note in repair_checkout(self.project.root, self.branch, old, new):
             self.on_note(note)
         journal.unlink(missing_ok=True)
+
+    def sweep_stale_locks(self) -> None:
+        """Remove every git lock file of the repository that is stale now (run start: the pre-flight
+        would refuse the run for one). Caller holds the main lock."""
+        live = {p for p in self.project.run_dir.glob("locks/run-*.lock") if is_locked(p)}
+        for lock in git.stale_locks(
+            self.project.root,
+            git_lock_candidates(self.project, lambda sid: self.project.lock_path(f"run-{sid}") in live),
+            min_age=stale_lock_seconds(self.project),
+            now=time.time(),
+        ):
+            lock.unlink(missing_ok=True)
+            self.on_note(f"removed {lock}: left by a git process that was killed (no git is running)")
 
     def _clear_git_locks(self) -> None:
         git_dir, common = self.git_dirs()
@@ -291,6 +304,17 @@ class MainLock:
     def __exit__(self, *exc: object) -> None:
         self.lock.release()
         _MAIN_MUTEX.release()
+
+
+def git_lock_candidates(project: Project, live: Callable[[str], bool]) -> list[Path]:
+    """git's lock files in the repository, but those in the worktree of a run that is live (its agent's
+    business: the watchdog holds the run lock while any agent process lives)."""
+    prefix = f"{project.name}-"
+    return [
+        p
+        for p in git.lock_files(project.root)
+        if not (p.parent.parent.name == "worktrees" and live(p.parent.name.removeprefix(prefix)))
+    ]
 
 
 def stale_lock_seconds(project: Project) -> float:

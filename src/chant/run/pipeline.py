@@ -633,9 +633,10 @@ class Pipeline:
             git.delete_branches(root, merged)
 
     def recover(self) -> None:
-        """Finish what a chant killed while moving main left undone, before anything reads the checkout."""
+        """Finish what a chant killed while moving main left undone, before anything reads the checkout,
+        and remove git lock files no running git can own (the pre-flight would refuse the run)."""
         with self.main_lock():
-            pass
+            self.mainline.sweep_stale_locks()
 
     # -- whole run of one spec (used by the schedulers) -------------------------------------------------
     def execute(self, spec_id: str, on_start: Callable[[str], None] | None = None) -> Prepared | Outcome:
