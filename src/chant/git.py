@@ -349,10 +349,10 @@ def git_running_in(paths: Sequence[Path]) -> bool:
             cwd = os.readlink(f"/proc/{entry}/cwd")
             with open(f"/proc/{entry}/environ", "rb") as fh:
                 environ = fh.read().split(b"\0")
-        except FileNotFoundError:
-            continue
-        except OSError:
+        except PermissionError:
             return True  # another user's git: cannot tell where it runs
+        except OSError:
+            continue  # exited (or exiting) meanwhile
         git_dir = next((v[8:].decode(errors="replace") for v in environ if v.startswith(b"GIT_DIR=")), "")
         if inside(cwd) or (git_dir and inside(git_dir)):
             return True

@@ -84,9 +84,14 @@ def test_kill9_of_the_parent_ends_every_agent_process_and_then_frees_the_lock(
         env=env,
         start_new_session=True,  # its own group, like a chant started from a shell
         stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "supervisor.err").open("wb"),
     )
     try:
-        assert _wait(pids_file.exists, 20), "the agent never started"
+        started = _wait(lambda: pids_file.exists() or parent.poll() is not None, 60)
+        assert started and pids_file.exists(), (
+            f"the agent never started (supervisor exit {parent.poll()}): "
+            + (tmp_path / "supervisor.err").read_text(errors="replace")
+        )
         pids = [int(p) for p in pids_file.read_text().split()]
         assert all(pid_alive(p) for p in pids)
         if how == "pid":

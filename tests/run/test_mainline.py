@@ -93,7 +93,7 @@ def test_users_uncommitted_spec_edit_is_kept_and_never_committed(
     assert work.git("diff", "--cached") == ""  # nothing of the user's staged either
 
 
-def test_stale_index_lock_is_named_and_removed_only_when_no_git_owns_it(
+def test_stale_index_lock_is_named_and_cleanup_removes_it(
     work_factory: Callable[..., Work], chant_repo: Path
 ) -> None:
     work = work_factory(chant_repo, "git:\n  stale_lock_seconds: 1\n")
@@ -106,8 +106,12 @@ def test_stale_index_lock_is_named_and_removed_only_when_no_git_owns_it(
     assert str(lock) in add.stderr and "chant cleanup" in add.stderr
     old = time.time() - 60
     os.utime(lock, (old, old))
+    refused = work.chant("work", A)  # not chant's lock: named (by the pre-flight), left for the user
+    assert refused.returncode == 1 and ".git/index.lock" in refused.stderr
+    assert lock.exists()
+    clean = work.chant("cleanup")
+    assert f"Removed stale git lock {lock}" in clean.stdout, clean.stdout + clean.stderr
+    assert not lock.exists()
     done = work.chant("work", A)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"removed {lock}" in done.stdout + done.stderr
-    assert not lock.exists()
     assert work.status(A) == "completed"

@@ -83,10 +83,12 @@ class Mainline:
 
     def recover(self) -> None:
         """Finish what a chant killed while moving main left undone. Caller holds the main lock."""
-        self._clear_git_locks()
         journal = self.project.run_dir / JOURNAL
         if not journal.exists():
             return
+        # chant died inside a checkout update: the lock its git left is chant's own to clear. (Any other
+        # stale lock is the pre-flight's to name and `chant cleanup`'s to remove.)
+        self._clear_git_locks()
         try:
             old, new = journal.read_text(encoding="utf-8").split()[:2]
         except ValueError:
@@ -97,14 +99,21 @@ class Mainline:
         journal.unlink(missing_ok=True)
 
     def sweep_stale_locks(self) -> None:
-        """Remove every git lock file of the repository that is stale now (run start: the pre-flight
-        would refuse the run for one). Caller holds the main lock."""
+        """Remove the stale git locks of chant's own branches and worktrees (an agent's `git commit` killed
+        with its agent), so the pre-flight does not refuse the run for them. Caller holds the main lock."""
         live = {p for p in self.project.run_dir.glob("locks/run-*.lock") if is_locked(p)}
+        common = self.git_dirs()[1]
+        prefix = str(self.project.config.get("defaults.branch_prefix", "chant/"))
+        ours = [
+            p
+            for p in git_lock_candidates(
+                self.project, lambda sid: self.project.lock_path(f"run-{sid}") in live
+            )
+            if p.is_relative_to(common / "refs" / "heads" / prefix.rstrip("/"))
+            or p.parent.parent == common / "worktrees"
+        ]
         for lock in git.stale_locks(
-            self.project.root,
-            git_lock_candidates(self.project, lambda sid: self.project.lock_path(f"run-{sid}") in live),
-            min_age=stale_lock_seconds(self.project),
-            now=time.time(),
+            self.project.root, ours, min_age=stale_lock_seconds(self.project), now=time.time()
         ):
             lock.unlink(missing_ok=True)
             self.on_note(f"removed {lock}: left by a git process that was killed (no git is running)")
