@@ -6,7 +6,7 @@ Imported only by those commands: the web stack (Starlette, uvicorn, Jinja2, mark
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 from chant.errors import ChantError
 
@@ -16,7 +16,12 @@ SITE = ("jinja2", "markdown_it")
 
 def require(modules: tuple[str, ...] = SERVER) -> None:
     """Refuse clearly, with the install command, when the ``web`` extra is missing."""
-    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
     if missing:
         raise ChantError(
             f"this needs the web extra ({', '.join(missing)} not installed)",
