@@ -329,6 +329,7 @@ def serve(
         raise ChantError(
             f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port"
         ) from None
+    sock.listen(128)  # connections wait in the backlog until uvicorn is up: the printed URL works at once
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     settings = Settings(

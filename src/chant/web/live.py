@@ -146,12 +146,25 @@ class Watcher:
         name, spec_id = event.get("event"), event.get("id")
         if name == "spec_start" and isinstance(spec_id, str):
             state.running[spec_id] = float(event.get("t") or time.time())
+            self._logs[spec_id] = self._run_offset(spec_id)  # stream this run's log from its header on
         elif name == "spec_end" and isinstance(spec_id, str):
             state.running.pop(spec_id, None)
         elif name == "run_finished":
             state.running.clear()
         title = self.titles.get(spec_id, spec_id) if isinstance(spec_id, str) else None
         self._send("run", {"run": path.name[: -len(journal.SUFFIX)], "event": event, "title": title})
+
+    def _run_offset(self, spec_id: str) -> int:
+        """Where the latest run's section of the spec's log starts (its header is written before it starts)."""
+        from chant.run.logs import RUN_SEPARATOR
+
+        try:
+            data = (self.root / ".chant" / "logs" / f"{spec_id}.log").read_bytes()
+        except OSError:
+            return 0
+        marker = (RUN_SEPARATOR + "\n").encode()
+        found = data.rfind(marker)
+        return found + len(marker) if found >= 0 else 0
 
     def _specs_changed(self) -> bool:
         try:
