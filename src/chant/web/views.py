@@ -151,10 +151,13 @@ class Snapshot:
 
     @cached_property
     def stranded(self) -> list[str]:
-        from chant.run import recovery
+        """``in_progress`` with no live run lock (its own, or a member's for a driver): recovery.stranded's
+        rule, with each lock probed once (the board of a big project has hundreds of in_progress specs)."""
+        from chant.locks import is_locked
 
-        found = set(recovery.stranded(self.project))
-        return [s for s in self.ordered if s in found]
+        working = [s for s in self.ordered if self.graph.specs[s].status == Status.IN_PROGRESS]
+        held = {s for s in working if is_locked(self.project.lock_path(f"run-{s}"))}
+        return [s for s in working if s not in held and not any(h.startswith(f"{s}.") for h in held)]
 
     def attention_count(self) -> int:
         """Failed, conflicted, stranded and awaiting approval (drift is counted on the attention page only)."""
@@ -446,6 +449,7 @@ def attention(snap: Snapshot, *, with_drift: bool = True) -> list[Attention]:
                     report.upstream or report.members
                 )
                 why = f"{report.state}: {changed}" if changed else report.state
+                why += f" (review the report; `chant replay {report.spec_id}` redoes the spec)"
                 items.append(
                     Attention(
                         report.spec_id,
@@ -453,7 +457,7 @@ def attention(snap: Snapshot, *, with_drift: bool = True) -> list[Attention]:
                         "drift",
                         "completed",
                         why,
-                        f"chant drift {report.spec_id}, then `chant replay {report.spec_id}` if it should be redone",
+                        f"chant drift {report.spec_id}",
                         [],
                     )
                 )
