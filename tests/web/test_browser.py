@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from tests.conftest import CHANT_CMD, SEED_DEPENDENCIES, SEED_DRIVER, SEED_MEMBERS, run_git
 from tests.run.conftest import Work, spec_file
 from tests.web.conftest import Server
 
 M1, M2, M3, M4 = SEED_MEMBERS
+# One worker runs them one after another: two browsers side by side on two cores distort the timings.
+pytestmark = pytest.mark.xdist_group("browser")
 GATED = "2026-02-01-002-gat"
 
 

@@ -18,7 +18,7 @@ from tests.conftest import CHANT_CMD, SEED_DRIVER, SEED_MEMBERS, run_git
 from tests.run.conftest import Work, spec_file
 from tests.web.conftest import Server
 
-M1 = SEED_MEMBERS[0]
+M1, M4 = SEED_MEMBERS[0], SEED_MEMBERS[3]
 GATED = "2026-02-01-002-gat"
 
 
@@ -198,3 +198,37 @@ def test_help_stays_fast_without_the_web_stack(seed_repo: Path, chant_env: dict[
     )
     assert proc.stdout.strip().endswith("[]"), proc.stdout
     assert "serve" in proc.stdout and "site" in proc.stdout and "export" in proc.stdout
+
+
+def test_work_pause_and_reset_from_the_page(seed_work: Work, serve: Callable[..., Server]) -> None:
+    w = seed_work
+    w.sleep({".1": 60})
+    server = serve(w.repo, w.env)
+    json_accept = {"Accept": "application/json"}
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        token = csrf_of(client.get(f"/spec/{M1}").text)
+        started = client.post("/action/work", data={"id": M1, "csrf": token}, headers=json_accept)
+        assert started.json() == {"ok": True, "message": f"Started chant work {M1}"}
+        w.wait_for_records(1)  # the agent runs: in a thread of the server, as `chant work` would run it
+        assert w.status(M1) == "in_progress"
+        again = client.post("/action/work", data={"id": M1, "csrf": token}, headers=json_accept)
+        assert again.status_code == 400 and "already being worked" in again.json()["message"]
+        paused = client.post("/action/pause", data={"id": M1, "csrf": token}, headers=json_accept)
+        assert paused.json() == {"ok": True, "message": f"Paused {M1}"}
+        assert w.status(M1) == "paused"
+        assert [p for p in w.alive() if p != server.proc.pid] == []  # the agent was stopped
+        deadline = time.monotonic() + 10
+        while client.get("/api/states").json()["running"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        reset = client.post("/action/reset", data={"id": M1, "csrf": token}, headers=json_accept)
+        assert reset.json() == {"ok": True, "message": f"Reset {M1} to pending"}
+        assert w.status(M1) == "pending"
+        blocked = client.post("/action/work", data={"id": M4, "csrf": token}, headers=json_accept)
+        assert blocked.status_code == 400 and "is blocked by" in blocked.json()["message"]
+    [path] = (w.repo / ".chant" / "run" / "journal").glob("*.jsonl")
+    events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert events[0]["event"] == "run_started" and "serve" in events[0]["argv"] and events[0]["specs"] == [M1]
+    end = next(e for e in events if e["event"] == "spec_end")
+    assert end["state"] == "paused" and events[-1]["event"] == "run_finished"
+    subjects = w.git("log", "--format=%s", "-4").splitlines()
+    assert subjects == [f"chant({M1}): reset", f"chant({M1}): paused", f"chant({M1}): start", "test config"]

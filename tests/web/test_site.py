@@ -130,3 +130,15 @@ def test_rebuild_replaces_the_site_and_foreign_directories_are_refused(built: tu
     assert proc.returncode == 1 and "not empty and was not built by chant" in proc.stderr
     assert (foreign / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert w.chant("site", "build", "--out", ".").returncode == 1
+
+
+def test_cost_page_charts_spend_by_day_and_by_spec(built: tuple[Work, Path]) -> None:
+    _w, site = built
+    text = (site / "cost.html").read_text(encoding="utf-8")
+    charts = re.findall(r'<svg[^>]*class="chart".*?</svg>', text, re.S)
+    assert len(charts) == 2
+    by_day, by_spec = charts
+    # Every spec of the run completed on the test's frozen day; the fake agent reports $0.0123 a run.
+    assert re.findall(r"<title>([\d-]+): \$([\d.]+)</title>", by_day) == [("2026-02-01", "0.0615")]
+    assert sorted(re.findall(r'data-id="([^"]+)"', by_spec)) == sorted([SEED_DRIVER, *SEED_MEMBERS])
+    assert "<strong>$0.06</strong> over 5 specs" in text

@@ -117,8 +117,8 @@ def spec(
 
         found = diagnose(snap.project, item, tail=0)
         why, fix = found.diagnosis, found.fix
-    live_bar = next((r for r in running(snap, False) if r["id"] == spec_id), None)
-    ctx["titles"] = {s: snap.title(s) for s in snap.graph.specs}
+    live_bar = next((r for r in running(snap, False) if r["id"] == spec_id), None) if mode.live else None
+    ctx["titles"] = snap.titles
     ctx.update(
         spec=item,
         state=state_now,
@@ -131,14 +131,22 @@ def spec(
         driver=views.driver(snap, spec_id, mode.link.spec),
         facts=views.facts(item),
         deps=views.dependencies(snap, item),
-        dependents=snap.graph.dependents(spec_id),
+        dependents=snap.dependents.get(spec_id, []),
         inputs=views.inputs(snap, item),
-        drift=views.drift_of(snap.project, item) if with_drift else None,
+        drift=_drift(snap, item) if with_drift else None,
         attempts=views.attempts(snap, spec_id),
         log=views.log_tail(snap.project, spec_id) if mode.live else [],
         body=render.markdown(item.body),
     )
     return "spec.html", ctx
+
+
+def _drift(snap: views.Snapshot, spec: Any) -> Any:
+    """The snapshot's drift report when it has one (the site computes them once), else this spec's own."""
+    if "drift" in snap.__dict__:  # computed for the whole snapshot (None: nothing can drift)
+        result = snap.__dict__["drift"]
+        return result.reports.get(spec.id) if result is not None else None
+    return views.drift_of(snap.project, spec)
 
 
 def drivers(snap: views.Snapshot, mode: Mode) -> tuple[str, dict[str, Any]]:
@@ -160,14 +168,8 @@ def drivers(snap: views.Snapshot, mode: Mode) -> tuple[str, dict[str, Any]]:
 
 
 def attention(snap: views.Snapshot, mode: Mode) -> tuple[str, dict[str, Any]]:
-    items = views.attention(snap)
-    groups = [
-        (kind, views.KIND_LABELS[kind], [a for a in items if a.kind == kind])
-        for kind in views.KIND_ORDER
-        if any(a.kind == kind for a in items)
-    ]
     ctx = _base(snap, mode, "attention")
-    ctx.update(groups=groups)
+    ctx.update(groups=views.attention(snap), drift_skipped=snap.drift_skipped)
     return "attention.html", ctx
 
 
@@ -179,7 +181,7 @@ def cost(snap: views.Snapshot, mode: Mode) -> tuple[str, dict[str, Any]]:
 
 def runs(snap: views.Snapshot, mode: Mode, limit: int = 100) -> tuple[str, dict[str, Any]]:
     ctx = _base(snap, mode, "runs")
-    ctx["titles"] = {s: snap.title(s) for s in snap.graph.specs}
+    ctx["titles"] = snap.titles
     ctx.update(runs=[r.to_dict() for r in snap.history[:limit]])
     return "runs.html", ctx
 

@@ -37,7 +37,9 @@ def build(
     project: Project, out: Path, *, drift: bool = True, progress: Callable[[str], None] | None = None
 ) -> Built:
     """Write the site into ``out`` (replaced as a whole, so a stale page never survives a rebuild)."""
-    snap = views.Snapshot(project)
+    snap = views.Snapshot(project, drift_limit=None)
+    if drift:
+        _ = snap.drift  # once for the attention page and every spec page
     out = out.resolve()
     if out == project.root.resolve() or out in project.root.resolve().parents:
         raise ChantError(f"refusing to build the site into {out}: it holds the project")

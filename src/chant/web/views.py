@@ -94,8 +94,10 @@ class Snapshot:
     """One consistent read of the project for one page (or one whole static site)."""
 
     project: Project
+    drift_limit: int | None = 300
     graph: Graph = field(init=False)
     now: float = field(default_factory=time.time)
+    drift_skipped: int = 0
 
     def __post_init__(self) -> None:
         self.graph = Graph.of(self.project.specs())
@@ -117,6 +119,19 @@ class Snapshot:
         if spec is None:
             raise ChantError(f"no spec {spec_id}")
         return spec
+
+    @cached_property
+    def dependents(self) -> dict[str, list[str]]:
+        """Who waits for each spec (``Graph.dependents`` for all specs at once)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for spec_id in self.ordered:
+            for dep in self.graph.dependencies(spec_id):
+                found[dep].append(spec_id)
+        return found
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        return {spec_id: spec.display_title for spec_id, spec in self.graph.specs.items()}
 
     def title(self, spec_id: str) -> str:
         spec = self.graph.specs.get(spec_id)
@@ -158,6 +173,24 @@ class Snapshot:
         working = [s for s in self.ordered if self.graph.specs[s].status == Status.IN_PROGRESS]
         held = {s for s in working if is_locked(self.project.lock_path(f"run-{s}"))}
         return [s for s in working if s not in held and not any(h.startswith(f"{s}.") for h in held)]
+
+    @cached_property
+    def drift(self) -> Any:
+        """``drift.check_all`` once per snapshot. Skipped (None) when no completed spec has inputs (nothing can
+        drift), or when more than ``drift_limit`` specs are completed: it costs git calls per completed spec,
+        and a page view must stay quick (``chant drift --all`` and the static site check them all)."""
+        from chant import drift
+
+        completed = [s for s in self.graph.specs.values() if s.status == Status.COMPLETED]
+        if not any(spec.get(key) for spec in completed for key in drift.INPUT_FIELDS):
+            return None
+        if self.drift_limit is not None and len(completed) > self.drift_limit:
+            self.drift_skipped = len(completed)
+            return None
+        try:
+            return drift.check_all(self.project)
+        except ChantError:
+            return None
 
     def attention_count(self) -> int:
         """Failed, conflicted, stranded and awaiting approval (drift is counted on the attention page only)."""
@@ -376,10 +409,11 @@ def log_tail(project: Project, spec_id: str, lines: int = 40) -> list[str]:
 
 
 def drift_of(project: Project, spec: Spec) -> Any:
-    """The spec's drift report (completed specs only), or None when it cannot be computed here."""
-    if spec.status != Status.COMPLETED:
-        return None
+    """The spec's own drift report (completed specs with inputs), or None."""
     from chant import drift
+
+    if spec.status != Status.COMPLETED or not any(spec.get(key) for key in drift.INPUT_FIELDS):
+        return None
 
     try:
         return drift.check_spec(project, spec)
@@ -410,59 +444,87 @@ KIND_LABELS = {
 }
 
 
-def attention(snap: Snapshot, *, with_drift: bool = True) -> list[Attention]:
+# Each kind lists this many with `chant diagnose`'s explanation (a few git calls each); the rest are counted.
+PER_KIND = 20
+ACTIONS = {
+    "conflict": ["reset"],
+    "failed": ["work", "reset"],
+    "stranded": ["work", "reset"],
+    "approval": ["approve", "reject"],
+    "paused": ["work", "reset"],
+}
+
+
+@dataclass
+class AttentionGroup:
+    kind: str
+    label: str
+    items: list[Attention]
+    total: int
+    state: str | None  # the board state whose page lists all of them
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def attention(snap: Snapshot, *, with_drift: bool = True) -> list[AttentionGroup]:
     """What needs a human, most urgent first, each with the command (``chant diagnose``'s) and buttons."""
     from chant.ops.diagnose import diagnose
 
-    items: list[Attention] = []
+    found: dict[str, list[str]] = defaultdict(list)
     stranded = set(snap.stranded)
     approval = set(snap.awaiting_approval)
     for spec_id in snap.ordered:
-        state = snap.states[spec_id]
-        kind = {"needs_attention": "conflict", "failed": "failed", "paused": "paused"}.get(state)
+        kind = {"needs_attention": "conflict", "failed": "failed", "paused": "paused"}.get(
+            snap.states[spec_id]
+        )
         if spec_id in stranded:
             kind = "stranded"
         elif spec_id in approval:
             kind = "approval"
-        if kind is None:
-            continue
-        spec = snap.graph.specs[spec_id]
-        found = diagnose(snap.project, spec, tail=0)
-        actions = {
-            "conflict": ["reset"],
-            "failed": ["work", "reset"],
-            "stranded": ["work", "reset"],
-            "approval": ["approve", "reject"],
-            "paused": ["work", "reset"],
-        }[kind]
-        items.append(Attention(spec_id, spec.display_title, kind, state, found.diagnosis, found.fix, actions))
-    if with_drift:
-        from chant import drift
-
-        try:
-            result = drift.check_all(snap.project)
-        except ChantError:
-            result = None
-        for report in result.ordered() if result is not None else []:
-            if report.stale:
-                changed = ", ".join(c.path for c in report.changes[:5]) or ", ".join(
-                    report.upstream or report.members
+        if kind is not None:
+            found[kind].append(spec_id)
+    items: dict[str, list[Attention]] = defaultdict(list)
+    for kind, spec_ids in found.items():
+        for spec_id in spec_ids[:PER_KIND]:
+            spec = snap.graph.specs[spec_id]
+            told = diagnose(snap.project, spec, tail=0)
+            items[kind].append(
+                Attention(
+                    spec_id,
+                    spec.display_title,
+                    kind,
+                    snap.states[spec_id],
+                    told.diagnosis,
+                    told.fix,
+                    ACTIONS[kind],
                 )
-                why = f"{report.state}: {changed}" if changed else report.state
-                why += f" (review the report; `chant replay {report.spec_id}` redoes the spec)"
-                items.append(
-                    Attention(
-                        report.spec_id,
-                        report.title,
-                        "drift",
-                        "completed",
-                        why,
-                        f"chant drift {report.spec_id}",
-                        [],
-                    )
-                )
-    items.sort(key=lambda a: KIND_ORDER.index(a.kind))
-    return items
+            )
+    drifted = [r for r in snap.drift.ordered() if r.stale] if with_drift and snap.drift is not None else []
+    found["drift"] = [r.spec_id for r in drifted]
+    for report in drifted[:PER_KIND]:
+        changed = ", ".join(c.path for c in report.changes[:5]) or ", ".join(
+            report.upstream or report.members
+        )
+        why = f"{report.state}: {changed}" if changed else report.state
+        why += f" (review the report; `chant replay {report.spec_id}` redoes the spec)"
+        items["drift"].append(
+            Attention(
+                report.spec_id, report.title, "drift", "completed", why, f"chant drift {report.spec_id}", []
+            )
+        )
+    states = {
+        "conflict": "needs_attention",
+        "failed": "failed",
+        "paused": "paused",
+        "stranded": "in_progress",
+    }
+    return [
+        AttentionGroup(kind, KIND_LABELS[kind], items[kind], len(found[kind]), states.get(kind))
+        for kind in KIND_ORDER
+        if found.get(kind)
+    ]
 
 
 # -- cost ---------------------------------------------------------------------------------------------
