@@ -120,6 +120,10 @@ def test_a_run_from_the_terminal_shows_live_without_a_reload(
 ) -> None:
     w = seed_work
     server = serve(w.repo, w.env)
+    board = browser.new_page()
+    board.goto(f"{server.url}/")
+    board.wait_for_selector("#conn.on")
+    board.evaluate("window.__chantNoReload = true")
     page = browser.new_page()
     page.goto(f"{server.url}/spec/{SEED_DRIVER}")
     page.wait_for_selector("#conn.on")
@@ -151,6 +155,13 @@ def test_a_run_from_the_terminal_shows_live_without_a_reload(
         "document.querySelectorAll('svg.timeline rect.bar.state-completed').length === 4", timeout=10000
     )
     page.close()
+    # The board moved the cards to Completed as they finished, also without a reload.
+    board.wait_for_function(
+        "document.querySelectorAll('[data-column=\"completed\"] .card').length === 7", timeout=10000
+    )
+    assert columns(board)["completed"] == [*SEED_DEPENDENCIES, SEED_DRIVER, *SEED_MEMBERS]
+    assert board.evaluate("window.__chantNoReload") is True
+    board.close()
 
 
 def test_a_button_changes_the_spec_file_exactly_as_the_cli_would(

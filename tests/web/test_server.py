@@ -232,3 +232,25 @@ def test_work_pause_and_reset_from_the_page(seed_work: Work, serve: Callable[...
     assert end["state"] == "paused" and events[-1]["event"] == "run_finished"
     subjects = w.git("log", "--format=%s", "-4").splitlines()
     assert subjects == [f"chant({M1}): reset", f"chant({M1}): paused", f"chant({M1}): start", "test config"]
+
+
+def test_stopping_the_server_stops_its_runs_like_ctrl_c(
+    seed_work: Work, serve: Callable[..., Server]
+) -> None:
+    w = seed_work
+    w.sleep({".1": 60})
+    server = serve(w.repo, w.env)
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        token = csrf_of(client.get("/").text)
+        started = client.post(
+            "/action/work", data={"id": M1, "csrf": token}, headers={"Accept": "application/json"}
+        )
+        assert started.json()["ok"]
+        w.wait_for_records(1)
+    stderr = server.stop()
+    assert server.proc.returncode == 0 and "Traceback" not in stderr, stderr
+    assert w.alive() == []  # the agent went with it
+    assert w.status(M1) == "failed" and w.field(M1, "failure_reason") == "interrupted"
+    [path] = (w.repo / ".chant" / "run" / "journal").glob("*.jsonl")
+    last = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["event"] == "run_finished" and last["ok"] is False

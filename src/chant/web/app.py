@@ -347,7 +347,11 @@ def serve(
         announce(
             f"warning: listening on {host}, not 127.0.0.1: anyone with the URL above can act on this project"
         )
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down (runs stopped, state recorded)
+        pass
+    announce("Stopped.")
 
 
 def _user() -> str:
