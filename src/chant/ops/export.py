@@ -18,6 +18,7 @@ from chant import clock, states
 from chant.errors import ChantError
 from chant.graph import Graph
 from chant.spec.model import KNOWN_FIELDS, Spec
+from chant.spec.model import _jsonable as jsonable
 
 FORMATS = ("json", "csv", "md")
 FORMAT_ALIASES = {"markdown": "md"}
@@ -99,18 +100,7 @@ def value(graph: Graph, spec: Spec, name: str) -> Any:
         return sum(1 for c in spec.criteria if c.checked)
     if name in LIST_VALUED:
         return spec.values(name)
-    return _plain(spec.get(name))
-
-
-def _plain(item: Any) -> Any:
-    """YAML values as JSON-able ones (dates and other scalars become text)."""
-    if isinstance(item, dict):
-        return {str(k): _plain(v) for k, v in item.items()}
-    if isinstance(item, list | tuple):
-        return [_plain(v) for v in item]
-    if item is None or isinstance(item, bool | int | float | str):
-        return item
-    return str(item)
+    return jsonable(spec.get(name))  # dates and other YAML scalars as text, as in `chant show --json`
 
 
 def rows(graph: Graph, specs: list[Spec], fields: list[str]) -> list[dict[str, Any]]:

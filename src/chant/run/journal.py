@@ -65,31 +65,27 @@ class _Writer(JsonReporter):
         self.path = path
         self._handle = handle
         self._done: set[int] = set()  # outcomes already written by finished()
+        self._extra: dict[str, Any] = {}  # added to the event being written (finished's times)
+        self._emitting = threading.Lock()
 
     def _emit(self, event: str, **data: Any) -> None:
-        line = {"schema": JSON_SCHEMA, "event": event, **data, "t": round(time.time(), 3)}
+        line = {"schema": JSON_SCHEMA, "event": event, **data, **self._extra, "t": round(time.time(), 3)}
         self._print(json.dumps(line, ensure_ascii=False, default=str))
 
     def finished(self, outcome: Outcome) -> None:
-        self._done.add(id(outcome))
-        extra: dict[str, Any] = {}
-        if outcome.started and outcome.ended:
-            offset = time.time() - time.monotonic()
-            extra = {
-                "started_at": round(outcome.started + offset, 3),
-                "ended_at": round(outcome.ended + offset, 3),
-            }
-        self._emit(
-            "spec_end",
-            id=outcome.spec_id,
-            title=outcome.title,
-            state=outcome.state,
-            duration_s=round(outcome.duration, 3),
-            reason=outcome.reason,
-            commits=outcome.commits,
-            model=outcome.model,
-            **extra,
-        )
+        """``--json``'s spec_end for this outcome, now, with its wall-clock start and end."""
+        offset = time.time() - time.monotonic()
+        with self._emitting:
+            self._done.add(id(outcome))
+            if outcome.started and outcome.ended:
+                self._extra = {
+                    "started_at": round(outcome.started + offset, 3),
+                    "ended_at": round(outcome.ended + offset, 3),
+                }
+            try:
+                super().result(outcome)
+            finally:
+                self._extra = {}
 
     def result(self, outcome: Outcome) -> None:
         if id(outcome) not in self._done:
