@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -399,18 +399,3 @@ def attempts(project: Project, spec_id: str, history: list[Run] | None = None) -
         if bar is not None:
             found.append(bar)
     return found
-
-
-def follow(path: Path, stop: threading.Event, interval: float = 0.2) -> Iterator[dict[str, Any]]:
-    """Yield a journal's events as they are written, until the run ends or ``stop`` is set."""
-    offset = 0
-    while True:
-        events, offset = read_lines(path, offset)
-        yield from events
-        if any(e.get("event") == "run_finished" for e in events) or stop.is_set():
-            return
-        if not is_locked(path):
-            more, offset = read_lines(path, offset)
-            yield from more
-            return
-        stop.wait(interval)
