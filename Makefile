@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: demo test lint typecheck bench clean bubblewrap agent-clis
+.PHONY: demo test lint typecheck bench clean bubblewrap agent-clis chromium
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(PY) -m pip install -q -e '.[example]'
+	$(PY) -m pip install -q -e '.[example,web]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/activate
@@ -34,7 +34,7 @@ typecheck: $(VENV)/.dev-installed
 agent-clis: $(VENV)/.dev-installed
 	$(PY) tests/contract/install_clis.py
 
-test: $(VENV)/.dev-installed lint typecheck bubblewrap agent-clis
+test: $(VENV)/.dev-installed lint typecheck bubblewrap agent-clis chromium
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # run_command's sandbox (docs/sandbox.md); its tests use the real bwrap. Once installed this is one `command -v`.
@@ -48,6 +48,19 @@ bubblewrap:
 	  else \
 	    sudo -n apt-get install -y -q bubblewrap \
 	    || { echo "error: bwrap is missing; install it with: sudo apt-get install bubblewrap" >&2; exit 1; }; \
+	  fi; }
+
+# The dashboard's browser tests drive Debian's Chromium with Playwright (tests/web; never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "notice: /usr/bin/chromium not found and no apt-get here: the browser tests will be skipped (docs/web.md)"; \
+	  elif [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
+	  else \
+	    sudo -n apt-get install -y -q chromium \
+	    || { echo "error: chromium is missing; install it with: sudo apt-get install chromium" >&2; exit 1; }; \
 	  fi; }
 
 bench: $(VENV)/.installed

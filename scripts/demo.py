@@ -4,7 +4,9 @@ Copies examples/techcorp-backend into a temp repo and runs the developer path wi
 (`.chant/agents/`, chant's `command` provider): `chant work` for the coupling analysis (cpl) and the
 architecture docs (doc), then the extraction driver 001-ext (its four members in two phases and the wrap-up).
 It prints the validation report's summary, edits a tracked file (a new reporting route) and runs
-`chant drift --all`, and ends with where the files are.  The repository is kept for you to look at.
+`chant drift --all`, then writes the dashboard as a static site (`chant site build`: the driver's page shows
+its four members' timeline from the run's journal) and ends with where the files are.  The repository is
+kept for you to look at.
 """
 
 from __future__ import annotations
@@ -104,6 +106,11 @@ def main() -> None:
     print("$ git commit -m 'reporting: GET /reports/realtime' -- src/reporting/routes.py")
     sh(chant("drift", "--all"), repo, maintenance, check=False)
 
+    print("\n=== The dashboard as a static site (open it in a browser; no server needed) ===", flush=True)
+    site = workdir / "site"
+    sh(chant("site", "build", "--out", str(site)), repo, maintenance)
+    driver_page = next((site / "spec").glob("*-001-ext.html"))
+
     minutes, seconds = divmod(int(time.monotonic() - started), 60)
     print(f"\nDone in {minutes}m {seconds:02d}s. Everything is in {repo}:")
     for rel in (
@@ -116,6 +123,9 @@ def main() -> None:
         ".chant/logs/ (agent logs, not committed)",
     ):
         print(f"  {rel}")
+    print(f"The static site: {site / 'index.html'}")
+    print(f"  the driver's page, with its members' timeline: {driver_page}")
+    print(f"  or live, with actions: cd {repo} && chant serve")
     print(f"Remove it with: rm -rf {workdir}")
 
 

@@ -58,6 +58,9 @@ class Reporter:
     def started(self, spec_id: str) -> None:
         pass
 
+    def finished(self, outcome: Outcome) -> None:
+        """A spec is integrated (or failed); the terminal reports it with its phase, the journal at once."""
+
     def phase_done(self, phase: Phase, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
             self._print(outcome_line(outcome))

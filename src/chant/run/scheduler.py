@@ -22,7 +22,7 @@ from chant.agents import process
 from chant.errors import ChantError
 from chant.graph import Graph, Phase
 from chant.project import Project
-from chant.run import crashpoints
+from chant.run import crashpoints, journal
 from chant.run.events import Reporter
 from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions, acquire_run_lock
 from chant.shell import quote
@@ -55,7 +55,7 @@ class Scheduler:
     ):
         self.project = project
         self.options = options
-        self.reporter = reporter
+        self.reporter: Reporter = journal.Tee(project, reporter)  # every run is journalled (run/journal.py)
         self.pipeline = Pipeline(project, options)
         self.pipeline.mainline.on_note = reporter.note
         configured = int(project.config.get("parallel.max", 4) or 4)
@@ -66,7 +66,9 @@ class Scheduler:
         return self.pipeline.execute(spec_id, on_start=self.reporter.started)
 
     def _finish(self, item: Prepared | Outcome) -> Outcome:
-        return item if isinstance(item, Outcome) else self.pipeline.complete(item)
+        outcome = item if isinstance(item, Outcome) else self.pipeline.complete(item)
+        self.reporter.finished(outcome)
+        return outcome
 
     def _run_batch(self, spec_ids: list[str]) -> list[Outcome]:
         """Run specs concurrently, then check/integrate/finalize them in ID order."""
@@ -139,6 +141,7 @@ class Scheduler:
         for problem in self.pipeline.preflight(spec_ids):
             self.reporter.note(f"warning: {problem.render()}")
 
+    @journal.recorded("single")
     def run_single(self, spec_id: str) -> RunSummary:
         self.pipeline.recover()
         spec = self.project.resolve(spec_id)
@@ -153,6 +156,7 @@ class Scheduler:
         return RunSummary(outcomes)
 
     # -- driver ---------------------------------------------------------------------------------
+    @journal.recorded("driver")
     def run_driver(self, driver_id: str, *, sequential: bool = False) -> RunSummary:
         # The driver's own run lock is held for the whole run, so between phases it never looks stranded
         # and a second `chant work <driver>` is refused; its wrap-up run borrows the lock.
@@ -306,6 +310,7 @@ class Scheduler:
             )
 
     # -- queue (parallel) and chain ---------------------------------------------------------------
+    @journal.recorded("queue")
     def run_queue(self, only: list[str] | None = None, *, stop_on_failure: bool = False) -> RunSummary:
         """Run ready specs (or just ``only``) at most ``max_parallel`` at a time; refill as deps complete."""
         self.pipeline.recover()
