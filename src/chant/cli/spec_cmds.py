@@ -123,6 +123,7 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
                 except CycleError as exc:
                     data["phases"] = None
                     data["phase_error"] = exc.message
+            data["quality"] = _assessment(proj, graph, spec.id).to_dict()
         if body:
             data["body"] = spec.body
         render.emit_json({"spec": data})
@@ -182,9 +183,21 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
         click.echo("\nAcceptance Criteria:")
         for item in spec.criteria:
             click.echo(f"  [{'x' if item.checked else ' '}] {item.text}")
+    if in_graph:
+        assessment = _assessment(proj, graph, spec.id)
+        click.echo(f"\nQuality: {assessment.grade}")
+        for finding in assessment.findings:
+            click.echo(f"  {finding.level}: {finding.message}\n    fix: {finding.fix}")
     if body:
         click.echo("\n--- Body ---")
         click.echo(spec.body.rstrip("\n"))
+
+
+def _assessment(proj: Any, graph: Any, spec_id: str) -> Any:
+    from chant.spec import quality
+
+    thresholds = quality.Thresholds.from_config(proj.config.get)
+    return quality.assess_all(graph, thresholds, [spec_id])[spec_id]
 
 
 def _branch_exists(root: Any, branch: str) -> bool:

@@ -41,6 +41,7 @@ from chant.states import named
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
 @click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
+@click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
 @click.option("--json", "as_json", is_flag=True, help="Stream JSON events (schema 1), one per line.")
 def work(
@@ -56,6 +57,7 @@ def work(
     skip_deps: bool,
     skip_approval: bool,
     dry_run: bool,
+    force: bool,
     due: bool,
     as_json: bool,
 ) -> None:
@@ -107,6 +109,7 @@ def work(
         _dry_run(graph, resolved, parallel is not None or chain)
         _dry_run_preflight(proj, graph, resolved, agent, prompt)
         return
+    _refuse_red(proj, graph, resolved, force=force)
     options = RunOptions(
         agent=agent,
         model=model,
@@ -155,6 +158,35 @@ def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_app
             f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
             hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
         )
+
+
+def _refuse_red(proj: object, graph: object, resolved: list[str], *, force: bool) -> None:
+    """Specs graded red (chant.spec.quality) would likely waste an agent run: on a terminal chant asks,
+    without one it refuses unless --force (a cron job or CI run has nobody to notice)."""
+    import sys
+
+    from chant.errors import ChantError
+    from chant.graph import Graph
+    from chant.project import Project
+    from chant.spec import quality
+    from chant.spec.status import Status
+
+    assert isinstance(proj, Project) and isinstance(graph, Graph)
+    if force:
+        return
+    chosen = resolved or [s for s, spec in graph.specs.items() if spec.status == Status.PENDING]
+    chosen += [m for s in list(chosen) for m in graph.members(s)]
+    wanted = [s for s in dict.fromkeys(chosen) if graph.specs[s].status != Status.COMPLETED]
+    reds = quality.red(quality.assess_all(graph, quality.Thresholds.from_config(proj.config.get), wanted))
+    if not reds:
+        return
+    message, hint = quality.refusal_message(reds)
+    if not sys.stdin.isatty():
+        raise ChantError(message, hint=hint)
+    click.echo(message, err=True)
+    if not click.confirm("Run anyway?"):
+        click.echo("Nothing run.", err=True)
+        raise SystemExit(1)
 
 
 def _reset_due(proj: object, dry_run: bool) -> list[str]:

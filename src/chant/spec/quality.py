@@ -359,22 +359,15 @@ def assess_all(graph: Any, thresholds: Thresholds, spec_ids: Iterable[str]) -> d
     return {spec_id: assess(graph.specs[spec_id], context) for spec_id in wanted}
 
 
-def diagnostics(assessments: dict[str, Assessment], rel: dict[str, str]) -> list[Any]:
-    """Findings as lint warnings (:class:`chant.spec.lint.Diagnostic`); the fix follows the message."""
-    from chant.spec.lint import Diagnostic
-
-    return [
-        Diagnostic(
-            spec_id,
-            rel.get(spec_id, spec_id),
-            finding.line,
-            "warning",
-            finding.rule,
-            f"{finding.message} [{finding.level}]; fix: {finding.fix}",
-        )
-        for spec_id, assessment in assessments.items()
-        for finding in assessment.findings
-    ]
+def render(assessments: dict[str, Assessment], rel: dict[str, str]) -> list[str]:
+    """One line per finding, lint style: ``path:line: amber[rule]: message; fix: ...``."""
+    lines: list[str] = []
+    for spec_id, assessment in assessments.items():
+        path = rel.get(spec_id, spec_id)
+        for finding in assessment.findings:
+            where = f"{path}:{finding.line}" if finding.line else path
+            lines.append(f"{where}: {finding.level}[{finding.rule}]: {finding.message}; fix: {finding.fix}")
+    return lines
 
 
 def red(assessments: dict[str, Assessment]) -> list[Assessment]:
