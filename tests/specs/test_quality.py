@@ -77,7 +77,9 @@ def test_too_many_criteria(count: int, grade: str) -> None:
         assert "chant split a" in result.findings[0].fix
 
 
-@pytest.mark.parametrize(("count", "grade"), [(0, "green"), (5, "green"), (6, "amber"), (10, "amber"), (11, "red")])
+@pytest.mark.parametrize(
+    ("count", "grade"), [(0, "green"), (5, "green"), (6, "amber"), (10, "amber"), (11, "red")]
+)
 def test_too_many_target_files(count: int, grade: str) -> None:
     files = "".join(f"  - src/f{n}.py\n" for n in range(count))
     s = spec("a", f"target_files:\n{files}" if count else "")
@@ -117,9 +119,15 @@ def test_research_without_output_schema(frontmatter: str, rules: list[str]) -> N
         # no depends_on anywhere: members run in ID order, so shared files are fine
         ({"1": "target_files: [a.py]\n", "2": "target_files: [a.py]\n"}, False),
         # both opt into the parallel phase and share a file
-        ({"1": "depends_on: []\ntarget_files: [a.py]\n", "2": "depends_on: []\ntarget_files: [a.py]\n"}, True),
+        (
+            {"1": "depends_on: []\ntarget_files: [a.py]\n", "2": "depends_on: []\ntarget_files: [a.py]\n"},
+            True,
+        ),
         # ordered by a dependency
-        ({"1": "depends_on: []\ntarget_files: [a.py]\n", "2": "depends_on: [d.1]\ntarget_files: [a.py]\n"}, False),
+        (
+            {"1": "depends_on: []\ntarget_files: [a.py]\n", "2": "depends_on: [d.1]\ntarget_files: [a.py]\n"},
+            False,
+        ),
         # ordered through a third member (transitively)
         (
             {
@@ -130,7 +138,10 @@ def test_research_without_output_schema(frontmatter: str, rules: list[str]) -> N
             False,
         ),
         # parallel, but different files
-        ({"1": "depends_on: []\ntarget_files: [a.py]\n", "2": "depends_on: []\ntarget_files: [b.py]\n"}, False),
+        (
+            {"1": "depends_on: []\ntarget_files: [a.py]\n", "2": "depends_on: []\ntarget_files: [b.py]\n"},
+            False,
+        ),
     ],
 )
 def test_shared_files_without_order(members: dict[str, str], flagged: bool) -> None:

@@ -13,7 +13,9 @@ SPEC_ID = "2026-02-01-001-big"
 
 def big_spec(criteria: int) -> str:
     items = "".join(f"- [ ] `test -n {n}` passes\n" for n in range(criteria))
-    return f"---\ntype: code\nstatus: pending\n---\n\n# Everything at once\n\n## Acceptance Criteria\n\n{items}"
+    return (
+        f"---\ntype: code\nstatus: pending\n---\n\n# Everything at once\n\n## Acceptance Criteria\n\n{items}"
+    )
 
 
 def test_red_spec_is_refused_without_a_terminal_and_runs_with_force(
@@ -35,7 +37,7 @@ def test_red_spec_is_refused_without_a_terminal_and_runs_with_force(
     shown = run_chant("show", SPEC_ID, check=True).stdout
     assert "Quality: red" in shown
     linted = run_chant("lint", check=True).stdout
-    assert f"red[too-many-criteria]: 17 acceptance criteria" in linted and f"(red: {SPEC_ID};" in linted
+    assert "red[too-many-criteria]: 17 acceptance criteria" in linted and f"(red: {SPEC_ID};" in linted
 
     run_chant("work", SPEC_ID, "--force", check=True)
     assert "status: completed" in path.read_text(encoding="utf-8")

@@ -222,4 +222,6 @@ def _grade_summary(grades: dict[str, quality.Assessment]) -> str:
         counts[assessment.grade] += 1
     line = "Quality: " + ", ".join(f"{n} {grade}" for grade, n in counts.items())
     reds = [a.spec_id for a in grades.values() if a.grade == quality.RED]
-    return line + (f" (red: {', '.join(reds)}; `chant work` needs --force for them without a terminal)" if reds else "")
+    return line + (
+        f" (red: {', '.join(reds)}; `chant work` needs --force for them without a terminal)" if reds else ""
+    )
