@@ -24,6 +24,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("chant.cli.query_cmds:list_cmd", "List specs with their computed state."),
     "show": ("chant.cli.spec_cmds:show", "Show one spec: fields, dependencies, members, criteria."),
     "edit": ("chant.cli.spec_cmds:edit", "Open a spec in $EDITOR and check it afterwards."),
+    "set": ("chant.cli.set_cmd:set_cmd", "Set a spec's fields (KEY=VALUE, --add/--remove for lists)."),
+    "next": (
+        "chant.cli.set_cmd:next_cmd",
+        "Print the ready spec to work next (priority, then what it unblocks).",
+    ),
     "ready": ("chant.cli.query_cmds:ready", "List specs that can be worked now."),
     "status": ("chant.cli.query_cmds:status", "Summarise the project: counts, attention, ready work."),
     "search": ("chant.cli.query_cmds:search", "Find specs whose title or body contains text."),
