@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "group": ("chant.cli.graph_cmds:group", "Show a driver's members, their status and phases."),
     "lint": ("chant.cli.graph_cmds:lint", "Check specs: YAML, titles, dependencies, cycles, members."),
     "cancel": ("chant.cli.spec_cmds:cancel", "Cancel a spec (soft: sets status: cancelled)."),
+    "split": ("chant.cli.plan_cmds:split", "Ask the agent to break a spec into member specs."),
+    "plan": ("chant.cli.plan_cmds:plan", "Ask the agent to turn a requirements document into a driver."),
     "work": ("chant.cli.work_cmd:work", "Execute specs with an agent in isolated worktrees."),
     "reset": ("chant.cli.lifecycle_cmds:reset", "Make a spec pending again (keeps its branch and commits)."),
     "replay": (
