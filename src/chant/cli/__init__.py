@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("chant.cli.init_cmd:init", "Create .chant/ (config, specs, prompts) in this repository."),
     "add": ("chant.cli.spec_cmds:add", "Create a spec (or the next member of a driver with --group)."),
+    "template": ("chant.cli.template_cmd:template", "List and show spec templates (.chant/templates/)."),
     "list": ("chant.cli.query_cmds:list_cmd", "List specs with their computed state."),
     "show": ("chant.cli.spec_cmds:show", "Show one spec: fields, dependencies, members, criteria."),
     "edit": ("chant.cli.spec_cmds:edit", "Open a spec in $EDITOR and check it afterwards."),

@@ -7,6 +7,7 @@ The driver gets the proposal's title, its body (or a pointer to the document), `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from chant import clock
@@ -76,23 +77,41 @@ def propose(
 
 
 def write(project: Project, rel: str, proposal: proposals.Proposal, *, commit: bool = True) -> Written:
+    body = proposal.body or f"Planned from [{rel}]({rel}) by `chant plan`."
+    title = proposal.title or Path(rel).stem
+
+    def driver(driver_id: str, members: list[str]) -> str:
+        fields: list[tuple[str, object]] = [
+            ("type", "driver"),
+            ("status", "pending"),
+            ("informed_by", [rel]),
+            ("members", members),
+        ]
+        return proposals.driver_text(title, body, proposal.criteria, fields)
+
+    return write_new_driver(
+        project, driver, proposal, message=f"plan {rel} ({len(proposal.members)} members)", commit=commit
+    )
+
+
+def write_new_driver(
+    project: Project,
+    driver_text: Callable[[str, list[str]], str],
+    proposal: proposals.Proposal,
+    *,
+    message: str,
+    commit: bool = True,
+) -> Written:
+    """A new driver (``driver_text(id, member_ids)``) and its members, with a fresh ID, all or nothing."""
     with locked(project.lock_path("add"), timeout=60):
         specs = project.specs(refresh=True)
         date = clock.now().strftime("%Y-%m-%d")
         driver_id = ids.make_id(date, ids.next_sequence(date, [*specs.active, *specs.archived]))
         members = member_files(driver_id, 1, proposal)
-        body = proposal.body or f"Planned from [{rel}]({rel}) by `chant plan`."
-        fields: list[tuple[str, object]] = [
-            ("type", "driver"),
-            ("status", "pending"),
-            ("informed_by", [rel]),
-            ("members", list(members)),
-        ]
-        title = proposal.title or Path(rel).stem
-        files = {driver_id: proposals.driver_text(title, body, proposal.criteria, fields), **members}
+        files = {driver_id: driver_text(driver_id, list(members)), **members}
         paths = proposals.write_all(project, files)
         project.specs(refresh=True)
     written = Written(driver_id, list(members), paths)
     if commit:
-        written.commit = project.commit(paths, f"chant({driver_id}): plan {rel} ({len(members)} members)")
+        written.commit = project.commit(paths, f"chant({driver_id}): {message}")
     return written
