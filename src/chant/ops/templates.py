@@ -158,7 +158,9 @@ def render(template: Template, values: dict[str, str]) -> Rendered:
     missing = [v for v in template.variables.values() if v.name not in values and v.required]
     if missing:
         wanted = ", ".join(
-            f"--var {v.name}=..." + (f" ({v.description})" if v.description else "") for v in missing
+            ('a DESCRIPTION ("TEXT" before --template)' if v.name == "title" else f"--var {v.name}=...")
+            + (f" ({v.description})" if v.description else "")
+            for v in missing
         )
         raise TemplateError(f"template '{template.name}' needs {wanted}")
     parts = document.split(template.text, template.name)
