@@ -61,8 +61,8 @@ def show_template(name: str, as_json: bool) -> None:
             else "optional"
         )
         click.echo(f"  {var.name} ({how})" + (f" - {var.description}" if var.description else ""))
-    click.echo(
-        f"\nUse: chant add --template {item.name} " + " ".join(f"--var {v}=..." for v in item.required)
-    )
+    usage = ['"TITLE"'] if "title" in item.required else []
+    usage += [f"--template {item.name}", *(f"--var {v}=..." for v in item.required if v != "title")]
+    click.echo(f"\nUse: chant add {' '.join(usage)}")
     click.echo("\n--- Template ---")
     click.echo(item.text.rstrip("\n"))
