@@ -347,7 +347,9 @@ class Pipeline:
         missing = git.missing_at(root, prep.branch, list(prep.spec.target_files))
         if missing:
             return "target file(s) missing on the branch: " + ", ".join(missing)
-        return None
+        from chant.ops import outputs
+
+        return outputs.check(root, prep.spec, prep.branch)
 
     # -- integrate + finalize ------------------------------------------------------------------------
     def integrate(self, prep: Prepared) -> tuple[str | None, list[str]]:
