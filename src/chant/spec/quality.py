@@ -359,12 +359,14 @@ def assess_all(graph: Any, thresholds: Thresholds, spec_ids: Iterable[str]) -> d
     return {spec_id: assess(graph.specs[spec_id], context) for spec_id in wanted}
 
 
-def render(assessments: dict[str, Assessment], rel: dict[str, str]) -> list[str]:
+def render(assessments: dict[str, Assessment], rel: dict[str, str], *, only_red: bool = False) -> list[str]:
     """One line per finding, lint style: ``path:line: amber[rule]: message; fix: ...``."""
     lines: list[str] = []
     for spec_id, assessment in assessments.items():
         path = rel.get(spec_id, spec_id)
         for finding in assessment.findings:
+            if only_red and finding.level != RED:
+                continue
             where = f"{path}:{finding.line}" if finding.line else path
             lines.append(f"{where}: {finding.level}[{finding.rule}]: {finding.message}; fix: {finding.fix}")
     return lines
