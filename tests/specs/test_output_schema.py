@@ -86,13 +86,20 @@ def test_unusable_schemas_are_lint_errors(
     proc = run_chant("lint", check=False)
     assert proc.returncode == 1
     assert (
-        "001-nof.md: error[output-schema]: output_schema 'schemas/missing.json': no such file" in proc.stdout
-    )
-    assert (
-        "002-inv.md: error[output-schema]: output_schema is not a valid JSON Schema: 12 is not valid"
+        "001-nof.md:6: error[output-schema]: output_schema 'schemas/missing.json': no such file"
         in proc.stdout
     )
     assert (
-        "003-nod.md: error[output-schema]: output_schema is set but no target file ends in .json"
+        "002-inv.md:6: error[output-schema]: output_schema is not a valid JSON Schema: 12 is not valid"
         in proc.stdout
     )
+    assert (
+        "003-nod.md:6: error[output-schema]: output_schema is set but no target file ends in .json"
+        in proc.stdout
+    )
+    # chant work refuses it up front (the pre-flight): nothing is started
+    refused = run_chant("work", "nof", check=False)
+    assert (
+        refused.returncode == 1 and "schemas/missing.json': no such file" in refused.stdout + refused.stderr
+    )
+    assert "status: pending" in (chant_repo / ".chant/specs/2026-02-01-001-nof.md").read_text()

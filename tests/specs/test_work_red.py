@@ -55,3 +55,23 @@ def test_amber_spec_runs_and_thresholds_come_from_config(
     config.write_text(config.read_text().replace("max_criteria: 4", "max_criteria: 8"))
     run_chant("work", SPEC_ID, check=True)
     assert "status: completed" in path.read_text(encoding="utf-8")
+
+
+def test_the_pre_flight_refuses_red_unless_allowed(
+    chant_repo: Path, run_chant: Any, write_spec: Callable[..., Path], use_agent: Any
+) -> None:
+    from chant import validate
+    from chant.project import Project
+
+    write_spec(SPEC_ID, big_spec(17))
+    use_agent(command_agent.TICK_AND_COMMIT)
+    project = Project(chant_repo)
+    spec = project.resolve(SPEC_ID)
+    problems = validate.preflight(project, [spec], probes=False, allow_red=False)
+    (red,) = [p for p in problems if p.rule == "quality"]
+    assert red.severity == "error" and "graded red: 17 acceptance criteria" in red.message
+    assert "--force" in red.fix
+    assert not [p for p in validate.preflight(project, [spec], probes=False) if p.rule == "quality"]
+    dry = run_chant("work", SPEC_ID, "--dry-run", check=True).stdout
+    assert "Pre-flight: the run would stop on:" in dry and "graded red" in dry
+    assert "graded red" not in run_chant("work", SPEC_ID, "--dry-run", "--force", check=True).stdout

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from chant.cli import common, render
@@ -182,7 +180,6 @@ def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> Non
     diagnostics = lint_project(proj, only)
     rel = relative_paths(specs.active, specs.invalid, proj.root)
     graph = Graph.of(specs)
-    diagnostics += _output_schema_errors(proj, graph, only, rel)
     grades = _quality(proj, graph, only)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
@@ -233,20 +230,3 @@ def _grade_summary(grades: dict[str, quality.Assessment], all_quality: bool) -> 
     if counts[quality.AMBER] and not all_quality:
         notes.append("`chant lint --quality` lists every finding")
     return line + (f" ({'; '.join(notes)})" if notes else "")
-
-
-def _output_schema_errors(
-    proj: Project, graph: Graph, only: set[str] | None, rel: dict[str, str]
-) -> list[Any]:
-    """An ``output_schema`` that cannot be used (missing file, not a schema, no JSON/YAML target)."""
-    from chant.ops import outputs
-    from chant.spec.lint import Diagnostic
-
-    found = []
-    for spec_id in ids.sorted_ids(only if only is not None else graph.specs):
-        spec = graph.specs.get(spec_id)
-        if spec is not None and (problem := outputs.problem(proj.root, spec)) is not None:
-            found.append(
-                Diagnostic(spec_id, rel.get(spec_id, spec_id), None, "error", "output-schema", problem)
-            )
-    return found

@@ -43,6 +43,9 @@ class RunOptions:
     skip_deps: bool = False
     skip_approval: bool = False
     allow_completed: bool = False
+    allow_red: bool = (
+        True  # run specs graded red (chant.spec.quality); `chant work` without a terminal: --force
+    )
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
@@ -145,6 +148,7 @@ class Pipeline:
             agent=options.agent,
             prompt=options.prompt,
             project_checks="" not in self._preflown,
+            allow_red=options.allow_red,
         )
         self._preflown.update(["", *todo])
         return warnings
