@@ -215,36 +215,32 @@ def vague_criteria(spec: Spec, context: Context) -> list[Finding]:
     return found
 
 
-def too_many_criteria(spec: Spec, context: Context) -> list[Finding]:
-    limit = context.thresholds.max_criteria
-    count = len(spec.criteria)
+def _oversized(rule: str, count: int, limit: int, what: str, fix: str) -> list[Finding]:
+    """Amber above ``limit``, red above ``RED_FACTOR`` times it."""
     if count <= limit:
         return []
     level = RED if count > limit * RED_FACTOR else AMBER
-    return [
-        Finding(
-            "too-many-criteria",
-            level,
-            f"{count} acceptance criteria (more than {limit}) is a lot for one agent run",
-            f"`chant split {spec.id}` proposes members that share them out",
-        )
-    ]
+    return [Finding(rule, level, f"{count} {what} (more than {limit}) is a lot for one agent run", fix)]
+
+
+def too_many_criteria(spec: Spec, context: Context) -> list[Finding]:
+    return _oversized(
+        "too-many-criteria",
+        len(spec.criteria),
+        context.thresholds.max_criteria,
+        "acceptance criteria",
+        f"`chant split {spec.id}` proposes members that share them out",
+    )
 
 
 def too_many_target_files(spec: Spec, context: Context) -> list[Finding]:
-    limit = context.thresholds.max_target_files
-    count = len(spec.target_files)
-    if count <= limit:
-        return []
-    level = RED if count > limit * RED_FACTOR else AMBER
-    return [
-        Finding(
-            "too-many-files",
-            level,
-            f"{count} target files (more than {limit}) is a lot for one agent run",
-            f"`chant split {spec.id}` proposes members, each with a few of the files",
-        )
-    ]
+    return _oversized(
+        "too-many-files",
+        len(spec.target_files),
+        context.thresholds.max_target_files,
+        "target files",
+        f"`chant split {spec.id}` proposes members, each with a few of the files",
+    )
 
 
 def research_without_schema(spec: Spec, context: Context) -> list[Finding]:
