@@ -201,6 +201,9 @@ SCHEMA = Section(
         "agents": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "providers": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "verify": Section({"run_commands": boolean}),
+        "quality": Section(
+            {"max_criteria": number(1, integer=True), "max_target_files": number(1, integer=True)}
+        ),
         "drift": Section({"interval": interval}),
         "logs": Section({"max_bytes": number(0, integer=True)}),
         "git": Section({"stale_lock_seconds": number(0)}),

@@ -389,6 +389,12 @@ def worktree_add(root: Path, path: Path, branch: str, base: str | None) -> None:
         run(["worktree", "add", "-b", branch, str(path), base], root)
 
 
+def worktree_add_detached(root: Path, path: Path, rev: str) -> None:
+    """A checkout of ``rev`` at ``path`` on no branch: whatever is done there moves no ref."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run(["worktree", "add", "--detach", str(path), rev], root)
+
+
 def worktree_remove(root: Path, path: Path) -> None:
     removed = run(["worktree", "remove", "--force", "--force", str(path)], root, check=False).ok
     if path.exists():

@@ -106,12 +106,14 @@ def preflight(
     probes: bool = True,
     project_checks: bool = True,
     lint_rules: bool = True,
+    allow_red: bool = True,
 ) -> list[Problem]:
     """Everything that would stop a run of ``specs`` (and, with ``project_checks``, any run at all).
 
     ``agent`` / ``prompt`` are ``chant work``'s overrides. ``probes=False`` keeps to the files (lint):
     no ``git`` process, no ``PATH`` lookup. ``lint_rules=False`` leaves out the spec's own lint errors
-    (for lint itself, which reports them already).
+    (for lint itself, which reports them already). ``allow_red=False`` refuses specs whose quality grade
+    is red (``chant work`` without a terminal and without ``--force``).
     """
     problems: list[Problem] = []
     if project_checks:
@@ -126,6 +128,35 @@ def preflight(
     for spec in chosen:
         problems += lint_errors.get(spec.id, [])
         problems += spec_problems(context, spec)
+    if not allow_red:
+        problems += quality_problems(project, chosen)
+    return problems
+
+
+def quality_problems(project: Project, specs: list[Spec]) -> list[Problem]:
+    """Specs graded red (docs/specs-quality.md): an unattended run of them is likely wasted."""
+    from chant.graph import Graph
+    from chant.spec import quality
+
+    graph = Graph.of(project.specs())
+    thresholds = quality.Thresholds.from_config(config_or_default(project).get)
+    problems: list[Problem] = []
+    for assessment in quality.red(quality.assess_all(graph, thresholds, [s.id for s in specs])):
+        spec = graph.specs[assessment.spec_id]
+        for finding in assessment.findings:
+            if finding.level == quality.RED:
+                problems.append(
+                    Problem(
+                        "spec",
+                        "quality",
+                        f"graded red: {finding.message}",
+                        f"{finding.fix}; or `chant work --force` to run it anyway",
+                        ERROR,
+                        spec.id,
+                        project.rel(spec.path),
+                        finding.line,
+                    )
+                )
     return problems
 
 
@@ -326,6 +357,16 @@ def spec_problems(context: _Context, spec: Spec) -> list[Problem]:
         )
     else:
         prompt_ok = True
+    if spec.get("output_schema") not in (None, ""):
+        from chant.ops import outputs
+
+        if (schema_problem := outputs.problem(project.root, spec)) is not None:
+            add(
+                "output-schema",
+                schema_problem,
+                f"fix `output_schema:` in {rel} (docs/specs-quality.md)",
+                "output_schema",
+            )
     if spec.status in _AT_REST and not context.probes:
         return problems  # lint: the rest only matters to a spec that will run
     branch = f"{context.config.get('defaults.branch_prefix', 'chant/')}{spec.id}"

@@ -27,7 +27,7 @@ from typing import Any
 
 from chant import clock, git
 from chant.errors import ChantError
-from chant.project import Project, atomic_write
+from chant.project import Project
 from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
@@ -223,54 +223,23 @@ def verify_prompt(project: Project, spec: Spec, criteria: list[str]) -> str:
 def ask_agent(
     project: Project, spec: Spec, criteria: list[str], timeout: float | None, agent_name: str | None
 ) -> dict[str, tuple[str, str]]:
-    from chant.agents import AgentRequest, get_agent
+    from chant.ops import ask
 
-    name = agent_name or str(spec.get("agent") or project.config.get("defaults.agent", "claude"))
-    prompt = verify_prompt(project, spec, criteria)
-    prompt_file = project.run_dir / "prompts" / f"verify-{spec.id}.md"
-    prompt_file.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(prompt_file, prompt)
-    log_path = project.logs_dir / f"{spec.id}.verify.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    settings = project.config.agent_settings(name)
-    env = git.clean_env()
-    env.update(
-        {
-            "CHANT_SPEC_ID": spec.id,
-            "CHANT_SPEC_FILE": str(spec.path),
-            "CHANT_PROMPT_FILE": str(prompt_file),
-            "CHANT_PROJECT_ROOT": str(project.root),
-            "CHANT_VERIFY": "1",
-        }
+    name = ask.agent_name(project, agent_name, spec.get("agent"))
+    question = ask.Question(
+        key=f"verify-{spec.id}",
+        prompt=verify_prompt(project, spec, criteria),
+        spec_id=spec.id,
+        log_name=f"{spec.id}.verify.log",
+        env={"CHANT_SPEC_FILE": str(spec.path), "CHANT_VERIFY": "1"},
+        label=f"verify {spec.id}",
     )
-    if timeout is None:
-        configured = project.config.get("defaults.timeout")
-        timeout = float(configured) if configured else None
-    model = settings.get("model") or project.config.get("defaults.model")
-    with open(log_path, "a", encoding="utf-8") as log:
-
-        def write(line: str) -> None:
-            log.write(line.rstrip("\n") + "\n")
-
-        write(f"=== verify {spec.id} at {clock.iso()} with {name} ===")
-        request = AgentRequest(
-            spec_id=spec.id,
-            prompt=prompt,
-            prompt_file=prompt_file,
-            worktree=project.root,
-            env=env,
-            model=str(model) if model else None,
-            timeout=timeout,
-            settings=settings,
-            log=write,
-        )
-        try:
-            result = get_agent(name).run(request)
-        except ValueError as exc:
-            return {c: (NOT_CHECKED, f"agent: {exc}") for c in criteria}
-    if not result.ok:
-        reason = "timed out" if result.timed_out else (result.error or f"exit {result.exit_code}")
-        return {c: (NOT_CHECKED, f"agent {name} failed: {reason}") for c in criteria}
+    result = ask.ask(project, question, agent=name, worktree=project.root, timeout=timeout)
+    if result.error and result.error.startswith("agent: "):
+        return {c: (NOT_CHECKED, result.error) for c in criteria}
+    problem = ask.failure(result, name)
+    if problem is not None:
+        return {c: (NOT_CHECKED, problem) for c in criteria}
     answers = parse_answers(result.output, criteria)
     return {c: answers.get(c, (NOT_CHECKED, f"agent {name} gave no answer")) for c in criteria}
 

@@ -156,7 +156,9 @@ def test_status_brief_and_json(seed_repo: Path, run_chant: Run) -> None:
 
 def test_lint_json_clean(seed_repo: Path, run_chant: Run) -> None:
     data = json.loads(run_chant("lint", "--format", "json", check=True).stdout)
+    grades = {row["id"]: row["grade"] for row in data.pop("quality")}  # tests/specs covers the rules
     assert data == {"schema": 1, "diagnostics": [], "errors": 0, "warnings": 0, "checked": 7}
+    assert set(grades) == {SEED_DRIVER, *SEED_MEMBERS} and "red" not in grades.values()
 
 
 def test_search(seed_repo: Path, run_chant: Run) -> None:

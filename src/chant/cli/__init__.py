@@ -21,9 +21,15 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("chant.cli.init_cmd:init", "Create .chant/ (config, specs, prompts) in this repository."),
     "add": ("chant.cli.spec_cmds:add", "Create a spec (or the next member of a driver with --group)."),
+    "template": ("chant.cli.template_cmd:template", "List and show spec templates (.chant/templates/)."),
     "list": ("chant.cli.query_cmds:list_cmd", "List specs with their computed state."),
     "show": ("chant.cli.spec_cmds:show", "Show one spec: fields, dependencies, members, criteria."),
     "edit": ("chant.cli.spec_cmds:edit", "Open a spec in $EDITOR and check it afterwards."),
+    "set": ("chant.cli.set_cmd:set_cmd", "Set a spec's fields (KEY=VALUE, --add/--remove for lists)."),
+    "next": (
+        "chant.cli.set_cmd:next_cmd",
+        "Print the ready spec to work next (priority, then what it unblocks).",
+    ),
     "ready": ("chant.cli.query_cmds:ready", "List specs that can be worked now."),
     "status": ("chant.cli.query_cmds:status", "Summarise the project: counts, attention, ready work."),
     "search": ("chant.cli.query_cmds:search", "Find specs whose title or body contains text."),
@@ -31,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "group": ("chant.cli.graph_cmds:group", "Show a driver's members, their status and phases."),
     "lint": ("chant.cli.graph_cmds:lint", "Check specs: YAML, titles, dependencies, cycles, members."),
     "cancel": ("chant.cli.spec_cmds:cancel", "Cancel a spec (soft: sets status: cancelled)."),
+    "split": ("chant.cli.plan_cmds:split", "Ask the agent to break a spec into member specs."),
+    "plan": ("chant.cli.plan_cmds:plan", "Ask the agent to turn a requirements document into a driver."),
     "work": ("chant.cli.work_cmd:work", "Execute specs with an agent in isolated worktrees."),
     "reset": ("chant.cli.lifecycle_cmds:reset", "Make a spec pending again (keeps its branch and commits)."),
     "replay": (

@@ -7,8 +7,9 @@ import click
 from chant.cli import common, render
 from chant.errors import ChantError
 from chant.graph import Graph
+from chant.project import Project
 from chant.shell import quote
-from chant.spec import ids
+from chant.spec import ids, quality
 from chant.states import named
 
 
@@ -160,10 +161,12 @@ def group(driver_id: str, as_json: bool) -> None:
 @click.argument("spec_id", required=False, shell_complete=common.complete_ids)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-def lint(spec_id: str | None, fmt: str, as_json: bool) -> None:
+@click.option("--quality", "all_quality", is_flag=True, help="List every quality finding (amber ones too).")
+def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> None:
     """Check specs and .chant/config.md, including what `chant work` would refuse (unknown agent or
-    prompt, target files outside the repository, IDs that are not branch names). Exits 1 when any error
-    is found (warnings alone exit 0)."""
+    prompt, target files outside the repository, IDs that are not branch names), then grade each spec's
+    quality (docs/specs-quality.md). Exits 1 when any error is found (warnings and grades alone exit 0)."""
+    from chant.spec.lint import relative_paths
     from chant.validate import lint_project
 
     proj = common.project(read_config=False)
@@ -175,6 +178,9 @@ def lint(spec_id: str | None, fmt: str, as_json: bool) -> None:
             proj.resolve(found, action="lint")  # archived: says so
         only = {found}
     diagnostics = lint_project(proj, only)
+    rel = relative_paths(specs.active, specs.invalid, proj.root)
+    graph = Graph.of(specs)
+    grades = _quality(proj, graph, only)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
     checked = len(only) if only else len(specs.active) + len(specs.invalid)
@@ -185,11 +191,42 @@ def lint(spec_id: str | None, fmt: str, as_json: bool) -> None:
                 "errors": errors,
                 "warnings": warnings,
                 "checked": checked,
+                "quality": [a.to_dict() for a in grades.values()],
             }
         )
     else:
         for diagnostic in diagnostics:
             click.echo(diagnostic.render())
+        for line in quality.render(grades, rel, only_red=not all_quality):
+            click.echo(line)
         click.echo(f"{checked} spec(s) checked: {errors} error(s), {warnings} warning(s)")
+        click.echo(_grade_summary(grades, all_quality))
     if errors:
         raise SystemExit(1)
+
+
+def _quality(proj: Project, graph: Graph, only: set[str] | None) -> dict[str, quality.Assessment]:
+    """The quality grade (docs/specs-quality.md) of the spec asked about, or of every spec that will still
+    run (completed and cancelled ones are at rest); thresholds from ``quality.*``."""
+    from chant.spec.status import Status
+
+    at_rest = (Status.COMPLETED, Status.CANCELLED)
+    everything = [s for s, spec in graph.specs.items() if spec.status not in at_rest]
+    wanted = ids.sorted_ids(only if only is not None else everything)
+    from chant.validate import config_or_default
+
+    return quality.assess_all(graph, quality.Thresholds.from_config(config_or_default(proj).get), wanted)
+
+
+def _grade_summary(grades: dict[str, quality.Assessment], all_quality: bool) -> str:
+    counts = {grade: 0 for grade in (quality.GREEN, quality.AMBER, quality.RED)}
+    for assessment in grades.values():
+        counts[assessment.grade] += 1
+    line = "Quality: " + ", ".join(f"{n} {grade}" for grade, n in counts.items())
+    reds = [a.spec_id for a in grades.values() if a.grade == quality.RED]
+    notes = (
+        [f"red: {', '.join(reds)}; `chant work` needs --force for them without a terminal"] if reds else []
+    )
+    if counts[quality.AMBER] and not all_quality:
+        notes.append("`chant lint --quality` lists every finding")
+    return line + (f" ({'; '.join(notes)})" if notes else "")

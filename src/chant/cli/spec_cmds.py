@@ -18,8 +18,10 @@ from chant.states import named
 
 
 @click.command()
-@click.argument("description")
+@click.argument("description", required=False)
 @click.option("--type", "type_", type=click.Choice(SPEC_TYPES), default="code", show_default=True)
+@click.option("--template", "template_name", metavar="NAME", help="Start from .chant/templates/NAME.md.")
+@click.option("--var", "variables", multiple=True, metavar="K=V", help="A template variable (repeatable).")
 @click.option("--group", metavar="DRIVER", help="Create the next member <driver>.N of this driver.")
 @click.option("--depends-on", "depends_on", multiple=True, metavar="ID", help="Dependency (repeatable).")
 @click.option("--label", "labels", multiple=True, help="Label (repeatable).")
@@ -45,8 +47,10 @@ from chant.states import named
 @click.option("--no-commit", is_flag=True, help="Write the file but do not commit it.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
 def add(
-    description: str,
+    description: str | None,
     type_: str,
+    template_name: str | None,
+    variables: tuple[str, ...],
     group: str | None,
     depends_on: tuple[str, ...],
     labels: tuple[str, ...],
@@ -66,12 +70,17 @@ def add(
     \b
     chant add "Fix login" --criterion "Tests pass" --criterion "No 500 on bad input"
     chant add "Write the guide" --body-file notes.md
+    chant add "Login fails on empty password" --template bugfix --var component=auth
     """
     from chant.ops.create import NewSpec, create_spec
 
     proj = common.project()
+    if variables and not template_name:
+        raise click.UsageError("--var needs --template")
+    if description is None and not template_name:
+        raise click.UsageError("give a DESCRIPTION (its first line becomes the title), or --template NAME")
     new = NewSpec(
-        description,
+        description or "",
         type_,
         group,
         [proj.resolve(d).id for d in depends_on],
@@ -85,7 +94,14 @@ def add(
         list(criteria),
         body_file.read() if body_file is not None else None,
     )
-    spec = create_spec(proj, new, commit=not no_commit)
+    if template_name:
+        from chant.ops import templates
+
+        template = templates.load(proj, template_name)
+        values = templates.values_of(list(variables), description, template)
+        spec = templates.create(proj, template, values, new, commit=not no_commit)
+    else:
+        spec = create_spec(proj, new, commit=not no_commit)
     if as_json:
         render.emit_json({"id": spec.id, "path": proj.rel(spec.path)})
         return
@@ -123,6 +139,7 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
                 except CycleError as exc:
                     data["phases"] = None
                     data["phase_error"] = exc.message
+            data["quality"] = _assessment(proj, graph, spec.id).to_dict()
         if body:
             data["body"] = spec.body
         render.emit_json({"spec": data})
@@ -182,9 +199,21 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
         click.echo("\nAcceptance Criteria:")
         for item in spec.criteria:
             click.echo(f"  [{'x' if item.checked else ' '}] {item.text}")
+    if in_graph:
+        assessment = _assessment(proj, graph, spec.id)
+        click.echo(f"\nQuality: {assessment.grade}")
+        for finding in assessment.findings:
+            click.echo(f"  {finding.level}: {finding.message}\n    fix: {finding.fix}")
     if body:
         click.echo("\n--- Body ---")
         click.echo(spec.body.rstrip("\n"))
+
+
+def _assessment(proj: Any, graph: Any, spec_id: str) -> Any:
+    from chant.spec import quality
+
+    thresholds = quality.Thresholds.from_config(proj.config.get)
+    return quality.assess_all(graph, thresholds, [spec_id])[spec_id]
 
 
 def _branch_exists(root: Any, branch: str) -> bool:

@@ -41,6 +41,7 @@ from chant.states import named
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
 @click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
+@click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
 @click.option("--json", "as_json", is_flag=True, help="Stream JSON events (schema 1), one per line.")
 def work(
@@ -56,6 +57,7 @@ def work(
     skip_deps: bool,
     skip_approval: bool,
     dry_run: bool,
+    force: bool,
     due: bool,
     as_json: bool,
 ) -> None:
@@ -105,8 +107,9 @@ def work(
             _refuse_if_blocked(graph, resolved[0], skip_deps=skip_deps, skip_approval=skip_approval)
     if dry_run:
         _dry_run(graph, resolved, parallel is not None or chain)
-        _dry_run_preflight(proj, graph, resolved, agent, prompt)
+        _dry_run_preflight(proj, graph, resolved, agent, prompt, force)
         return
+    allow_red = _refuse_red(proj, graph, resolved, force=force)
     options = RunOptions(
         agent=agent,
         model=model,
@@ -114,6 +117,7 @@ def work(
         timeout=timeout,
         skip_deps=skip_deps,
         skip_approval=skip_approval,
+        allow_red=allow_red,
     )
     limit = max_parallel or (parallel if parallel and parallel > 0 else None)
     reporter = make_reporter(as_json, lambda i: s.title if (s := proj.specs().get(i)) else None)
@@ -153,6 +157,40 @@ def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_app
             f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
             hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
         )
+
+
+def _refuse_red(proj: object, graph: object, resolved: list[str], *, force: bool) -> bool:
+    """Specs graded red (chant.spec.quality) would likely waste an agent run: on a terminal chant asks,
+    without one it refuses unless --force (a cron job or CI run has nobody to notice). Returns whether the
+    run may start red specs (the pipeline's pre-flight refuses any others it meets)."""
+    import sys
+
+    from chant.errors import ChantError
+    from chant.graph import Graph
+    from chant.project import Project
+    from chant.spec import quality
+    from chant.spec.status import Status
+    from chant.validate import config_or_default
+
+    assert isinstance(proj, Project) and isinstance(graph, Graph)
+    if force:
+        return True
+    chosen = resolved or [s for s, spec in graph.specs.items() if spec.status == Status.PENDING]
+    chosen += [m for s in list(chosen) for m in graph.members(s)]
+    wanted = [s for s in dict.fromkeys(chosen) if graph.specs[s].status != Status.COMPLETED]
+    thresholds = quality.Thresholds.from_config(config_or_default(proj).get)
+    reds = quality.red(quality.assess_all(graph, thresholds, wanted))
+    interactive = sys.stdin.isatty()
+    if not reds:
+        return interactive
+    message, hint = quality.refusal_message(reds)
+    if not interactive:
+        raise ChantError(message, hint=hint)
+    click.echo(message, err=True)
+    if not click.confirm("Run anyway?"):
+        click.echo("Nothing run.", err=True)
+        raise SystemExit(1)
+    return True
 
 
 def _reset_due(proj: object, dry_run: bool) -> list[str]:
@@ -204,7 +242,7 @@ def _reset_if_due(proj: object, spec_id: str) -> None:
 
 
 def _dry_run_preflight(
-    proj: object, graph: object, resolved: list[str], agent: str | None, prompt: str | None
+    proj: object, graph: object, resolved: list[str], agent: str | None, prompt: str | None, force: bool
 ) -> None:
     """What the real run's pre-flight would say, and with which agent (nothing is written either way)."""
     from chant import validate
@@ -218,7 +256,7 @@ def _dry_run_preflight(
     specs = [graph.specs[s] for s in dict.fromkeys(chosen) if s in graph.specs]
     config = validate.config_or_default(proj)
     names = sorted({agent or str(s.get("agent") or config.get("defaults.agent", "claude")) for s in specs})
-    problems = validate.preflight(proj, specs, agent=agent, prompt=prompt)
+    problems = validate.preflight(proj, specs, agent=agent, prompt=prompt, allow_red=force)
     click.echo(f"\nAgent: {', '.join(names) or '-'}")
     if not problems:
         click.echo("Pre-flight: ok")

@@ -34,6 +34,7 @@ class NewSpec:
     needs_approval: bool = False
     criteria: list[str] = field(default_factory=list)  # acceptance criteria ("- [ ] ..." items)
     body: str | None = None  # markdown appended after the description's own lines (--body-file)
+    text: str | None = None  # the whole file, already rendered (from a template): used as is
 
 
 def split_description(description: str) -> tuple[str, str]:
@@ -129,7 +130,9 @@ def create_spec(project: Project, new: NewSpec, *, commit: bool = True) -> Spec:
             date = clock.now().strftime("%Y-%m-%d")
             spec_id = ids.make_id(date, ids.next_sequence(date, [*specs.active, *specs.archived]))
         path = project.specs_dir / f"{spec_id}.md"
-        _create_exclusive(path, render(new, driver.id if driver else None))
+        parent = driver.id if driver else None
+        text = render(new, parent) if new.text is None else _with_parent(new.text, parent)
+        _create_exclusive(path, text)
     paths = [path]
     if driver is not None and "members" in driver.frontmatter:
         project.update_spec(driver.id, {"members": [*driver.members_field, spec_id]})
@@ -138,6 +141,10 @@ def create_spec(project: Project, new: NewSpec, *, commit: bool = True) -> Spec:
     if commit:
         project.commit(paths, f"chant: Add spec {spec_id}")
     return spec
+
+
+def _with_parent(text: str, parent: str | None) -> str:
+    return edit.set_fields(text, {"parent": parent}) if parent else text
 
 
 def _has_members(project: Project, spec_id: str) -> bool:

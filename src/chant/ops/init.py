@@ -99,6 +99,14 @@ def init_project(
         if not target.exists():  # never overwrite a prompt the user may have edited
             atomic_write(target, text)
             result.created.append(f".chant/prompts/{prompt_name}.md")
+    from chant.ops.templates import bundled
+
+    for template_name, text in bundled().items():
+        target = chant / "templates" / f"{template_name}.md"
+        if not target.exists():  # never overwrite a template the user may have edited
+            target.parent.mkdir(exist_ok=True)
+            atomic_write(target, text)
+            result.created.append(f".chant/templates/{template_name}.md")
     for agent in agents:
         if agent not in AGENT_FILES:
             raise ChantError(f"Unknown --agent '{agent}' (expected one of {', '.join(AGENT_FILES)})")

@@ -40,6 +40,9 @@ class RunOptions:
     skip_deps: bool = False
     skip_approval: bool = False
     allow_completed: bool = False
+    allow_red: bool = (
+        True  # run specs graded red (chant.spec.quality); `chant work` without a terminal: --force
+    )
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
@@ -139,6 +142,7 @@ class Pipeline:
             agent=options.agent,
             prompt=options.prompt,
             project_checks="" not in self._preflown,
+            allow_red=options.allow_red,
         )
         self._preflown.update(["", *todo])
         return warnings
@@ -386,7 +390,9 @@ class Pipeline:
         missing = git.missing_at(root, prep.branch, list(prep.spec.target_files))
         if missing:
             return "target file(s) missing on the branch: " + ", ".join(missing)
-        return None
+        from chant.ops import outputs
+
+        return outputs.check(root, prep.spec, prep.branch)
 
     # -- integrate + finalize ------------------------------------------------------------------------
     def integrate(self, prep: Prepared) -> tuple[str | None, list[str]]:

@@ -113,9 +113,26 @@ def variables(project: Project, spec: Spec, worktree: Path, branch: str, spec_pa
         "spec.origin": _bullets(spec.values("origin")),
         "spec.inputs": _bullets(inputs),
         "spec.context": ("## Context\n\n" + "\n".join(context_parts)) if context_parts else "",
+        "spec.output_schema": _output_schema(spec),
         "worktree.path": str(worktree),
         "worktree.branch": branch,
     }
+
+
+def _output_schema(spec: Spec) -> str:
+    """What ``output_schema:`` asks of the JSON/YAML target files, for the prompt ("" without one)."""
+    value = spec.get("output_schema")
+    if value in (None, ""):
+        return ""
+    import json
+
+    shown = (
+        json.dumps(value, indent=2, default=str) if isinstance(value, dict) else f"the schema in `{value}`"
+    )
+    return (
+        "Your JSON/YAML target files must match this JSON Schema (chant checks before completing the spec):\n\n"
+        + (f"```json\n{shown}\n```" if isinstance(value, dict) else shown)
+    )
 
 
 def render(template: str, values: dict[str, str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from chant import priority
 from chant.errors import ChantError, SpecParseError
 from chant.graph import Graph
 from chant.spec import ids
@@ -139,6 +140,8 @@ def lint(
                     f"parent: '{parent}' but the file name makes it a member of '{driver}'",
                     _line_of(spec, "parent", key=True),
                 )
+        if (priority_problem := priority.problem(spec.get("priority"))) is not None:
+            add(spec_id, "warning", "priority", priority_problem, _line_of(spec, "priority", key=True))
         schedule = spec.get("schedule")
         if schedule not in (None, ""):
             from chant.schedule import ScheduleError, validate

@@ -38,6 +38,7 @@ KNOWN_FIELDS = frozenset(
         "model",
         "agent",
         "schedule",
+        "priority",
         "parent",
         "approval",
         "needs_approval",
