@@ -20,7 +20,7 @@ from chant.locks import locked
 from chant.scan import scan_md, stamp
 from chant.shell import quote
 from chant.spec import document, ids
-from chant.spec.model import Spec
+from chant.spec.model import KEEP_BODY_BYTES, Spec, read_spec_file
 from chant.spec.status import Status, check_transition
 
 # Not imported here, on purpose: chant.git (subprocess), tempfile and chant.spec.edit (YAML) are only needed
@@ -141,14 +141,19 @@ class Project:
             else:
                 parsed = True
                 try:
-                    text = path.read_text(encoding="utf-8")
-                    spec = Spec.from_text(spec_id, path, text)
+                    spec = Spec.from_text(spec_id, path, read_spec_file(path))
                 except SpecParseError as exc:
+                    if not os.path.lexists(path):
+                        continue  # removed since the scan (a concurrent delete): not a spec any more
                     result.invalid[spec_id] = SpecParseError(self.rel(path), exc.detail, exc.line)
                     continue
-                except UnicodeDecodeError:
-                    result.invalid[spec_id] = SpecParseError(self.rel(path), "file is not valid UTF-8")
+                except Exception as exc:  # noqa: BLE001 - one file must never take the listing down
+                    result.invalid[spec_id] = SpecParseError(
+                        self.rel(path), f"cannot read this spec ({type(exc).__name__}: {str(exc)[:200]})", 1
+                    )
                     continue
+                if size > KEEP_BODY_BYTES:
+                    spec.body_text = None  # re-read on demand: memory stays small with huge files
                 if mtime_ns < racy_after:
                     fresh[key] = (size, version, spec.frontmatter, spec.title, spec.body_line_offset)
             if spec_id in active:
@@ -221,22 +226,23 @@ class Project:
     def load_archived(self, spec_id: str) -> Spec:
         path = self.specs().archived[spec_id]
         try:
-            text = path.read_text(encoding="utf-8")
-            return Spec.from_text(spec_id, path, text, archived=True)
+            return self._parse(spec_id, path, archived=True)
         except SpecParseError as exc:
-            raise InvalidSpecError(
-                spec_id, SpecParseError(self.rel(path), exc.detail, exc.line).message
-            ) from None
-        except UnicodeDecodeError:
-            raise InvalidSpecError(spec_id, f"{self.rel(path)}: file is not valid UTF-8") from None
+            raise InvalidSpecError(spec_id, exc.message) from None
 
     def reload(self, spec_id: str) -> Spec:
         """Re-read one spec from disk (after a write), updating the in-memory set."""
-        path = self.spec_path(spec_id)
-        spec = Spec.from_text(spec_id, path, path.read_text(encoding="utf-8"))
+        spec = self._parse(spec_id, self.spec_path(spec_id))
         if self._specs is not None:
             self._specs.active[spec_id] = spec
         return spec
+
+    def _parse(self, spec_id: str, path: Path, *, archived: bool = False) -> Spec:
+        """One spec read outside the listing; its problems name the file relative to the project."""
+        try:
+            return Spec.from_text(spec_id, path, read_spec_file(path), archived=archived)
+        except SpecParseError as exc:
+            raise SpecParseError(self.rel(path), exc.detail, exc.line) from None
 
     def spec_path(self, spec_id: str) -> Path:
         spec = self.specs().active.get(spec_id)
@@ -263,7 +269,7 @@ class Project:
 
         path = self.spec_path(spec_id)
         with locked(self.lock_path(f"write-{spec_id}"), timeout=30):
-            text = original = path.read_text(encoding="utf-8")
+            text = original = read_spec_file(path)
             if body_edit is not None:
                 text = body_edit(text, self.rel(path))
             changes = dict(updates)
@@ -451,7 +457,7 @@ def _create_temp(path: Path) -> tuple[int, str]:
 
 
 def parse_spec_file(path: Path) -> Spec:
-    return Spec.from_text(path.name[:-3], path, path.read_text(encoding="utf-8"))
+    return Spec.from_text(path.name[:-3], path, read_spec_file(path))
 
 
 __all__ = ["Project", "SpecSet", "find_root", "atomic_write", "document"]

@@ -67,30 +67,50 @@ def split(text: str, path: str = "<spec>") -> Parts:
     raise SpecParseError(path, "frontmatter is not closed (no '---' line after the opening one)", 1)
 
 
-def parse_frontmatter(parts: Parts, path: str = "<spec>") -> dict[str, Any]:
+# Bounds on what one file may make a reader do (see yamlio for aliases and nesting).
+MAX_FRONTMATTER_CHARS = 256 * 1024
+
+
+def parse_frontmatter(
+    parts: Parts, path: str = "<spec>", text_keys: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The frontmatter mapping; plain scalars under ``text_keys`` are kept as the text written.
+
+    Every problem, whatever raised it, is a :class:`SpecParseError` naming ``path`` and the line.
+    """
     if not parts.frontmatter.strip():
         return {}
-    fast = fastyaml.load(parts.frontmatter)
-    if fast is not None:
-        return fast
-    import yaml
-
-    from chant.spec import yamlio
-
+    offset = parts.opening.count("\n")  # file lines before the YAML text
+    if len(parts.frontmatter) > MAX_FRONTMATTER_CHARS:
+        raise SpecParseError(
+            path,
+            f"frontmatter is {len(parts.frontmatter) // 1024:,} KiB; at most {MAX_FRONTMATTER_CHARS // 1024} KiB "
+            "is read",
+            offset + 1,
+        )
     try:
-        data = yamlio.load(parts.frontmatter)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening '---'
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise SpecParseError(path, f"invalid YAML in frontmatter: {problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise SpecParseError(path, f"invalid YAML in frontmatter: {exc}", 2) from None
+        fast = fastyaml.load(parts.frontmatter, text_keys)
+        if fast is not None:
+            return fast
+        from chant.spec import yamlio  # imports PyYAML: only for files outside the fast reader's subset
+
+        try:
+            data = yamlio.load(parts.frontmatter, text_keys)
+        except yamlio.LoadError as exc:
+            line = offset + exc.line if exc.line is not None else offset + 1
+            raise SpecParseError(path, f"invalid YAML in frontmatter: {exc.problem}", line) from None
+    except SpecParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad file must never take a command down
+        detail = str(exc)[:200]
+        raise SpecParseError(
+            path, f"cannot read the frontmatter ({type(exc).__name__}: {detail})", offset + 1
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SpecParseError(path, "frontmatter must be a mapping of fields (key: value)", 2)
-    return {str(key): value for key, value in data.items()}
+        raise SpecParseError(path, "frontmatter must be a mapping of fields (key: value)", offset + 1)
+    return data
 
 
 def _outside_fences(body: str) -> list[tuple[int, str]]:
