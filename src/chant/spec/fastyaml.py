@@ -57,8 +57,11 @@ _SUB_KEY = re.compile(r"( +)([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$")
 # control characters; ": " and a trailing ":" are excluded by the caller, " #" was cut as a comment.
 _PLAIN_FIRST = rf"[A-Za-z0-9_.+~(/$=<;^{_NON_ASCII}]"
 _PLAIN = re.compile(rf"(?:{_PLAIN_FIRST}|-[A-Za-z0-9_.+~(/{_NON_ASCII}])[^\x00-\x1f\x7f]*$")
-# In a flow list: no ",[]{}" (they end or nest the item), no ":" or "#" (mappings, comments) and no quotes.
-_FLOW_PLAIN = re.compile(rf"{_PLAIN_FIRST}[A-Za-z0-9_.+~()/$=<>;^@ {_NON_ASCII}-]*$")
+# In a flow list: no ",[]{}" (they end or nest the item) and no "#" (comments); ": " and a trailing ":"
+# (a mapping) are excluded by the caller.
+_FLOW_PLAIN = re.compile(
+    rf"(?:{_PLAIN_FIRST}|-[A-Za-z0-9_.+~(/{_NON_ASCII}])[A-Za-z0-9_.+~()/$=<>;^@ :'\"{_NON_ASCII}-]*$"
+)
 # The common lines, matched in one go: `key: value` and `- value` with a plain value of "safe" characters
 # only (no spaces, colons or quotes), optionally followed by a comment.
 _SIMPLE = r"[A-Za-z0-9_.+~(/$=<;^][A-Za-z0-9_.+~()/$=<>;^@-]*"
@@ -214,7 +217,7 @@ def _flow_list(text: str, as_text: bool) -> Any:
             item_end = _FLOW_ITEM.match(text, pos)
             stop = item_end.end() if item_end is not None else pos
             part = text[pos:stop].rstrip(" ")
-            if not part or _FLOW_PLAIN.match(part) is None:
+            if not part or _FLOW_PLAIN.match(part) is None or part[-1] == ":" or ": " in part:
                 return _MISS
             value = _plain(part, as_text)
             if value is _MISS:

@@ -12,6 +12,7 @@ with its line, and keys are unique. Plain scalars under ``text_keys`` keep their
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
@@ -255,6 +256,8 @@ def emit_scalar(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
     if isinstance(value, int | float):
         return repr(value)
     text = yaml.dump(
