@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from chant.errors import SpecParseError
 from chant.spec import fastyaml
@@ -15,6 +15,8 @@ from chant.spec import fastyaml
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CHECKBOX = re.compile(r"^\s*[-*+] \[([ xX])\]\s?(.*)$")
 AC_HEADING = "## Acceptance Criteria"
+# Any heading level, any case, optional trailing colon: what authors write when they mean the section.
+_AC_LIKE = re.compile(r"^\s{0,3}#{1,6}\s*acceptance\s+criteria\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,21 +115,54 @@ def parse_frontmatter(
     return data
 
 
-def _outside_fences(body: str) -> list[tuple[int, str]]:
-    """(index, line) pairs of the body's lines that are not inside a fenced code block."""
+def _fence_scan(body: str) -> tuple[list[tuple[int, str]], int | None]:
+    """(index, line) pairs of the body's lines outside fenced code blocks (CommonMark's rule), and the
+    0-based index of the fence line that is still open at the end of the body (``None`` when all close)."""
     visible: list[tuple[int, str]] = []
     fence: str | None = None
+    opened = 0
     for index, line in enumerate(body.split("\n")):
         match = _FENCE.match(line)
         if fence is None:
             if match:
                 fence = match.group(1)[0] * len(match.group(1))
+                opened = index
                 continue
             visible.append((index, line))
         elif match and match.group(1).startswith(fence) and not line[match.end() :].strip():
             # A closing fence carries no info string (CommonMark): "```python" inside a block is content.
             fence = None
+    return visible, (opened if fence is not None else None)
+
+
+def _outside_fences(body: str) -> list[tuple[int, str]]:
+    return _fence_scan(body)[0]
+
+
+def _toggle_visible(body: str) -> list[tuple[int, str]]:
+    """The fallback when fences do not close: every fence line opens or closes a block (what authors of
+    nested same-length fences mean), and a fence still open at the end hides nothing."""
+    lines = body.split("\n")
+    visible: list[tuple[int, str]] = []
+    inside: list[tuple[int, str]] = []
+    open_fence = False
+    for index, line in enumerate(lines):
+        if _FENCE.match(line):
+            open_fence = not open_fence
+            if not open_fence:
+                inside = []
+            continue
+        (inside if open_fence else visible).append((index, line))
+    if open_fence:
+        visible = sorted(visible + inside)
     return visible
+
+
+def unclosed_fence(body: str) -> int | None:
+    """0-based body line of a code fence that is never closed (by CommonMark's rule), else ``None``."""
+    if "```" not in body and "~~~" not in body:
+        return None
+    return _fence_scan(body)[1]
 
 
 def title_of(body: str) -> str | None:
@@ -146,9 +181,18 @@ def title_of(body: str) -> str | None:
     return None
 
 
+def _criteria_lines(body: str) -> list[tuple[int, str]]:
+    visible, unclosed = _fence_scan(body)
+    return _toggle_visible(body) if unclosed is not None else visible
+
+
 def criteria_of(body: str, line_offset: int = 0) -> list[Criterion]:
-    """Checkbox items of the *last* ``## Acceptance Criteria`` section outside code fences."""
-    visible = _outside_fences(body)
+    """Checkbox items of the *last* ``## Acceptance Criteria`` section outside code fences.
+
+    When a fence never closes (often nested fences of the same length), CommonMark would hide the rest of
+    the body, criteria included; then every fence line toggles instead (lint warns: rule ``fence``).
+    """
+    visible = _criteria_lines(body)
     start = None
     for position, (_index, line) in enumerate(visible):
         if line.startswith(AC_HEADING):
@@ -163,6 +207,46 @@ def criteria_of(body: str, line_offset: int = 0) -> list[Criterion]:
         if match:
             found.append(Criterion(match.group(2).strip(), match.group(1) != " ", line_offset + index + 1))
     return found
+
+
+def misnamed_criteria_headings(body: str, line_offset: int = 0) -> list[tuple[int, str]]:
+    """``(file line, heading)`` of headings that look like an acceptance-criteria section but are not read
+    as one (``### Acceptance Criteria``, ``## acceptance criteria``, ``# Acceptance criteria:`` ...)."""
+    if "cceptance" not in body and "CCEPTANCE" not in body:
+        return []
+    found = []
+    for index, line in _criteria_lines(body):
+        if _AC_LIKE.match(line) and not line.startswith(AC_HEADING):
+            found.append((line_offset + index + 1, line.strip()))
+    return found
+
+
+class _HasBody(Protocol):
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def body_line_offset(self) -> int: ...
+
+
+def criteria_problems(spec: _HasBody) -> list[str]:
+    """Why an agent run of ``spec`` could not be checked: empty when it has acceptance criteria.
+
+    Pure (it reads only ``spec.body``); the pre-flight of ``chant work`` and ``lint`` report these. Drivers
+    are not run by an agent, so callers skip them.
+    """
+    body, offset = spec.body, spec.body_line_offset
+    if criteria_of(body, offset):
+        return []
+    problems = [
+        "no acceptance criteria: nothing can check the agent's work "
+        f"(add a '{AC_HEADING}' section with '- [ ] ...' items)"
+    ]
+    for line, heading in misnamed_criteria_headings(body, offset):
+        problems.append(
+            f"line {line}: '{heading}' is not read as criteria; the heading must be '{AC_HEADING}'"
+        )
+    return problems
 
 
 def checkboxes_of_section(body: str, heading: str) -> list[Criterion]:
