@@ -21,7 +21,7 @@ DRIVER_TYPES = ("driver", "group")
 LIST_FIELDS = fields.LIST_FIELDS
 KNOWN_FIELDS = fields.KNOWN_FIELDS
 
-MAX_FILE_BYTES = 8 << 20  # a spec file larger than this is refused, not read
+MAX_FILE_BYTES = 2 << 20  # a spec file larger than this is refused, not read (specs are ~2-20 KB)
 # Bodies of files larger than this are not kept in memory after loading (re-read when asked for).
 KEEP_BODY_BYTES = 64 * 1024
 

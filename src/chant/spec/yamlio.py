@@ -96,6 +96,7 @@ class _Builder:
         self.on_path: set[int] = set()  # collections being built: meeting one again means recursion
         self.alias_values = 0
         self.alias_chars = 0
+        self.line = 1
 
     def build(self, root: yaml.Node) -> Any:
         return self.value(root, 0, via_alias=False, text=False, top=True)
@@ -108,7 +109,9 @@ class _Builder:
             via_alias = True
         else:
             self.seen.add(ident)
-        if via_alias:
+        if not via_alias:
+            self.line = _line(node)  # an alias has no position of its own: errors name the last real one
+        else:
             self.alias_values += 1
             if isinstance(node, yaml.ScalarNode):
                 self.alias_chars += len(node.value)
@@ -116,7 +119,7 @@ class _Builder:
                 raise LoadError(
                     f"aliases expand to more than {MAX_ALIAS_VALUES:,} values or {MAX_ALIAS_CHARS:,} "
                     "characters (refused, like a 'billion laughs' document)",
-                    _line(node),
+                    self.line,
                 )
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, text)
