@@ -89,6 +89,7 @@ class Project:
         self._specs: SpecSet | None = None
         self.clean_stamps: dict[str, tuple[int, int]] | None = None  # set by _load
         self._run_dir_ready = False
+        self.stamps: dict[str, tuple[int, int]] = {}  # every spec file's (size, stamp) as _load saw it
 
     @classmethod
     def discover(cls, start: Path | None = None) -> Project:
@@ -129,12 +130,14 @@ class Project:
         racy_after = time.time_ns() - _RACY_NS
         result = SpecSet()
         active = result.active
+        stamps = self.stamps = {}
         # A clone whose .chant/ has no specs/ (git keeps no empty directories) is an empty project.
         scanned = _scan_specs(self.specs_dir) if self.specs_dir.is_dir() else []
         for key, path, size, mtime_ns, inode in scanned:
             spec_id = path.name[:-3]
             entry = cache.get(key)
             version = stamp(mtime_ns, inode)
+            stamps[key] = (size, version)
             if entry is not None and entry[0] == size and entry[1] == version:
                 spec = Spec(spec_id, path, entry[2], None, entry[4], title=entry[3])
                 fresh[key] = entry

@@ -34,6 +34,12 @@ def as_list(value: Any) -> list[str]:
     """
     if value is None or value == "":
         return []
+    if type(value) is list:
+        for item in value:
+            if type(item) is not str:
+                break
+        else:
+            return list(value)  # the usual case: every item is already text
     if isinstance(value, list | tuple):
         return [
             _text(item) for item in value if item is not None and not isinstance(item, dict | list | tuple)
