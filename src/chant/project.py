@@ -117,12 +117,16 @@ class Project:
             return str(path)
 
     # -- reading ---------------------------------------------------------------------------------
-    def specs(self, *, refresh: bool = False) -> SpecSet:
+    def specs(
+        self, *, refresh: bool = False, scanned: list[tuple[str, int, int, int]] | None = None
+    ) -> SpecSet:
+        """Every spec. ``scanned``: this process's :func:`scan.scan_md` of ``specs_dir`` if it has one (the
+        CLI's fast path stats every file anyway; a second scan of 5,000 files costs ~15 ms)."""
         if self._specs is None or refresh:
-            self._specs = self._load()
+            self._specs = self._load(scanned)
         return self._specs
 
-    def _load(self) -> SpecSet:
+    def _load(self, scanned: list[tuple[str, int, int, int]] | None = None) -> SpecSet:
         cache_path = self.run_dir / CACHE_FILE
         cache = _read_cache(cache_path)
         fresh: dict[str, _Entry] = {}
@@ -132,9 +136,9 @@ class Project:
         active = result.active
         stamps = self.stamps = {}
         # A clone whose .chant/ has no specs/ (git keeps no empty directories) is an empty project.
-        scanned = _scan_specs(self.specs_dir) if self.specs_dir.is_dir() else []
-        for key, path, size, mtime_ns, inode in scanned:
-            spec_id = path.name[:-3]
+        files = _scan_specs(self.specs_dir, scanned) if self.specs_dir.is_dir() else []
+        for key, path, size, mtime_ns, inode in files:
+            spec_id = key[:-3] if "/" not in key else key.rsplit("/", 1)[1][:-3]
             entry = cache.get(key)
             version = stamp(mtime_ns, inode)
             stamps[key] = (size, version)
@@ -308,12 +312,13 @@ def _child(directory: Path, name: str) -> Path:
     return make(name) if make is not None else directory / name
 
 
-def _scan_specs(directory: Path) -> list[tuple[str, Path, int, int, int]]:
+def _scan_specs(
+    directory: Path, scanned: list[tuple[str, int, int, int]] | None = None
+) -> list[tuple[str, Path, int, int, int]]:
     """``(key, path, size, mtime_ns, inode)`` of every ``*.md`` under ``directory`` (see :func:`scan.scan_md`)."""
-    base = str(directory)
     return [
         (key, _child(directory, key) if "/" not in key else directory / key, size, mtime_ns, inode)
-        for key, size, mtime_ns, inode in scan_md(base)
+        for key, size, mtime_ns, inode in (scan_md(str(directory)) if scanned is None else scanned)
     ]
 
 

@@ -205,12 +205,14 @@ def _project_name(root: str) -> str | None:
         return None
 
 
-def _reads(graph: Any, spec_id: str) -> list[str]:
-    """Every spec whose file a row of ``spec_id`` depends on: itself, its dependencies (own, inherited from
-    its drivers, the previous member), and up its chain of drivers each driver and that driver's members."""
+def _reads(graph: Any, spec_id: str, canon: dict[str, str]) -> list[str]:
+    """Every other spec whose file the row of ``spec_id`` depends on: its dependencies (own, inherited from
+    its drivers, the previous member), and up its chain of drivers each driver and that driver's members.
+
+    IDs are the graph's own string objects (``canon``), so that marshal stores each once."""
     from chant.spec.ids import parent_id as ids_parent
 
-    found = {spec_id, *graph.dependencies(spec_id)}
+    found = set(graph.dependencies(spec_id))
     node = spec_id
     while True:
         parent = ids_parent(node)
@@ -221,7 +223,8 @@ def _reads(graph: Any, spec_id: str) -> list[str]:
             break
         found.update(graph.members(parent))
         node = parent
-    return list(found)
+    found.discard(spec_id)
+    return [canon.get(other, other) for other in found]
 
 
 def _reusable(stale: tuple[Any, ...], stamps: dict[str, tuple[int, int]]) -> tuple[dict[str, int], set[str]]:
@@ -241,7 +244,13 @@ def _reusable(stale: tuple[Any, ...], stamps: dict[str, tuple[int, int]]) -> tup
 
 
 def _build(
-    root: str, config: Any, view_path: str, *, need_name: bool, stale: tuple[Any, ...] | None = None
+    root: str,
+    config: Any,
+    view_path: str,
+    *,
+    need_name: bool,
+    stale: tuple[Any, ...] | None = None,
+    scanned: list[tuple[str, int, int, int]] | None = None,
 ) -> tuple[tuple[Any, ...], list[str]] | None:
     """Load the specs the usual way and compute every row with the graph code; write the view if clean.
 
@@ -259,7 +268,7 @@ def _build(
 
     try:
         proj = Project(Path(root))
-        specs = proj.specs()
+        specs = proj.specs(scanned=scanned)
         if specs.invalid:
             return None  # warnings and errors are worded by the click path
         # Invalid YAML in config.md stops every command (the click path words it). A view is written only
@@ -278,6 +287,7 @@ def _build(
     storable = proj.clean_stamps is not None
     positions: dict[str, int] = {}
     touched: set[str] = set()
+    canon = {spec_id: spec_id for spec_id in graph.specs}
     if stale is not None:
         old_rows, old_full, old_reads = stale[4], marshal.loads(stale[5]), marshal.loads(stale[6])
         if len(old_full) == len(old_rows) == len(old_reads):
@@ -292,7 +302,7 @@ def _build(
             continue
         BUILD_STATS["computed"] += 1
         spec = graph.specs[spec_id]
-        reads.append(_reads(graph, spec_id))
+        reads.append(_reads(graph, spec_id, canon))
         s = query.summary(graph, spec)
         labels = s["labels"]
         if any("\0" in label for label in labels):
@@ -525,6 +535,7 @@ def run(args: list[str]) -> int | None:
     config = _config_stamp(chant_dir)
     view = _read_view(view_path)
     stale = None
+    scanned = None
     order: list[str] = []
     if view is not None:  # valid only if every spec file, the archive and config.md are as it recorded
         scanned = scan_md(specs_dir)
@@ -537,7 +548,9 @@ def run(args: list[str]) -> int | None:
         else:
             order = [key.rsplit("/", 1)[-1][:-3] for key, *_ in scanned]
     if view is None:
-        built = _build(root, config, view_path, need_name=request[0] == "status", stale=stale)
+        built = _build(
+            root, config, view_path, need_name=request[0] == "status", stale=stale, scanned=scanned
+        )
         if built is None:
             return None
         view, order = built
