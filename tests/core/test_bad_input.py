@@ -298,3 +298,23 @@ def test_spec_from_text_raises_only_spec_parse_errors() -> None:
     for text in ["---\na: [\n---\n", "---\n" + _laughs() + "---\n", "---\nx\n", "---\n- a\n---\n"]:
         with pytest.raises(SpecParseError):
             Spec.from_text("x", Path("x.md"), text)
+
+
+def test_a_wrong_type_is_ignored_where_the_value_is_used(
+    chant_repo: Path, run_chant: Callable[..., Any], git: Any
+) -> None:
+    """`replay_count: many` made `chant replay` die in int(); the typed view ignores it (lint reports it)."""
+    _write(chant_repo, GOOD, "---\nstatus: completed\nreplay_count: many\n---\n" + BODY.format(title="Done"))
+    git("add", "-A")
+    git("commit", "-qm", "a completed spec")
+    proc = run_chant("replay", GOOD)  # then runs the agent, which this project does not have
+    assert "agent command not found" in _no_traceback(proc)
+    assert "replay_count: 1\n" in (chant_repo / ".chant" / "specs" / f"{GOOD}.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("3", 3), ("many", None), ("[1]", None), ("true", None), ("9" * 30, None)]
+)
+def test_int_value(value: str, expected: int | None) -> None:
+    spec = Spec.from_text("x", Path("x.md"), f"---\nreplay_count: {value}\n---\n# T\n")
+    assert spec.int_value("replay_count") == expected

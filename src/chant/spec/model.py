@@ -149,6 +149,13 @@ class Spec:
     def values(self, key: str) -> list[str]:
         return as_list(self.frontmatter.get(key))
 
+    def int_value(self, key: str) -> int | None:
+        """An integer field (``replay_count``); ``None`` when absent or not a 64-bit integer (lint says why)."""
+        value = self.frontmatter.get(key)
+        if type(value) is int and -(2**63) <= value < 2**63:
+            return value
+        return None
+
     @property
     def type(self) -> str:
         value = self.frontmatter.get("type")
