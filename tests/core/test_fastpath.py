@@ -7,7 +7,6 @@ the archive or config.md changes, or when it is corrupt; invalid specs and unusu
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import re
@@ -24,17 +23,14 @@ from chant.locks import FileLock
 from chant.spec import edit
 from chant.spec.model import Spec
 
+from ._helpers import bench_module
+
 ROOT = Path(__file__).resolve().parents[2]
 PAST = 1_700_000_000  # mtimes outside the racy window, so the view is written
 
 
 def _bench() -> object:
-    spec = importlib.util.spec_from_file_location("chant_bench_run", ROOT / "bench" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["chant_bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("run")
 
 
 EXTRA = {

@@ -6,13 +6,10 @@ entry point must never raise, hang or hide the good specs (the full campaign: ``
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,19 +19,9 @@ from chant.errors import SpecParseError
 from chant.spec import fastyaml, fields, yamlio
 from chant.spec.model import Spec
 
-ROOT = Path(__file__).resolve().parents[2]
+from ._helpers import bench_module
 
-
-def _fuzz() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("chant_bench_fuzz", ROOT / "bench" / "fuzz.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["chant_bench_fuzz"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _fuzz()
+fuzz = bench_module("fuzz")
 COMMANDS = [
     ["list"],
     ["lint"],
