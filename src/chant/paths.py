@@ -25,7 +25,7 @@ def expand(root: Path, patterns: Iterable[str]) -> list[str]:
     """Existing regular files matched by ``patterns``, as sorted root-relative POSIX paths."""
     found: set[str] = set()
     for pattern in patterns:
-        pattern = directory_glob(pattern, lambda p: (root / p).is_dir())
+        pattern = directory_glob(pattern, lambda p: safe_is_dir(root / p))
         if not pattern:
             continue
         if not _MAGIC & set(pattern):
@@ -43,6 +43,13 @@ def expand(root: Path, patterns: Iterable[str]) -> list[str]:
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def safe_is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
     except (OSError, ValueError):
         return False
 

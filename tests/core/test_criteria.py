@@ -86,7 +86,7 @@ def test_lint_warns_about_both(
     found = [(d["spec_id"], d["rule"], d["line"], d["severity"]) for d in report["diagnostics"]]
     assert ("2026-01-01-001-nst", "fence", 11, "warning") in found
     assert ("2026-01-01-002-mis", "criteria", 6, "warning") in found
-    assert ("2026-01-01-002-mis", "criteria", None, "warning") in found  # and "no checkboxes" as before
+    assert ("2026-01-01-002-mis", "criteria", None, "error") in found  # and "no checkboxes" (it would run)
     assert not [f for f in found if f[0] == "2026-01-01-001-nst" and f[1] == "criteria"]
     text = run_chant("lint").stdout
     assert (
