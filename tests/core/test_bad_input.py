@@ -217,7 +217,7 @@ def test_nesting_limit_is_exact() -> None:
 )
 def test_yaml_outside_the_bounds_is_a_load_error(text: str, words: str) -> None:
     with pytest.raises(yamlio.LoadError) as info:
-        yamlio.load(text)
+        yamlio.load(text, unique_keys=True)
     assert words in str(info.value)
     assert info.value.line is not None
 

@@ -74,7 +74,7 @@ MAX_FRONTMATTER_CHARS = 256 * 1024
 
 
 def parse_frontmatter(
-    parts: Parts, path: str = "<spec>", text_keys: frozenset[str] = frozenset()
+    parts: Parts, path: str = "<spec>", text_keys: frozenset[str] = frozenset(), *, unique_keys: bool = False
 ) -> dict[str, Any]:
     """The frontmatter mapping; plain scalars under ``text_keys`` are kept as the text written.
 
@@ -97,7 +97,7 @@ def parse_frontmatter(
         from chant.spec import yamlio  # imports PyYAML: only for files outside the fast reader's subset
 
         try:
-            data = yamlio.load(parts.frontmatter, text_keys)
+            data = yamlio.load(parts.frontmatter, text_keys, unique_keys=unique_keys)
         except yamlio.LoadError as exc:
             line = offset + exc.line if exc.line is not None else offset + 1
             raise SpecParseError(path, f"invalid YAML in frontmatter: {exc.problem}", line) from None

@@ -131,7 +131,7 @@ class Spec:
     @classmethod
     def from_text(cls, spec_id: str, path: Path, text: str, *, archived: bool = False) -> Spec:
         parts = document.split(text, str(path))
-        frontmatter = document.parse_frontmatter(parts, str(path), fields.TEXT_KEYS)
+        frontmatter = document.parse_frontmatter(parts, str(path), fields.TEXT_KEYS, unique_keys=True)
         return cls(
             id=spec_id,
             path=path,

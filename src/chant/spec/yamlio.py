@@ -38,7 +38,7 @@ TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _TYPED_TAGS = (INT_TAG, FLOAT_TAG, BOOL_TAG)
 
 
-class LoadError(Exception):
+class LoadError(ValueError):
     """YAML that cannot be read, with the 1-based line (of the YAML text) where the problem is."""
 
     def __init__(self, problem: str, line: int | None) -> None:
@@ -62,8 +62,12 @@ def compose(text: str) -> Any:
     return yaml.compose(text, Loader=SpecLoader)
 
 
-def load(text: str, text_keys: frozenset[str] = frozenset()) -> Any:
-    """The document's value; :class:`LoadError` for invalid YAML or a document outside the bounds."""
+def load(text: str, text_keys: frozenset[str] = frozenset(), *, unique_keys: bool = False) -> Any:
+    """The document's value; :class:`LoadError` for invalid YAML or a document outside the bounds.
+
+    ``unique_keys``: a repeated key is an error (spec files: the writer edits the first, readers take the
+    last); otherwise the last one wins, as in PyYAML (config.md, whose lint reports duplicates itself).
+    """
     try:
         root = compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -75,7 +79,7 @@ def load(text: str, text_keys: frozenset[str] = frozenset()) -> Any:
         raise LoadError(str(getattr(exc, "reason", None) or exc).split("\n")[0], line) from None
     if root is None:
         return None
-    return _Builder(text_keys).build(root)
+    return _Builder(text_keys, unique_keys).build(root)
 
 
 def _reader_line(text: str, exc: yaml.YAMLError) -> int | None:
@@ -90,8 +94,9 @@ def _line(node: yaml.Node) -> int:
 class _Builder:
     """Values from a composed node tree, within the bounds above (one instance per document)."""
 
-    def __init__(self, text_keys: frozenset[str]) -> None:
+    def __init__(self, text_keys: frozenset[str], unique_keys: bool) -> None:
         self.text_keys = text_keys
+        self.unique_keys = unique_keys
         self.seen: set[int] = set()  # nodes built once already: meeting one again means an alias
         self.on_path: set[int] = set()  # collections being built: meeting one again means recursion
         self.alias_values = 0
@@ -144,7 +149,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise LoadError("a key must be a plain name, not a list or mapping", _line(key_node))
             key = key_node.value  # the key as written (`true: x` has the key "true", not True)
-            if key in data:
+            if key in data and self.unique_keys:
                 raise LoadError(f"duplicate key '{_clip(key)}' (first on line {lines[key]})", _line(key_node))
             lines[key] = _line(key_node)
             text = top and key in self.text_keys
