@@ -238,6 +238,9 @@ def check(text: str, shown: str = ".chant/config.md") -> list[Issue]:
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         line = mark.line + offset if mark is not None else None
         return [Issue("", line, ERROR, f"invalid YAML: {problem}", "fix the YAML on that line")]
+    except yamlio.LoadError as exc:  # outside the reader's bounds (recursive aliases...), with its line
+        line = exc.line + offset - 1 if exc.line is not None else offset
+        return [Issue("", line, ERROR, f"invalid YAML: {exc.problem}", "fix the YAML on that line")]
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         return [Issue("", offset, ERROR, f"invalid YAML: {exc}", "fix the YAML")]
     if node is None or data is None:

@@ -20,7 +20,7 @@ from typing import Any
 from chant import clock, git
 from chant import schedule as schedule_mod
 from chant.graph import Graph
-from chant.paths import directory_glob, expand
+from chant.paths import directory_glob, expand, safe_is_dir
 from chant.project import Project
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec
@@ -270,7 +270,7 @@ def check_spec(project: Project, spec: Spec, *, trees: dict[str, dict[str, str]]
 
     def is_dir(pattern: str) -> bool:  # now, or at the baseline (a directory that has since vanished)
         prefix = pattern.rstrip("/") + "/"
-        return (root / pattern).is_dir() or any(path.startswith(prefix) for path in then_tree)
+        return safe_is_dir(root / pattern) or any(path.startswith(prefix) for path in then_tree)
 
     for field_name in INPUT_FIELDS:
         patterns = [directory_glob(p, is_dir) for p in spec.values(field_name)]

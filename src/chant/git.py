@@ -107,16 +107,24 @@ def run(
     env: dict[str, str] | None = None,
     input: str | None = None,
 ) -> Result:
-    proc = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env=_env(env),
-        input=input,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=_env(env),
+            input=input,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except (OSError, ValueError) as exc:
+        # git could not even start: an argument from a spec too long for the kernel (E2BIG: a
+        # 200,000-character branch name), a NUL in one, no git on PATH. Failed like any git error.
+        result = Result(127, "", f"cannot run git: {exc}")
+        if check:
+            raise GitError(list(args), 127, result.stderr) from None
+        return result
     result = Result(proc.returncode, proc.stdout, proc.stderr)
     if check and not result.ok:
         raise GitError(list(args), proc.returncode, proc.stderr)

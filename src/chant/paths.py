@@ -25,14 +25,37 @@ def expand(root: Path, patterns: Iterable[str]) -> list[str]:
     """Existing regular files matched by ``patterns``, as sorted root-relative POSIX paths."""
     found: set[str] = set()
     for pattern in patterns:
-        pattern = directory_glob(pattern, lambda p: (root / p).is_dir())
+        pattern = directory_glob(pattern, lambda p: safe_is_dir(root / p))
         if not pattern:
             continue
         if not _MAGIC & set(pattern):
-            if (root / pattern).is_file():
+            if _is_file(root / pattern):
                 found.add(Path(pattern).as_posix())
             continue
-        for match in glob.glob(pattern, root_dir=root, recursive=True, include_hidden=True):
+        for match in _glob(root, pattern):
             if os.path.isfile(root / match) and "/.git/" not in f"/{match}":
                 found.add(Path(match).as_posix())
     return sorted(found)
+
+
+# A pattern from a spec is untrusted text: one that cannot be a path (10,000 characters, a NUL, a directory
+# we may not enter) matches nothing rather than raising (`chant show` died with "File name too long").
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def safe_is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _glob(root: Path, pattern: str) -> list[str]:
+    try:
+        return glob.glob(pattern, root_dir=root, recursive=True, include_hidden=True)
+    except (OSError, ValueError):
+        return []

@@ -9,7 +9,8 @@ def scan_md(directory: str, prefix: str = "") -> list[tuple[str, int, int, int]]
     """``(key, size, mtime_ns, inode)`` of every ``*.md`` under ``directory``, in ``os.scandir`` order.
 
     ``key`` is the path relative to ``directory`` (``/``-separated); hidden files and directories are
-    skipped, symlinked directories are not followed, files that cannot be stat'ed are left out, and the
+    skipped, symlinked directories are not followed, a symlinked file is listed with its own (lstat) stamp
+    so that the loader can refuse it, files that cannot be stat'ed are left out, and the
     files of a directory come before those of its subdirectories.
     """
     found: list[tuple[str, int, int, int]] = []
@@ -30,7 +31,7 @@ def scan_md(directory: str, prefix: str = "") -> list[tuple[str, int, int, int]]
             continue
         if name.endswith(".md") and not name.startswith("."):
             try:
-                st = entry.stat()
+                st = entry.stat(follow_symlinks=False)  # a symlinked spec is reported, never read through
             except OSError:
                 continue
             found.append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ino))

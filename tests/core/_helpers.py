@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
 
 from conftest import (  # the root tests/conftest.py (tests/ is on sys.path)
     SEED_DEPENDENCIES,
@@ -20,6 +24,7 @@ __all__ = [
     "SEED_IDS",
     "SEED_MEMBERS",
     "assert_clean_failure",
+    "bench_module",
     "changed_lines",
     "seed_texts",
 ]
@@ -45,3 +50,14 @@ def assert_clean_failure(proc: subprocess.CompletedProcess[str], *needles: str) 
     assert "Traceback" not in output, output
     for needle in needles:
         assert needle in output, f"{needle!r} not in output:\n{output}"
+
+
+def bench_module(name: str) -> ModuleType:
+    """``bench/<name>.py`` imported as a module (the benchmarks are scripts, not a package)."""
+    path = Path(__file__).resolve().parents[2] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"chant_bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
+    spec.loader.exec_module(module)
+    return module

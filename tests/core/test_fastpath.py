@@ -7,12 +7,12 @@ the archive or config.md changes, or when it is corrupt; invalid specs and unusu
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
+import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,18 +20,17 @@ import pytest
 from chant.cli import fast
 from chant.cli._group import run as click_run
 from chant.locks import FileLock
+from chant.spec import edit
+from chant.spec.model import Spec
+
+from ._helpers import bench_module
 
 ROOT = Path(__file__).resolve().parents[2]
 PAST = 1_700_000_000  # mtimes outside the racy window, so the view is written
 
 
 def _bench() -> object:
-    spec = importlib.util.spec_from_file_location("chant_bench_run", ROOT / "bench" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["chant_bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("run")
 
 
 EXTRA = {
@@ -245,3 +244,112 @@ def test_the_console_script_uses_it(repo: Path, chant_env: dict[str, str]) -> No
         )
         assert got.stdout == ref.stdout and got.stdout
         assert got.stderr == ref.stderr == b""
+
+
+# -- a partly warm read: only the rows that read a changed spec are computed again ----------------------
+def _depend_on_missing(text: str) -> str:
+    current = Spec.from_text("x", Path("x.md"), text).depends_on
+    return edit.set_fields(text, {"depends_on": [*current, "2099-01-01-001-nope"]})
+
+
+def _mutations(repo: Path, rng: random.Random) -> list[tuple[str, Callable[[], None]]]:
+    """Small edits of the kind a pull brings, each touching one or two spec files."""
+    specs_dir = repo / ".chant" / "specs"
+    files = sorted(p for p in specs_dir.glob("*.md"))
+    drivers = sorted({p.name[:-3].split(".")[0] for p in files if "." in p.name[:-3]})
+
+    def rewrite(path: Path, edit: Callable[[str], str]) -> None:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        _replace(path, edit(text))
+
+    def status_of(path: Path, status: str) -> Callable[[], None]:
+        return lambda: rewrite(
+            path, lambda t: re.sub(r"^status: .*$", f"status: {status}", t, count=1, flags=re.M)
+        )
+
+    picked = rng.sample(files, 6)
+    driver = rng.choice(drivers)
+    member = specs_dir / f"{driver}.2.md"
+    return [
+        ("a dependency completes", status_of(picked[0], "completed")),
+        ("a spec fails", status_of(picked[1], "failed")),
+        ("a spec goes back to pending", status_of(picked[2], "pending")),
+        ("a new dependency on a missing spec", lambda: rewrite(picked[3], _depend_on_missing)),
+        ("a spec is deleted", lambda: picked[4].unlink()),
+        (
+            "a new top-level spec",
+            lambda: rewrite(
+                specs_dir / "2027-02-01-001-new.md", lambda _t: "---\nstatus: pending\n---\n# New\n"
+            ),
+        ),
+        ("a member in the middle is deleted", lambda: member.unlink() if member.exists() else None),
+        (
+            "a new member in the middle of a driver",
+            lambda: (
+                rewrite(specs_dir / f"{driver}.2.md", lambda _t: "---\nstatus: pending\n---\n# Inserted\n")
+                if not member.exists()
+                else rewrite(member, lambda t: t + "\nmore\n")
+            ),
+        ),
+        (
+            "a member opts out of the implicit order",
+            lambda: rewrite(specs_dir / f"{driver}.3.md", lambda t: edit.set_fields(t, {"depends_on": []})),
+        ),
+        ("a driver is deleted", lambda: (specs_dir / f"{driver}.md").unlink()),
+        (
+            "the driver comes back, needing approval",
+            lambda: rewrite(
+                specs_dir / f"{driver}.md",
+                lambda _t: "---\ntype: driver\nstatus: pending\napproval:\n  required: true\n---\n# Back\n",
+            ),
+        ),
+        (
+            "a title and labels change",
+            lambda: rewrite(
+                picked[5], lambda t: t.replace("# ", "# Renamed ", 1).replace("labels: [", "labels: [zz, ", 1)
+            ),
+        ),
+        (
+            "a member of a missing driver",
+            lambda: rewrite(
+                specs_dir / "2099-09-09-001-orp.1.md", lambda _t: "---\nstatus: pending\n---\n# Orphan\n"
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_partly_warm_view_matches_click_after_each_change(
+    repo: Path, capsys: pytest.CaptureFixture[str], seed: int
+) -> None:
+    rng = random.Random(seed)
+    specs_dir = repo / ".chant" / "specs"
+    implicit = "2027-03-01-001-drv"  # members in ID order: none declares depends_on
+    for name, text in {
+        implicit: "---\ntype: driver\nstatus: pending\n---\n# Implicit order\n",
+        f"{implicit}.1": "---\nstatus: completed\n---\n# First\n",
+        f"{implicit}.3": "---\nstatus: pending\n---\n# Third\n",
+        f"{implicit}.4": "---\nstatus: pending\n---\n# Fourth\n",
+    }.items():
+        _replace(specs_dir / f"{name}.md", text)
+    implicit_changes: list[tuple[str, Callable[[], None]]] = [
+        (
+            "a member is inserted (the next one now waits for it)",
+            lambda: _replace(specs_dir / f"{implicit}.2.md", "---\nstatus: pending\n---\n# Second\n"),
+        ),
+        ("the first member is deleted", lambda: (specs_dir / f"{implicit}.1.md").unlink()),
+        (
+            "the inserted member completes",
+            lambda: _replace(specs_dir / f"{implicit}.2.md", "---\nstatus: completed\n---\n# Second\n"),
+        ),
+    ]
+    _fast(["list"], capsys)
+    for what, mutate in implicit_changes + _mutations(repo, rng):
+        assert _view(repo).exists(), what
+        mutate()
+        before = dict(fast.BUILD_STATS)
+        for args in (["list", "--all", "--json"], ["status", "--json"], ["list", "--all"], ["ready"]):
+            assert _fast(args, capsys) == _click(args, capsys), (what, args)
+        reused = fast.BUILD_STATS["reused"] - before["reused"]
+        computed = fast.BUILD_STATS["computed"] - before["computed"]
+        assert reused > 100 and computed < 40, (what, reused, computed)

@@ -164,8 +164,8 @@ def test_yaml_scalars_are_read_as_written() -> None:
         "completed_at: 2026-01-30T09:00:00Z\nwhen: 2026-01-30\n---\n# T\n"
     )
     fm = parsed.frontmatter
-    assert fm["labels"] == ["yes", "no", "on", "08", 755]
-    assert parsed.labels == ["yes", "no", "on", "08", "755"]
+    assert fm["labels"] == ["yes", "no", "on", "08", "0755"]  # labels are text: kept as written
+    assert parsed.labels == ["yes", "no", "on", "08", "0755"]
     assert fm["completed_at"] == "2026-01-30T09:00:00Z"
     assert fm["when"] == "2026-01-30"
     json.dumps(parsed.to_dict())  # every value is JSON-serialisable

@@ -32,13 +32,16 @@ if TYPE_CHECKING:
     Row = tuple[Any, ...]
 
 VIEW_FILE = "index.view.bin"
-VIEW_VERSION = 1
+VIEW_VERSION = 2
 _STATES = STATES
 _STATUS_CHOICES = frozenset(
     ("pending", "in_progress", "paused", "completed", "failed", "needs_attention", "cancelled", "ready")
     + ("blocked",)
 )
 _ICONS = ICONS
+
+# Rows of the last views built in this process: taken from a stale view, or computed (read by the tests).
+BUILD_STATS = {"reused": 0, "computed": 0}
 
 _ROW_KEYS = ("id", "title", "type", "status", "state", "depends_on", "blocked_by", "labels", "driver")
 
@@ -141,10 +144,11 @@ def _read_view(path: str) -> tuple[Any, ...] | None:
         return None
     if not (
         type(view) is tuple
-        and len(view) == 6
+        and len(view) == 7
         and type(view[0]) is str
         and type(view[4]) is list
         and type(view[5]) is bytes
+        and type(view[6]) is bytes
     ):
         return None
     for row in view[4]:
@@ -201,11 +205,57 @@ def _project_name(root: str) -> str | None:
         return None
 
 
+def _reads(graph: Any, spec_id: str, canon: dict[str, str]) -> list[str]:
+    """Every other spec whose file the row of ``spec_id`` depends on: its dependencies (own, inherited from
+    its drivers, the previous member), and up its chain of drivers each driver and that driver's members.
+
+    IDs are the graph's own string objects (``canon``), so that marshal stores each once."""
+    from chant.spec.ids import parent_id as ids_parent
+
+    found = set(graph.dependencies(spec_id))
+    node = spec_id
+    while True:
+        parent = ids_parent(node)
+        if parent is None:
+            break
+        found.add(parent)
+        if parent not in graph.specs:
+            break
+        found.update(graph.members(parent))
+        node = parent
+    found.discard(spec_id)
+    return [canon.get(other, other) for other in found]
+
+
+def _reusable(stale: tuple[Any, ...], stamps: dict[str, tuple[int, int]]) -> tuple[dict[str, int], set[str]]:
+    """From a view computed before some spec files changed: the rows that may be reused (ID -> position in
+    the old view) and the IDs whose change invalidates every row that reads them."""
+    from chant.spec.ids import parent_id as ids_parent
+
+    parts = stale[0].split("\0")
+    old = {parts[i]: (int(parts[i + 1]), int(parts[i + 2])) for i in range(0, len(parts) - 2, 3)}
+    changed = {key for key in old.keys() | stamps.keys() if old.get(key) != stamps.get(key)}
+    touched = {key.rsplit("/", 1)[-1][:-3] for key in changed}
+    # A member added, removed or edited changes its driver's list of members (the implicit order, the
+    # inherited dependencies): every row that reads the driver is recomputed too.
+    touched.update([parent for spec_id in list(touched) if (parent := ids_parent(spec_id)) is not None])
+    positions = {row[0]: position for position, row in enumerate(stale[4]) if row[0] not in touched}
+    return positions, touched
+
+
 def _build(
-    root: str, config: Any, view_path: str, *, need_name: bool
+    root: str,
+    config: Any,
+    view_path: str,
+    *,
+    need_name: bool,
+    stale: tuple[Any, ...] | None = None,
+    scanned: list[tuple[str, int, int, int]] | None = None,
 ) -> tuple[tuple[Any, ...], list[str]] | None:
     """Load the specs the usual way and compute every row with the graph code; write the view if clean.
 
+    With ``stale`` (a view of the same archive and config from before some spec files changed), rows that
+    read none of the changed specs are taken from it: after a small pull only a few rows are computed.
     Returns the view and the IDs in load order (for the stranded check), or ``None`` for the click path.
     """
     from pathlib import Path
@@ -218,22 +268,41 @@ def _build(
 
     try:
         proj = Project(Path(root))
-        specs = proj.specs()
+        specs = proj.specs(scanned=scanned)
         if specs.invalid:
             return None  # warnings and errors are worded by the click path
         # Invalid YAML in config.md stops every command (the click path words it). A view is written only
         # for a config that reads, so warm runs need not check again (the view is keyed on its stamp).
         # Usually the fast YAML reader parses config.md; a nested one costs the cold run PyYAML's import.
         proj.config  # noqa: B018 - raises chant.config.ConfigError
-        name = proj.name if need_name else None
+        name = stale[3] if stale is not None else None  # same config.md as when the stale view was made
+        if name is None and need_name:
+            name = proj.name
     except ChantError:
         return None
     graph = Graph.of(specs)
     rows = []
     full = []
+    reads = []
     storable = proj.clean_stamps is not None
+    positions: dict[str, int] = {}
+    touched: set[str] = set()
+    canon = {spec_id: spec_id for spec_id in graph.specs}
+    if stale is not None:
+        old_rows, old_full, old_reads = stale[4], marshal.loads(stale[5]), marshal.loads(stale[6])
+        if len(old_full) == len(old_rows) == len(old_reads):
+            positions, touched = _reusable(stale, proj.stamps)
     for spec_id in ids.sorted_ids(graph.specs):
+        position = positions.get(spec_id)
+        if position is not None and touched.isdisjoint(old_reads[position]):
+            rows.append(old_rows[position])
+            full.append(old_full[position])
+            reads.append(old_reads[position])
+            BUILD_STATS["reused"] += 1
+            continue
+        BUILD_STATS["computed"] += 1
         spec = graph.specs[spec_id]
+        reads.append(_reads(graph, spec_id, canon))
         s = query.summary(graph, spec)
         labels = s["labels"]
         if any("\0" in label for label in labels):
@@ -252,7 +321,15 @@ def _build(
         )
         full.append(tuple(s[key] for key in _ROW_KEYS))
     stamps = [(key, size, version) for key, (size, version) in (proj.clean_stamps or {}).items()]
-    view = (_signature(stamps), sorted(specs.archived), config, name, rows, marshal.dumps(full))
+    view = (
+        _signature(stamps),
+        sorted(specs.archived),
+        config,
+        name,
+        rows,
+        marshal.dumps(full),
+        marshal.dumps(reads),
+    )
     if storable:
         _write_view(view_path, view)
     return view, list(specs.active)
@@ -457,17 +534,23 @@ def run(args: list[str]) -> int | None:
     view_path = os.path.join(chant_dir, "run", VIEW_FILE)
     config = _config_stamp(chant_dir)
     view = _read_view(view_path)
+    stale = None
+    scanned = None
     order: list[str] = []
     if view is not None:  # valid only if every spec file, the archive and config.md are as it recorded
         scanned = scan_md(specs_dir)
         archive_dir = os.path.join(chant_dir, "archive")
         archived = _archived_ids(archive_dir) if os.path.isdir(archive_dir) else []
         if not _valid(view, scanned, archived, config):
+            if view[1] == archived and view[2] == config and view[0]:
+                stale = view  # only spec files changed: the rows of the others can be reused
             view = None
         else:
             order = [key.rsplit("/", 1)[-1][:-3] for key, *_ in scanned]
     if view is None:
-        built = _build(root, config, view_path, need_name=request[0] == "status")
+        built = _build(
+            root, config, view_path, need_name=request[0] == "status", stale=stale, scanned=scanned
+        )
         if built is None:
             return None
         view, order = built

@@ -224,9 +224,12 @@ def _branch_exists(root: Any, branch: str) -> bool:
 
 def field_lines(key: str, value: Any) -> list[str]:
     """One frontmatter field for people: YAML for lists and mappings (never a Python repr)."""
+    # Only well-typed values get the friendly form; anything else (lint's field-type rule says what is
+    # wrong) is shown as written: `tokens: {input: x}` or a 5,000-digit cost_usd made `show` die.
     if key == "tokens" and isinstance(value, dict) and set(value) <= {"input", "output"}:
-        return [f"Tokens: {value.get('input', 0):,} in, {value.get('output', 0):,} out"]
-    if key == "cost_usd" and isinstance(value, int | float) and not isinstance(value, bool):
+        if all(type(v) is int for v in value.values()):
+            return [f"Tokens: {value.get('input', 0):,} in, {value.get('output', 0):,} out"]
+    if key == "cost_usd" and type(value) in (int, float) and -1e15 < value < 1e15:
         return [f"Cost: ${value:.4f}" if 0 < value < 0.01 else f"Cost: ${value:.2f}"]
     from chant.spec import yamlio
 

@@ -93,7 +93,7 @@ def prepare_replay(project: Project, spec: Spec) -> None:
             f"{spec.id} is {spec.status.value}; only completed specs can be replayed",
             hint=f"use `chant work {quote(spec.id)}`",
         )
-    count = int(spec.get("replay_count") or 0) + 1
+    count = (spec.int_value("replay_count") or 0) + 1
     updates: dict[str, Any] = {"replayed_at": clock.iso(), "replay_count": count}
     if not spec.get("original_completed_at") and spec.get("completed_at"):
         updates["original_completed_at"] = spec.get("completed_at")

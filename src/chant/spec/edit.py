@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from chant.errors import SpecParseError
-from chant.spec import document, yamlio
+from chant.spec import document, fields, yamlio
 
 
 class _Remove:
@@ -87,8 +87,8 @@ def set_fields(text: str, updates: dict[str, Any], path: str = "<spec>") -> str:
 
 def _current_values(fm: str) -> dict[Any, Any]:
     try:
-        data = yamlio.load(fm) if fm.strip() else None
-    except yaml.YAMLError:
+        data = yamlio.load(fm, fields.TEXT_KEYS) if fm.strip() else None
+    except yamlio.LoadError:
         return {}  # _set_one reports the error with the file's name
     return data if isinstance(data, dict) else {}
 
@@ -112,7 +112,11 @@ def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
         raise SpecParseError(path, "cannot edit: frontmatter is not a mapping")
     lines = fm.splitlines(keepends=True)
     entries = root.value if root is not None else []
-    index = next((i for i, (k, _v) in enumerate(entries) if k.value == key), None)
+    matching = [i for i, (k, _v) in enumerate(entries) if k.value == key]
+    if len(matching) > 1:
+        line = entries[matching[1]][0].start_mark.line + 2
+        raise SpecParseError(path, f"cannot edit: duplicate key '{key}'", line)
+    index = matching[0] if matching else None
 
     if index is None:
         if value is REMOVE:
@@ -159,7 +163,7 @@ def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
             )
         return "".join(lines)
 
-    appended = _append_to_block_list(lines, value_node, value, end_line, nl)
+    appended = _append_to_block_list(lines, value_node, value, end_line, nl, key in fields.TEXT_KEYS)
     if appended is not None:
         return appended
 
@@ -178,8 +182,13 @@ def _set_one(fm: str, key: str, value: Any, nl: str, path: str) -> str:
     return "".join(lines[:key_line]) + block + "".join(lines[end_line:])
 
 
+def _plain_text(node: yaml.ScalarNode) -> bool:
+    """A plain scalar that a text field reads as its source text (``5e58057``), i.e. anything but null."""
+    return node.style in (None, "") and node.tag != yamlio.NULL_TAG
+
+
 def _append_to_block_list(
-    lines: list[str], value_node: yaml.Node, value: Any, end_line: int, nl: str
+    lines: list[str], value_node: yaml.Node, value: Any, end_line: int, nl: str, text_field: bool
 ) -> str | None:
     """Growing a block list (``chant add --group`` appending to ``members:``) inserts the new items after
     the last one, so the existing items keep their comments (the seed's ``# API extraction``).
@@ -199,7 +208,7 @@ def _append_to_block_list(
     for node, item in zip(old, value, strict=False):
         if not (
             isinstance(node, yaml.ScalarNode)
-            and node.tag == "tag:yaml.org,2002:str"
+            and (node.tag == yamlio.STR_TAG or (text_field and _plain_text(node)))
             and node.value == item
             and node.start_mark.line == node.end_mark.line
         ):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from chant import priority
 from chant.errors import ChantError, SpecParseError
 from chant.graph import Graph
-from chant.spec import ids
+from chant.spec import document, fields, ids
 from chant.spec.model import SPEC_TYPES, Spec
 from chant.spec.status import COMPUTED_STATUSES, STORED_STATUSES, Status, is_known_status
 
@@ -81,6 +82,8 @@ def lint(
             add(spec_id, "warning", "id", id_problem)
         if not spec.title:
             add(spec_id, "error", "title", "missing title (the body needs a '# Title' line)")
+        _lint_field_types(spec, add)
+        _lint_criteria_sections(spec, add)
         if spec.type not in SPEC_TYPES:
             add(
                 spec_id,
@@ -190,8 +193,39 @@ def _unknown_status(raw: object) -> str:
     return f"unknown status '{raw}' ({guess}); chant does not run the spec until it is fixed"
 
 
+def _lint_field_types(spec: Spec, add: Callable[..., None]) -> None:
+    """A known field with a wrong type (a mapping for ``depends_on``, ``replay_count: abc``...)."""
+    for key, message in fields.type_problems(spec.frontmatter):
+        add(spec.id, "error", "field-type", message, _line_of(spec, key, key=True))
+
+
+def _lint_criteria_sections(spec: Spec, add: Callable[..., None]) -> None:
+    """Criteria the author wrote but chant would not read: misnamed headings, fences that never close."""
+    try:
+        body, offset = spec.body, spec.body_line_offset
+    except ChantError:
+        return  # the file changed under us; the next run reports it
+    fence = document.unclosed_fence(body)
+    if fence is not None:
+        add(
+            spec.id,
+            "warning",
+            "fence",
+            "this code fence is never closed (nested fences of the same length?); acceptance criteria are "
+            "read as if every fence line opened or closed a block",
+            offset + fence + 1,
+        )
+    for line, heading in document.misnamed_criteria_headings(body, offset):
+        add(
+            spec.id,
+            "warning",
+            "criteria",
+            f"'{heading}' is not read as acceptance criteria; the heading must be '{document.AC_HEADING}'",
+            line,
+        )
+
+
 def _lint_phases(graph: Graph, driver: str, add: object) -> None:
-    from collections.abc import Callable
 
     assert callable(add)
     report: Callable[..., None] = add

@@ -2,75 +2,112 @@
 
 from __future__ import annotations
 
+import errno
+import math
+import os
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from chant.spec import document, ids
+from chant.errors import SpecParseError
+from chant.spec import document, fields, ids
 from chant.spec.status import Status, parse_status
 from chant.states import SPEC_TYPES as SPEC_TYPES  # re-exported; one definition, shared with the fast path
 
 DRIVER_TYPES = ("driver", "group")
-LIST_FIELDS = (
-    "depends_on",
-    "labels",
-    "target_files",
-    "context",
-    "informed_by",
-    "tracks",
-    "origin",
-    "members",
-    "commits",
-    "verification_failures",
-    "conflicting_files",
-    "derived_fields",
-)
-# Every field chant understands; anything else is kept verbatim and ignored.
-KNOWN_FIELDS = frozenset(
-    LIST_FIELDS
-    + (
-        "type",
-        "status",
-        "prompt",
-        "branch",
-        "completed_at",
-        "model",
-        "agent",
-        "schedule",
-        "priority",
-        "parent",
-        "approval",
-        "needs_approval",
-        "output_schema",
-        "public",
-        "retry_state",
-        "last_verified",
-        "verification_status",
-        "replayed_at",
-        "replay_count",
-        "original_completed_at",
-        "source_branch",
-        "target_branch",
-        "blocked_specs",
-        "original_spec",
-        "failure_reason",
-        "cost_usd",
-        "tokens",
-        "input_baseline",
-        "started_at",
-        "failed_at",
-    )
-)
+# Every field chant understands (and its type: chant.spec.fields); anything else is kept verbatim and ignored.
+LIST_FIELDS = fields.LIST_FIELDS
+KNOWN_FIELDS = fields.KNOWN_FIELDS
+
+MAX_FILE_BYTES = 2 << 20  # a spec file larger than this is refused, not read (specs are ~2-20 KB)
+# Bodies of files larger than this are not kept in memory after loading (re-read when asked for).
+KEEP_BODY_BYTES = 64 * 1024
 
 
 def as_list(value: Any) -> list[str]:
-    """``depends_on: x`` and ``depends_on: [x]`` mean the same; ``None`` means empty."""
+    """``depends_on: x`` and ``depends_on: [x]`` mean the same; ``None`` means empty.
+
+    Only scalar items count: a mapping or list where a string belongs is a lint error (``type`` rule),
+    never a string like "{'a': 1}" that other commands would trip over.
+    """
     if value is None or value == "":
         return []
+    if type(value) is list:
+        for item in value:
+            if type(item) is not str:
+                break
+        else:
+            return list(value)  # the usual case: every item is already text
     if isinstance(value, list | tuple):
-        return [str(item) for item in value if item is not None]
-    return [str(value)]
+        return [
+            _text(item) for item in value if item is not None and not isinstance(item, dict | list | tuple)
+        ]
+    if isinstance(value, dict):
+        return []
+    return [_text(value)]
+
+
+def as_text(value: Any) -> str | None:
+    """A scalar field's text (``None`` for null, empty, a list or a mapping)."""
+    if value is None or value == "" or isinstance(value, dict | list | tuple):
+        return None
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def read_spec_file(path: Path) -> str:
+    """A spec file's text. Never follows a symlink (a link to /etc/passwd is not a spec), never blocks on
+    a FIFO, refuses files over :data:`MAX_FILE_BYTES`; every such problem is a :class:`SpecParseError`."""
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+    )
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            raise SpecParseError(
+                str(path), "is a symbolic link; spec files must be regular files (not read)"
+            ) from None
+        raise SpecParseError(str(path), f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecParseError(str(path), "is not a regular file (not read)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise SpecParseError(
+                str(path),
+                f"file is {info.st_size / (1 << 20):.1f} MiB; spec files over {MAX_FILE_BYTES >> 20} MiB are not read",
+            )
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_FILE_BYTES:  # grew while being read
+                raise SpecParseError(str(path), f"file is larger than {MAX_FILE_BYTES >> 20} MiB (not read)")
+    except OSError as exc:
+        raise SpecParseError(str(path), f"cannot read the file ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SpecParseError(
+            str(path), f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
+        ) from None
 
 
 @dataclass(eq=False)
@@ -86,7 +123,7 @@ class Spec:
     @property
     def body(self) -> str:
         if self.body_text is None:
-            parts = document.split(self.path.read_text(encoding="utf-8"), str(self.path))
+            parts = document.split(read_spec_file(self.path), str(self.path))
             self.body_text = parts.body
             self.body_line_offset = parts.body_line_offset
         return self.body_text
@@ -94,7 +131,7 @@ class Spec:
     @classmethod
     def from_text(cls, spec_id: str, path: Path, text: str, *, archived: bool = False) -> Spec:
         parts = document.split(text, str(path))
-        frontmatter = document.parse_frontmatter(parts, str(path))
+        frontmatter = document.parse_frontmatter(parts, str(path), fields.TEXT_KEYS, unique_keys=True)
         return cls(
             id=spec_id,
             path=path,
@@ -111,6 +148,13 @@ class Spec:
 
     def values(self, key: str) -> list[str]:
         return as_list(self.frontmatter.get(key))
+
+    def int_value(self, key: str) -> int | None:
+        """An integer field (``replay_count``); ``None`` when absent or not a 64-bit integer (lint says why)."""
+        value = self.frontmatter.get(key)
+        if type(value) is int and -(2**63) <= value < 2**63:
+            return value
+        return None
 
     @property
     def type(self) -> str:
@@ -206,6 +250,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no inf/nan
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
