@@ -11,7 +11,7 @@ Usage::
     nested directories) and cached under the git-ignored ``.cache/bench/``; each mode clones it. Measured in
     the same run: one fresh ``git worktree add`` of the repository (the floor every worktree-per-task tool
     pays), then ``chant work --chain`` over 10 instant specs, per spec, with the worktree pool off
-    (``worktrees.pool: 0``: a fresh worktree per spec, chant's behaviour before issue 13) and on (the
+    (``worktree.pool: 0``: a fresh worktree per spec, chant's behaviour before issue 13) and on (the
     default). The first spec (the pool's first checkout) is shown apart; the target is on the others:
     <= 0.3x one ``git worktree add``. Then 8 parallel members (a driver, ``--max 8``) whose agents hold
     still while the disk used by the worktrees is measured.
@@ -175,7 +175,7 @@ def disk_kb(path: Path) -> int:
     return int(out[0]) if out else 0
 
 
-MODES = {"fresh": "worktrees:\n  pool: 0\n", "pool": ""}
+MODES = {"fresh": "worktree:\n  pool: 0\n", "pool": ""}
 
 
 def bench_big(workdir: Path, files: int, n_specs: int, members: int, modes: list[str]) -> dict[str, object]:

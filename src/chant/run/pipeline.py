@@ -22,7 +22,7 @@ from chant.graph import Graph
 from chant.locks import FileLock, LockBusy, holder, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, guard, logs, prompts
+from chant.run import crashpoints, guard, logs, prompts, worktrees
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -89,6 +89,7 @@ class Prepared:
     # What the agent did outside its branch (refs it moved, .git/config or hooks it wrote): needs attention.
     trespass: list[str] = field(default_factory=list)
     attention: bool = False  # check()'s reason is one a human must look at (needs_attention, not failed)
+    lease: worktrees.Lease | None = None  # the pool's worktree this run works in (run/worktrees.py)
 
 
 class Pipeline:
@@ -104,6 +105,9 @@ class Pipeline:
         self.held: dict[str, FileLock] = {}
         self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
         self._preflight_mutex = threading.Lock()  # parallel prepares: the project is checked once, first
+        self.pool = worktrees.Pool(
+            project, worktree_root(project), clear_locks=self.mainline.clear_stale_locks
+        )
 
     # -- shared helpers ---------------------------------------------------------------------------------
     def main_lock(self) -> MainLock:
@@ -223,20 +227,33 @@ class Pipeline:
             [common / "refs" / "heads" / f"{branch}.lock"]
             + [common / "worktrees" / worktree.name / name for name in ("index.lock", "HEAD.lock")]
         )
-        if worktree.exists():
-            git.worktree_remove(project.root, worktree)
+        # Resume on an existing branch so an earlier run's commits are never thrown away.
+        lease = self.pool.acquire(worktree, branch, None if has_branch else base)
         if has_branch:
-            # Resume on the existing branch so an earlier run's commits are never thrown away.
-            git.worktree_add(project.root, worktree, branch, None)
             base = git.merge_base(project.root, self.main_branch, branch) or base
-        else:
-            git.worktree_add(project.root, worktree, branch, base)
+        try:
+            return self._prepared(spec_id, lock, branch, worktree, base, spec_rel, lease)
+        except BaseException:
+            self.pool.release(lease)
+            raise
+
+    def _prepared(
+        self,
+        spec_id: str,
+        lock: FileLock,
+        branch: str,
+        worktree: Path,
+        base: str,
+        spec_rel: str,
+        lease: worktrees.Lease,
+    ) -> Prepared:
+        project = self.project
+        spec = project.reload(spec_id)
         untracked_spec = not git.path_exists_at(project.root, base, spec_rel)
         if untracked_spec:
             copy = worktree / spec_rel
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(spec.path.read_text(encoding="utf-8"), encoding="utf-8")
-        spec = project.reload(spec_id)
         prompt_name = prompts.choose(project, spec, self.options.prompt)
         agent_name = self.options.agent or str(
             spec.get("agent") or project.config.get("defaults.agent", "claude")
@@ -248,6 +265,7 @@ class Pipeline:
             spec, lock, branch, worktree, base, spec_rel, prompt_name, agent_name, log, time.monotonic()
         )
         prep.untracked_spec = untracked_spec
+        prep.lease = lease
         return prep
 
     def _model(self, spec: Spec, agent_name: str) -> str | None:
@@ -316,7 +334,8 @@ class Pipeline:
         try:
             # Every process the agent starts hands the run lock to its watchdog: if this chant dies, the
             # lock stays held until the agent's whole process group is gone.
-            with process.holding(prep.lock.fileno()):
+            # The pool slot's lock goes with it: no other run cleans this worktree while the agent lives.
+            with process.holding(prep.lock.fileno(), prep.lease.fileno() if prep.lease else -1):
                 result = agent.run(request)
         finally:
             watcher.stop()
@@ -605,8 +624,11 @@ class Pipeline:
 
     def _remove_worktree(self, prep: Prepared) -> None:
         if not prep.worktree_removed:
-            git.worktree_remove(self.project.root, prep.worktree)
             prep.worktree_removed = True
+            if prep.lease is not None:
+                self.pool.release(prep.lease)
+            else:
+                git.worktree_remove(self.project.root, prep.worktree)
 
     def _cleanup(self, prep: Prepared) -> None:
         try:
