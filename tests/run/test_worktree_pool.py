@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.run.conftest import Work, add_specs, spec_file
+
 from chant import git
 from chant.project import Project
 from chant.run.pipeline import worktree_path, worktree_root
 from chant.run.worktrees import Pool
-from tests.run.conftest import Work, add_specs, spec_file
 
 # Records where it runs and what it finds, then leaves junk behind for the next run in the same slot:
 # an untracked file, an ignored build output, an uncommitted change to a tracked file.
