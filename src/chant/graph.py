@@ -189,6 +189,34 @@ class Graph:
     def ready(self) -> list[str]:
         return [spec_id for spec_id in ids.sorted_ids(self.specs) if self.is_ready(spec_id)]
 
+    @cached_property
+    def _dependents(self) -> dict[str, list[str]]:
+        """``dep -> the specs that depend on it``: built once, for :meth:`replace`."""
+        found: dict[str, list[str]] = {}
+        for spec_id in self.specs:
+            for dep in self._dependencies(spec_id):
+                found.setdefault(dep, []).append(spec_id)
+        return found
+
+    def replace(self, spec: Spec) -> list[str] | None:
+        """Swap in a newer version of a spec of this graph whose status (not its place in the graph)
+        changed; returns the specs whose readiness that can change (it and its dependents), in ID order.
+        ``None`` when its dependencies, type or approval changed too: build a new graph then."""
+        old = self.specs.get(spec.id)
+        if old is None or (
+            list(old.depends_on) != list(spec.depends_on)
+            or old.declares_depends_on != spec.declares_depends_on
+            or old.type != spec.type
+            or old.rejected != spec.rejected
+            or old.needs_approval != spec.needs_approval
+        ):
+            return None
+        self.specs[spec.id] = spec
+        affected = [spec.id, *self._dependents.get(spec.id, ())]
+        for spec_id in affected:
+            self._blockers.pop(spec_id, None)
+        return ids.sorted_ids(affected)
+
     def dependents(self, spec_id: str) -> list[str]:
         return [other for other in ids.sorted_ids(self.specs) if spec_id in self._dependencies(other)]
 

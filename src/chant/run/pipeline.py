@@ -22,7 +22,7 @@ from chant.graph import Graph
 from chant.locks import FileLock, LockBusy, holder, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, guard, logs, prompts, worktrees
+from chant.run import crashpoints, guard, logs, prompts, readyset, worktrees
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -166,7 +166,12 @@ class Pipeline:
 
     def _prepare_locked(self, spec_id: str, lock: FileLock) -> Prepared:
         project = self.project
-        specs = project.specs(refresh=True)
+        # Blockers judged on the files as they are now: re-reading only the specs that decide them keeps a
+        # 1,000-spec queue from rescanning every spec per spec (run/readyset.py).
+        judged = readyset.fresh_blockers(project, spec_id)
+        if judged is None:
+            graph = Graph.of(project.specs(refresh=True))
+            judged = graph, graph.blockers(spec_id)
         spec = project.reload(spec_id)
         status = spec.status
         if status == Status.CANCELLED:
@@ -177,8 +182,7 @@ class Pipeline:
             raise ChantError(
                 f"{spec_id} is already completed", hint=f"`chant replay {quote(spec_id)}` re-runs it"
             )
-        graph = Graph.of(specs)
-        blockers = graph.blockers(spec_id)
+        blockers = judged[1]
         if not self.options.skip_approval and any(
             b.reason in ("awaiting approval", "rejected") for b in blockers
         ):

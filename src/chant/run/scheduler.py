@@ -25,6 +25,7 @@ from chant.project import Project
 from chant.run import crashpoints, journal
 from chant.run.events import Reporter
 from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions, acquire_run_lock
+from chant.run.readyset import ReadySet
 from chant.shell import quote
 from chant.spec import ids
 from chant.spec.edit import REMOVE
@@ -320,15 +321,17 @@ class Scheduler:
         lock = threading.Lock()
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
             running: dict[Future[Prepared | Outcome], str] = {}
+            # Scanned once; then only finished specs and their dependents are re-judged (run/readyset.py).
+            ready = ReadySet(self.project)
 
             def refill() -> None:
                 if self.pipeline.mainline.left_main:
                     return  # spec state is read from the checkout, which is no longer main's
-                graph = Graph.of(self.project.specs(refresh=True))
-                for spec_id in graph.ready():
+                for spec_id in ready:
                     if len(running) >= self.max_parallel:
                         return
-                    if spec_id in attempted or graph.is_driver(spec_id):
+                    ready.discard(spec_id)
+                    if spec_id in attempted or ready.graph.is_driver(spec_id):
                         continue
                     if only is not None and spec_id not in only:
                         continue
@@ -348,6 +351,7 @@ class Scheduler:
                         with lock:
                             summary.outcomes.append(outcome)
                         self.reporter.result(outcome)
+                        ready.finished(outcome.spec_id)
                         if not outcome.ok:
                             failed.add(outcome.spec_id)
                     if failed and stop_on_failure:
@@ -358,6 +362,8 @@ class Scheduler:
                         running.clear()
                         break
                     refill()
+                    if not running and not self.pipeline.mainline.left_main and ready.rescan():
+                        refill()  # drained: specs added or approved meanwhile are work of this run too
             except KeyboardInterrupt:
                 self._interrupt()
                 for future in list(running):
