@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.run.conftest import spec_file
+
 from chant.graph import Graph
 from chant.project import Project
 from chant.run.readyset import ReadySet, fresh_blockers
-from tests.run.conftest import spec_file
 
 A, B, C = "2026-02-01-001-aaa", "2026-02-01-002-bbb", "2026-02-01-003-ccc"
 
