@@ -200,6 +200,14 @@ SCHEMA = Section(
         "worktree": Section(
             {"root": string, "pool": number(0, integer=True), "clean": choice("untracked", "all")}
         ),
+        "executor": Section(
+            {
+                "name": choice("local", "ray"),
+                "address": string,
+                "retries": number(0, integer=True),
+                "env": string_list,
+            }
+        ),
         "agents": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "providers": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "verify": Section({"run_commands": boolean}),

@@ -470,6 +470,43 @@ def worktree_admin(path: Path) -> Path | None:
     return admin if admin.is_absolute() else (path / admin).resolve()
 
 
+def worktree_add_reset(root: Path, path: Path, branch: str, rev: str) -> None:
+    """A worktree at ``path`` on ``branch``, (re)set to ``rev`` even if a stale worktree still has it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run(["worktree", "add", "--quiet", "--force", "-B", branch, str(path), rev], root)
+
+
+# -- bundles (the ray executor ships commits to other machines as files) -----------------------------
+def init_bare(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    run(["init", "--quiet", "--bare", str(path)], path)
+
+
+def set_ref(root: Path, ref: str, sha: str) -> None:
+    run(["update-ref", ref, sha], root)
+
+
+def delete_ref(root: Path, ref: str) -> None:
+    run(["update-ref", "-d", ref], root, check=False)
+
+
+def bundle_create(root: Path, path: Path, revs: Sequence[str]) -> bool:
+    """Write the commits of ``revs`` (e.g. ``refs/heads/x``, ``^base``) to the bundle ``path``; ``False``
+    (and no file) when that is nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result = run(["bundle", "create", "--quiet", str(path), *revs], root, check=False)
+    if result.ok:
+        return True
+    if "empty bundle" in result.stderr:
+        return False
+    raise GitError(["bundle", "create", *revs], result.returncode, result.stderr)
+
+
+def bundle_fetch(root: Path, path: Path, refspec: str) -> None:
+    """Fetch ``refspec`` from the bundle file ``path`` into the repository of ``root``."""
+    run(["fetch", "--quiet", "--no-tags", str(path), refspec], root)
+
+
 def worktrees(root: Path) -> list[dict[str, str]]:
     output = run(["worktree", "list", "--porcelain"], root).stdout
     found: list[dict[str, str]] = []

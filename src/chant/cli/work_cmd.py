@@ -43,6 +43,12 @@ from chant.states import named
 @click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
 @click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    help="Where agents run: here (local, the default) or as Ray tasks on a cluster (docs/distributed.md).",
+)
+@click.option("--address", metavar="ADDR", help="The Ray cluster to use with --executor ray (host:port).")
 @click.option("--json", "as_json", is_flag=True, help="Stream JSON events (schema 1), one per line.")
 def work(
     spec_ids: tuple[str, ...],
@@ -60,6 +66,8 @@ def work(
     force: bool,
     due: bool,
     as_json: bool,
+    executor: str | None,
+    address: str | None,
 ) -> None:
     """Execute specs: each in its own git worktree, checked, merged into the main branch, finalized.
 
@@ -118,6 +126,8 @@ def work(
         skip_deps=skip_deps,
         skip_approval=skip_approval,
         allow_red=allow_red,
+        executor=executor,
+        address=address,
     )
     limit = max_parallel or (parallel if parallel and parallel > 0 else None)
     reporter = make_reporter(as_json, lambda i: s.title if (s := proj.specs().get(i)) else None)

@@ -22,7 +22,7 @@ from chant.graph import Graph
 from chant.locks import FileLock, LockBusy, holder, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, guard, logs, prompts, readyset, worktrees
+from chant.run import crashpoints, executors, guard, logs, prompts, readyset, worktrees
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -44,6 +44,8 @@ class RunOptions:
         True  # run specs graded red (chant.spec.quality); `chant work` without a terminal: --force
     )
     cancel: threading.Event = field(default_factory=threading.Event)
+    executor: str | None = None  # where agents run: local (default) or ray (run/executors/)
+    address: str | None = None  # the Ray cluster's address
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Pipeline:
         self.held: dict[str, FileLock] = {}
         self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
         self._preflight_mutex = threading.Lock()  # parallel prepares: the project is checked once, first
+        self.executor = executors.make(options.executor, project, options.address)
         self.pool = worktrees.Pool(
             project, worktree_root(project), clear_locks=self.mainline.clear_stale_locks
         )
@@ -340,7 +343,7 @@ class Pipeline:
             # lock stays held until the agent's whole process group is gone.
             # The pool slot's lock goes with it: no other run cleans this worktree while the agent lives.
             with process.holding(prep.lock.fileno(), prep.lease.fileno() if prep.lease else -1):
-                result = agent.run(request)
+                result = self.executor.run(prep, agent, request)
         finally:
             watcher.stop()
             moved = refs.foreign_updates(prep.spec.id, prep.branch)
