@@ -184,17 +184,18 @@ def bench_big(workdir: Path, files: int, n_specs: int, members: int, modes: list
     source = big_source(files, env)
     print(f"[big] source repository ready ({time.perf_counter() - t0:.1f}s): {source}", flush=True)
     ids = [f"2026-02-01-{i:03d}-big" for i in range(1, n_specs + 1)]
-    result: dict[str, object] = {"files": files, "specs": n_specs}
+    result: dict[str, object] = {"files": files, "specs": n_specs, "members": members}
     for mode in modes:
         base = workdir / f"big-{mode}"
         base.mkdir()
         repo = big_repo(base, source, {i: spec(f"Spec {i}") for i in ids}, env, MODES[mode])
-        floor = fresh_worktree_add(repo, env, 2)
+        floor = fresh_worktree_add(repo, env, 2)  # and once more after the chain: machine noise hits both
         starts = base / "starts"
         run_env = dict(env, BENCH_STARTS=str(starts))
         t_start = time.time()
         wall = timed([*CHANT, "work", "--chain"], repo, run_env)
         t_end = t_start + wall
+        floor += fresh_worktree_add(repo, env, 1)
         marks = [float(x) for x in starts.read_text().split()]
         if len(marks) != n_specs:
             raise SystemExit(f"[big] {mode}: {len(marks)} agents ran, expected {n_specs}")
@@ -339,21 +340,33 @@ def report(figures: dict[str, object]) -> bool:
     big = figures.get("big")
     if isinstance(big, dict):
         print(f"(big) {big['files']} files, chant work --chain over {big['specs']} instant specs")
+        samples = [
+            s
+            for mode in ("fresh", "pool")
+            if isinstance(big.get(mode), dict)
+            for s in big[mode]["worktree_add_all_s"]
+        ]
+        floor = statistics.median(samples)
+        row(f"  one fresh git worktree add, median of {len(samples)} (all modes)", f"{floor:.2f}s")
         for mode in ("fresh", "pool"):
             m = big.get(mode)
             if not isinstance(m, dict):
                 continue
-            row(f"  [{mode}] one fresh git worktree add", f"{m['worktree_add_s']:.2f}s")
+            row(f"  [{mode}] one fresh git worktree add, this mode's median", f"{m['worktree_add_s']:.2f}s")
             row(f"  [{mode}] first spec", f"{m['first_spec_s']:.2f}s")
             row(f"  [{mode}] per spec after the first", f"{m['per_spec_after_first_s']:.2f}s")
-            ratio = m["ratio_after_first"]
+            ratio = m["per_spec_after_first_s"] / floor
             row(
-                f"  [{mode}]   / one worktree add",
+                f"  [{mode}]   / one worktree add (the median above)",
                 f"{ratio:.2f}x",
                 f"<={PER_SPEC_TARGET}x",
                 ratio <= PER_SPEC_TARGET if mode == "pool" else None,
             )
-            row(f"  [{mode}] disk, {8} parallel agents' worktrees", f"{m['disk_parallel_kb'] / 1024:.0f}MiB")
+            row(f"  [{mode}]   first spec / one worktree add", f"{m['first_spec_s'] / floor:.2f}x")
+            row(
+                f"  [{mode}] disk, {big['members']} parallel agents' worktrees",
+                f"{m['disk_parallel_kb'] / 1024:.0f}MiB",
+            )
             row(f"  [{mode}] disk, the main checkout", f"{m['disk_main_checkout_kb'] / 1024:.0f}MiB")
             row(f"  [{mode}] driver of parallel members: wall", f"{m['parallel_wall_s']:.1f}s")
     queue = figures.get("queue")
