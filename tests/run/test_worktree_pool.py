@@ -153,21 +153,29 @@ def test_a_crashed_runs_slot_is_cleaned_and_verified_before_reuse(pool_repo: tup
     project, pool = pool_repo
     base = git.head(project.root)
     assert base is not None
-    first = pool.acquire(worktree_path(project, "a"), "chant/a", base)
+    target = worktree_path(project, "a")
+    first = pool.acquire(target, "chant/a", base)
     (first.path / "tracked.txt").write_text("the agent's uncommitted edit\n", encoding="utf-8")
     (first.path / "untracked.txt").write_text("junk\n", encoding="utf-8")
     assert first.lock is not None
     first.lock.release()  # the chant died: its slot stays at its spec's path, on its branch, dirty
 
-    second = pool.acquire(worktree_path(project, "b"), "chant/b", base)
-    assert second.slot == first.slot
-    assert not first.path.exists() and second.path == worktree_path(project, "b")
-    assert (second.path / "tracked.txt").read_text(encoding="utf-8") == "v1\n"
-    assert not (second.path / "untracked.txt").exists()
-    assert git.current_branch(second.path) == "chant/b"
+    # Another spec's run leaves that worktree alone (its spec resumes there; a human may work in it).
+    other = pool.acquire(worktree_path(project, "b"), "chant/b", base)
+    assert other.slot != first.slot
+    assert (target / "untracked.txt").exists()
+    pool.release(other)
+
+    # The same spec's next run (resuming its branch) gets it back, scrubbed and verified first.
+    again = pool.acquire(target, "chant/a", None)
+    assert again.slot == first.slot and again.path == target
+    assert (target / "tracked.txt").read_text(encoding="utf-8") == "v1\n"
+    assert not (target / "untracked.txt").exists()
+    assert git.current_branch(target) == "chant/a"
+    pool.release(again)
+    home = pool.home(first.slot or 0)
+    assert git.current_branch(home) is None and git.dirty(home, ignored=True) == []
     assert git.branch_exists(project.root, "chant/a"), "the crashed run's branch (its commits) is kept"
-    pool.release(second)
-    assert git.current_branch(pool.home(0)) is None and git.dirty(pool.home(0), ignored=True) == []
 
 
 def test_a_slot_left_mid_merge_is_replaced_not_reused(pool_repo: tuple[Project, Pool]) -> None:
@@ -181,10 +189,9 @@ def test_a_slot_left_mid_merge_is_replaced_not_reused(pool_repo: tuple[Project, 
     assert first.lock is not None
     first.lock.release()
 
-    second = pool.acquire(worktree_path(project, "b"), "chant/b", base)
+    second = pool.acquire(worktree_path(project, "a"), "chant/a", None)
     new_admin = git.worktree_admin(second.path)
     assert new_admin is not None and not (new_admin / "MERGE_HEAD").exists()
-    assert not first.path.exists()
     assert git.dirty(second.path, ignored=False) == []
 
 

@@ -133,10 +133,13 @@ class Pool:
                 except LockBusy:
                     continue
                 try:
-                    return self._take(n, lock, target, branch, base)
+                    lease = self._take(n, lock, target, branch, base)
                 except BaseException:
                     lock.release()
                     raise
+                if lease is not None:
+                    return lease
+                lock.release()
         self._clear_target(target, None)
         git.worktree_add(self.project.root, target, branch, base)
         return Lease(target, None)
@@ -150,10 +153,15 @@ class Pool:
                 return [n, *(m for m in order if m != n)]
         return order
 
-    def _take(self, n: int, lock: FileLock, target: Path, branch: str, base: str | None) -> Lease:
+    def _take(self, n: int, lock: FileLock, target: Path, branch: str, base: str | None) -> Lease | None:
+        """Slot ``n`` (its lock held) as the worktree at ``target``; ``None``: leave this slot alone."""
         root = self.project.root
         found = self._read(n)
         where = self._locate(n, found)
+        if where is not None and where not in (self.home(n), target):
+            # Left at another spec's path by a run that died: that spec's next run resumes there (and a
+            # `chant takeover` may have handed it to a human meanwhile). Not this run's to scrub.
+            return None
         self._clear_target(target, where)
         if where is not None and (found is None or found[1] != "free" or where != self.home(n)):
             # A crashed run's slot (or one recorded half-way through a move): clean and verified first.
