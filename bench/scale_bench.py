@@ -110,15 +110,15 @@ def spec(title: str, *, parent: str | None = None, depends_on_empty: bool = Fals
 
 
 # -- the big repository ----------------------------------------------------------------------------
-def big_source(files: int, env: dict[str, str]) -> Path:
+def big_source(files: int, env: dict[str, str], cache: Path = CACHE) -> Path:
     """A bare repository holding one commit of ``files`` small files, made once and cached."""
-    cached = CACHE / f"big-{files}.git"
+    cached = cache / f"big-{files}.git"
     if (cached / "refs" / "heads" / "main").exists() or (cached / "packed-refs").exists():
         return cached
     tmp = cached.with_name(cached.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    sh(["git", "init", "-q", "--bare", "-b", "main", str(tmp)], CACHE, env)
+    sh(["git", "init", "-q", "--bare", "-b", "main", str(tmp)], cache, env)
     chunks = [b"commit refs/heads/main\ncommitter Bench <bench@chant.invalid> 1700000000 +0000\n"]
     message = f"{files} files".encode()
     chunks.append(b"data %d\n%s\n" % (len(message), message))
@@ -178,10 +178,12 @@ def disk_kb(path: Path) -> int:
 MODES = {"fresh": "worktree:\n  pool: 0\n", "pool": ""}
 
 
-def bench_big(workdir: Path, files: int, n_specs: int, members: int, modes: list[str]) -> dict[str, object]:
+def bench_big(
+    workdir: Path, files: int, n_specs: int, members: int, modes: list[str], cache: Path = CACHE
+) -> dict[str, object]:
     env = env_for(workdir / "home")
     t0 = time.perf_counter()
-    source = big_source(files, env)
+    source = big_source(files, env, cache)
     print(f"[big] source repository ready ({time.perf_counter() - t0:.1f}s): {source}", flush=True)
     ids = [f"2026-02-01-{i:03d}-big" for i in range(1, n_specs + 1)]
     result: dict[str, object] = {"files": files, "specs": n_specs, "members": members}
@@ -307,12 +309,14 @@ def main() -> int:
     parser.add_argument("--queue", default="100,1000", help="queue sizes, comma-separated")
     parser.add_argument("--parallel", type=int, default=16)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the generated repository is kept")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="chant-scale-bench-"))
     figures: dict[str, object] = {}
     try:
         if args.part in ("big", "all"):
-            figures["big"] = bench_big(workdir, args.files, args.specs, args.members, args.modes.split(","))
+            modes = args.modes.split(",")
+            figures["big"] = bench_big(workdir, args.files, args.specs, args.members, modes, args.cache)
         if args.part in ("queue", "all"):
             sizes = [int(s) for s in args.queue.split(",")]
             figures["queue"] = bench_queue(workdir, sizes, args.parallel)
