@@ -646,9 +646,12 @@ class Pipeline:
         finally:
             prep.lock.release()
 
-    def flush_branches(self) -> None:
-        """Delete merged (or empty) branches in one git call; schedulers call this after each batch."""
+    def flush_branches(self, at_least: int = 0) -> None:
+        """Delete merged (or empty) branches in one git call; schedulers call this after each batch (a
+        long queue every ``at_least`` of them: each live branch is a reflog every agent's ref watch reads)."""
         with self._dead_lock:
+            if len(self._dead_branches) < max(at_least, 1):
+                return
             dead, self._dead_branches = self._dead_branches, []
         if dead:
             crashpoints.point("branch-delete")

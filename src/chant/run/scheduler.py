@@ -352,6 +352,7 @@ class Scheduler:
                             summary.outcomes.append(outcome)
                         self.reporter.result(outcome)
                         ready.finished(outcome.spec_id)
+                        self.pipeline.flush_branches(at_least=BRANCH_BATCH)
                         if not outcome.ok:
                             failed.add(outcome.spec_id)
                     if failed and stop_on_failure:
@@ -413,6 +414,10 @@ class Scheduler:
             self.reporter.result(outcome)
         self.reporter.note("Interrupted. Run the same command again to resume.")
         return RunSummary(outcomes, interrupted=True)
+
+
+# A queue deletes its merged branches in batches of this many (and the rest at its end).
+BRANCH_BATCH = 32
 
 
 class Interrupted(Exception):
