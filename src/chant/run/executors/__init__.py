@@ -47,7 +47,12 @@ def make(name: str | None, project: Project, address: str | None = None) -> Exec
             raise ChantError("--address is for --executor ray")
         return LocalExecutor()
     if chosen == "ray":
-        from chant.run.executors.ray_exec import RayExecutor
+        try:
+            from chant.run.executors.ray_exec import RayExecutor
+        except ImportError as exc:
+            raise ChantError(
+                f"--executor ray needs Ray ({exc})", hint="pip install 'chant[ray]' (docs/distributed.md)"
+            ) from None
 
         return RayExecutor(project, address or project.config.get("executor.address"))
     raise ChantError(f"unknown executor {chosen!r}", hint="one of: " + ", ".join(NAMES))
