@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from chant.errors import ChantError
 from chant.project import Project
 from chant.run import executors
