@@ -101,6 +101,8 @@ def test_chain_reuses_one_clean_worktree_and_rewrites_only_what_changed(
     assert git.dirty(slot, ignored=False) == []
     assert git.current_branch(slot) is None, "a free slot holds no branch"
     assert w.git("status", "--porcelain") == ""
+    cleanup = w.chant("cleanup", "--dry-run")
+    assert cleanup.returncode == 0 and ".pool" not in cleanup.stdout, "free slots are not leftovers"
 
 
 def test_clean_all_removes_ignored_outputs_too(
