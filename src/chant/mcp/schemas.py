@@ -224,10 +224,14 @@ MEMBER = obj(
     },
     {"started_at": opt(NUM), "ended_at": opt(NUM), "reason": opt(STR)},
 )
-WORK_STATUS = doc({"run": RUN, "done": BOOL, "members": arr(MEMBER)}, {"error": opt(STR)})
+_STATUS: tuple[dict[str, Any], dict[str, Any]] = (
+    {"run": RUN, "done": BOOL, "members": arr(MEMBER)},
+    {"error": opt(STR)},
+)
+WORK_STATUS = doc(*_STATUS)
 WORK_START = doc(
     {"run": opt(STR), "kind": STR, "specs": arr(STR), "state": STR},
-    {"status": WORK_STATUS, "error": opt(STR)},
+    {"status": obj(*_STATUS), "error": opt(STR)},
 )
 WORK_LIST = doc({"runs": arr(RUN), **PAGE}, PAGE_OPTIONAL)
 PAUSED = doc({"id": STR, "status": STR, "message": STR})
