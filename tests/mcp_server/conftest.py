@@ -55,7 +55,9 @@ Body = Callable[[Client], Awaitable[None]]
 
 
 def mcp_call(repo: Path, env: dict[str, str], body: Body, *args: str, timeout: float = 120) -> None:
-    params = StdioServerParameters(command=CHANT_CMD[0], args=[*CHANT_CMD[1:], "mcp", *args], env=env, cwd=repo)
+    params = StdioServerParameters(
+        command=CHANT_CMD[0], args=[*CHANT_CMD[1:], "mcp", *args], env=env, cwd=repo
+    )
 
     async def main() -> None:
         with anyio.fail_after(timeout):

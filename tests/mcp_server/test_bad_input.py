@@ -77,7 +77,9 @@ def test_every_tool_has_a_bad_case() -> None:
     assert {tool for tool, _args, _text in CASES} == TOOLS
 
 
-def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(seed_repo: Path, chant_env: dict[str, str]) -> None:
+def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(
+    seed_repo: Path, chant_env: dict[str, str]
+) -> None:
     head = (seed_repo / ".git" / "HEAD").read_text()
     before = sorted(p.name for p in (seed_repo / ".chant" / "specs").iterdir())
     messages: dict[int, str] = {}
@@ -95,10 +97,11 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(seed_repo: P
         await client.alive()
 
     mcp_call(seed_repo, chant_env, body)
-    wrong = [(t, a, messages[i]) for i, (t, a, text) in enumerate(CASES) if text.lower() not in messages[i].lower()]
+    wrong = [
+        (t, a, messages[i]) for i, (t, a, text) in enumerate(CASES) if text.lower() not in messages[i].lower()
+    ]
     assert not wrong, "\n".join(map(str, wrong))
     # Nothing was written by any of them.
     assert (seed_repo / ".git" / "HEAD").read_text() == head
     assert sorted(p.name for p in (seed_repo / ".chant" / "specs").iterdir()) == before
     assert not (seed_repo.parent / "outside.txt").exists()
-
