@@ -7,19 +7,17 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
-import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from tests.conftest import CHANT_CMD
-from tests.run.conftest import Work, install_fake_claude, work_factory
+from tests.run.conftest import Work, work_factory
 
-__all__ = ["Client", "Work", "mcp_call", "work_factory"]
+__all__ = ["Client", "Work", "mcp_call", "mcp_params_call", "work_factory"]
 
 
 class Client:
@@ -58,7 +56,10 @@ def mcp_call(repo: Path, env: dict[str, str], body: Body, *args: str, timeout: f
     params = StdioServerParameters(
         command=CHANT_CMD[0], args=[*CHANT_CMD[1:], "mcp", *args], env=env, cwd=repo
     )
+    mcp_params_call(params, body, timeout=timeout)
 
+
+def mcp_params_call(params: StdioServerParameters, body: Body, timeout: float = 120) -> None:
     async def main() -> None:
         with anyio.fail_after(timeout):
             async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
@@ -66,14 +67,3 @@ def mcp_call(repo: Path, env: dict[str, str], body: Body, *args: str, timeout: f
                 await body(Client(session))
 
     anyio.run(main)
-
-
-@pytest.fixture
-def fake_env(tmp_path: Path, chant_env: dict[str, str]) -> dict[str, str]:
-    """``chant_env`` with the protocol-faithful fake ``claude`` first on PATH."""
-    bin_dir = tmp_path / "bin"
-    install_fake_claude(bin_dir)
-    env = dict(chant_env)
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    env["FAKE_RECORD_DIR"] = str(tmp_path / "records")
-    return env
