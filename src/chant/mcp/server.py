@@ -28,6 +28,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from chant import __version__
 from chant.errors import ChantError
+from chant.graph import Graph
 from chant.mcp import paging
 from chant.project import Project
 
@@ -182,8 +183,21 @@ def build(root: Path, *, allow_commands: bool = False) -> Chant:
     return chant
 
 
+def warm_up(settings: Settings) -> None:
+    """Read the specs once before answering the client: the first call (the list an agent waits on) then
+    finds the modules imported, the index cache written and the files in the page cache. A few tens of
+    milliseconds of a start-up the SDK's import dominates."""
+    from chant.ops import query
+
+    try:
+        query.select(Graph.of(settings.project().specs()))
+    except Exception:  # a broken project is reported by the first tool call, with its message
+        pass
+
+
 def serve_stdio(root: Path, *, allow_commands: bool = False) -> None:
     chant = build(root, allow_commands=allow_commands)
+    warm_up(chant.settings)
     try:
         anyio.run(chant.server.run_stdio_async)
     finally:
@@ -192,6 +206,7 @@ def serve_stdio(root: Path, *, allow_commands: bool = False) -> None:
 
 def serve_http(root: Path, host: str, port: int, *, allow_commands: bool = False) -> None:
     chant = build(root, allow_commands=allow_commands)
+    warm_up(chant.settings)
     print(f"chant mcp: streamable HTTP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
     try:
         anyio.run(functools.partial(chant.server.run_streamable_http_async, host=host, port=port))
