@@ -208,6 +208,13 @@ def serve_http(root: Path, host: str, port: int, *, allow_commands: bool = False
     chant = build(root, allow_commands=allow_commands)
     warm_up(chant.settings)
     print(f"chant mcp: streamable HTTP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"warning: {host} is not a loopback address and chant mcp has no authentication: anyone who"
+            " reaches it can add, change and run specs",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         anyio.run(functools.partial(chant.server.run_streamable_http_async, host=host, port=port))
     finally:
