@@ -10,6 +10,7 @@ from chant.errors import ChantError
 from chant.graph import Graph
 from chant.mcp import paging
 from chant.ops import query, reports
+from chant.run import recovery
 
 if TYPE_CHECKING:
     from chant.mcp.server import Chant
@@ -62,8 +63,9 @@ def register(chant: Chant) -> None:
         def read() -> str:
             project = settings.project()
             invalid = [e.message for e in project.specs().invalid.values()]
-            report = query.status_report(Graph.of(project.specs()), invalid).to_dict()
-            return paging.dumps({"schema": 1, **report})
+            built = query.status_report(Graph.of(project.specs()), invalid)
+            recovery.annotate(project, built)
+            return paging.dumps({"schema": 1, **built.to_dict()})
 
         return guarded(read)()
 

@@ -120,8 +120,12 @@ def register(chant: Chant) -> None:
     ) -> dict[str, Any]:
         """The project at a glance, as `chant status --json`: counts by state, what needs attention, what is
         in progress, what is ready (each list cut to `limit`; `truncated` gives the full lengths)."""
+        from chant.run import recovery
+
         project = settings.project()
-        report = query.status_report(Graph.of(project.specs()), _invalid(project)).to_dict()
+        built = query.status_report(Graph.of(project.specs()), _invalid(project))
+        recovery.annotate(project, built)  # specs a dead chant left in_progress, as `chant status` says
+        report = built.to_dict()
         truncated: dict[str, int] = {}
         for key in ("attention", "in_progress", "ready", "invalid"):
             if len(report[key]) > limit:
