@@ -16,6 +16,12 @@ ANY: dict[str, Any] = {}
 
 
 def opt(schema: dict[str, Any]) -> dict[str, Any]:
+    # A type list, not anyOf, where it can: clients validate every result, and anyOf costs them a
+    # sub-validator per value (a third of a 50-row page's round trip with the SDK's client).
+    if set(schema) == {"type"} and isinstance(schema["type"], str):
+        return {"type": [schema["type"], "null"]}
+    if set(schema) <= {"type", "items"} and schema.get("type") == "array":
+        return {**schema, "type": ["array", "null"]}
     return {"anyOf": [schema, {"type": "null"}]}
 
 
