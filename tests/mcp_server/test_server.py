@@ -151,6 +151,9 @@ def test_every_tool_once(seed_repo: Path, work_factory: Any) -> None:
     cli_status = cli_json(work, "status", "--json")
     cli_group = cli_json(work, "group", "001-ext", "--json")
     cli_dag = cli_json(work, "dag", "--format", "json")
+    cli_search = cli_json(work, "search", "reporting", "--json")
+    cli_drift = cli_json(work, "drift", "--json")
+    cli_lint = json.loads(work.chant("lint", "--format", "json").stdout)  # exits 1 on errors
 
     async def body(client: Client) -> None:
         listed = await client.ok("chant_spec_list", {"limit": 3})
@@ -170,7 +173,7 @@ def test_every_tool_once(seed_repo: Path, work_factory: Any) -> None:
         assert status["total"] == 8 and status["counts"]["completed"] == cli_status["counts"]["completed"]
         assert status["ready"] == cli_status["ready"]
         found = await client.ok("chant_search", {"query": "reporting"})
-        assert found["query"] == "reporting" and found["total"] >= 1
+        assert found["query"] == "reporting" and found["specs"] == cli_search["specs"]
         dag = await client.ok("chant_dag")
         assert dag["nodes"] == cli_dag["nodes"]
         assert sorted(map(str, dag["edges"])) == sorted(map(str, cli_dag["edges"]))
@@ -178,12 +181,16 @@ def test_every_tool_once(seed_repo: Path, work_factory: Any) -> None:
         assert {k: v for k, v in group.items()} == cli_group
         lint = await client.ok("chant_lint")
         assert lint["checked"] == 8 and lint["section"] == "diagnostics"
+        assert lint["diagnostics"] == cli_lint["diagnostics"][: lint["returned"]]
+        assert (lint["errors"], lint["warnings"]) == (cli_lint["errors"], cli_lint["warnings"])
         grades = await client.ok("chant_lint", {"section": "quality"})
-        assert grades["quality"] and grades["diagnostics"] == []
+        assert grades["quality"] == cli_lint["quality"] and grades["diagnostics"] == []
         diagnosis = await client.ok("chant_diagnose", {"id": "ext.1"})
         assert diagnosis["diagnosis"]["id"] == "2026-02-01-001-ext.1"
         drift = await client.ok("chant_drift")
-        assert "recommendations" in drift
+        assert (
+            drift["specs"] == cli_drift["specs"] and drift["recommendations"] == cli_drift["recommendations"]
+        )
         one = await client.ok("chant_drift", {"id": "001-cpl"})
         assert one["specs"][0]["id"] == "2026-01-27-001-cpl"
 
@@ -248,3 +255,25 @@ def test_pause_a_running_spec(chant_repo: Path, work_factory: Any) -> None:
 
     mcp_call(chant_repo, work.env, body)
     assert work.status(spec) == "paused"
+
+
+def test_a_queue_runs_every_ready_spec(chant_repo: Path, work_factory: Any) -> None:
+    work: Work = work_factory(chant_repo)
+
+    async def body(client: Client) -> None:
+        made = [
+            (
+                await client.ok(
+                    "chant_add", {"title": f"Job {n}", "criteria": ["Done"], "target_files": [f"job{n}.txt"]}
+                )
+            )["id"]
+            for n in (1, 2)
+        ]
+        done = await client.ok(
+            "chant_work_start", {"mode": "queue", "max_parallel": 2, "force": True, "wait": 60}
+        )
+        assert done["kind"] == "queue" and done["state"] == "completed", done
+        assert {m["id"]: m["state"] for m in done["status"]["members"]} == {s: "completed" for s in made}
+        assert (await client.ok("chant_ready"))["total"] == 0
+
+    mcp_call(chant_repo, work.env, body)
