@@ -232,6 +232,13 @@ def test_every_tool_once(seed_repo: Path, work_factory: Any) -> None:
         reset = await client.ok("chant_reset", {"id": fails})
         assert reset["status"] == "pending"
 
+        # What `chant work` refuses without a terminal, work_start refuses without force.
+        big = {"title": "Everything at once", "criteria": [f"Part {n} works" for n in range(20)]}
+        red = (await client.ok("chant_add", big))["id"]
+        refused = await client.error("chant_work_start", {"id": red})
+        assert "graded red" in refused and "force" in refused
+        assert (await client.ok("chant_spec_get", {"id": red}))["spec"]["status"] == "pending"
+
     mcp_call(seed_repo, work.env, body, timeout=240)
 
 
