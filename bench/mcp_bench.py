@@ -13,6 +13,8 @@ round starts ``chant mcp`` with the SDK's own stdio client and times, side by si
   import, tool schemas, one reading of the specs);
 * ``first list``: the first ``chant_spec_list`` call after that (index cache cold or warm), target < 0.2 s;
 * ``next list``: the same call again (the server reads the specs anew for every call);
+* ``server share``: the first list call run in-process on the server object (no transport, no client-side
+  validation of the result against the tool's ``outputSchema``, which the SDK's client does);
 * ``chant list``: the CLI listing the same project, for scale.
 
 Then one session pages through every spec and calls each read tool with its defaults, checking that every
@@ -109,6 +111,26 @@ async def budgets(repo: Path) -> list[tuple[str, int, int | None]]:
     return seen
 
 
+def server_only(repo: Path) -> float:
+    """The server's share of a list call: the tool run in-process, no transport and no client validation."""
+    code = (
+        "import sys, time, anyio\n"
+        "from pathlib import Path\n"
+        "from chant.mcp import server\n"
+        "c = server.build(Path('.'))\n"
+        "server.warm_up(c.settings)\n"
+        "async def main():\n"
+        "    start = time.perf_counter()\n"
+        "    await c.server.call_tool('chant_spec_list', {})\n"
+        "    print(time.perf_counter() - start)\n"
+        "anyio.run(main)\n"
+    )
+    proc = subprocess.run(
+        [base.PY, "-c", code], cwd=repo, env=base.ENV, check=True, capture_output=True, text=True
+    )
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
 def cli_list(repo: Path) -> float:
     start = time.perf_counter()
     subprocess.run([base.CHANT, "list"], cwd=repo, env=base.ENV, check=True, stdout=subprocess.DEVNULL)
@@ -134,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                 for cache in base._caches(repo):
                     cache.unlink()
             figures = anyio.run(one_round, repo)
+            figures["server share"] = server_only(repo)
             figures["chant list"] = cli_list(repo)
             for name, value in figures.items():
                 key = f"{name} ({'cold' if cold else 'warm'})" if name == "first list" else name
