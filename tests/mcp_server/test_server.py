@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -284,3 +286,28 @@ def test_a_queue_runs_every_ready_spec(chant_repo: Path, work_factory: Any) -> N
         assert (await client.ok("chant_ready"))["total"] == 0
 
     mcp_call(chant_repo, work.env, body)
+
+
+def test_sigterm_stops_the_servers_runs_and_records_them(chant_repo: Path, work_factory: Any) -> None:
+    work: Work = work_factory(chant_repo)
+    spec = cli_json(work, "add", "Long job", "--criterion", "Done", "--json")["id"]
+    work.plan(**{spec: "hang"})
+    seen: dict[str, Any] = {}
+
+    async def body(client: Client) -> None:
+        started = await client.ok("chant_work_start", {"id": spec, "force": True})
+        work.wait_for_records(1)
+        status = await client.ok("chant_work_status", {"run": started["run"]})
+        seen["pid"] = status["run"]["pid"]
+        os.kill(seen["pid"], signal.SIGTERM)  # what a client does to stop its server
+        deadline = time.monotonic() + 40
+        while work.status(spec) == "in_progress" and time.monotonic() < deadline:
+            await anyio.sleep(0.2)
+
+    try:
+        mcp_call(chant_repo, work.env, body)
+    except Exception:  # the server is gone: closing the session may fail, the files are what counts
+        pass
+    assert seen.get("pid"), "the run never started"
+    assert work.status(spec) == "failed" and "interrupted" in (work.field(spec, "failure_reason") or "")
+    assert not work.alive(), "an agent outlived the server"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -195,11 +196,20 @@ def warm_up(settings: Settings) -> None:
         pass
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_stdio(root: Path, *, allow_commands: bool = False) -> None:
     chant = build(root, allow_commands=allow_commands)
     warm_up(chant.settings)
+    # Clients stop their servers with SIGTERM: stop this server's runs the way Ctrl-C stops `chant work`
+    # (agents killed, every running spec recorded) instead of leaving them stranded in_progress.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         anyio.run(chant.server.run_stdio_async)
+    except KeyboardInterrupt:
+        pass
     finally:
         chant.settings.runner.stop()
 
