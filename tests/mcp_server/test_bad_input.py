@@ -70,6 +70,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("chant_work_list", {"limit": "x"}, "limit"),
     ("chant_pause", {"id": "ext.1"}, "not running"),
     ("chant_takeover", {"id": "ext.1"}, "takeover is for"),
+    ("chant_split", {"id": "001-cpl"}, "only a pending spec can be split"),
+    ("chant_split", {"id": UNKNOWN}, "Spec not found"),
+    ("chant_plan", {"file": "../outside.md"}, "outside the repository"),
+    ("chant_plan", {"file": "/etc/hostname"}, "outside the repository"),
+    ("chant_plan", {"file": "docs/none.md"}, "no such file"),
 ]
 
 

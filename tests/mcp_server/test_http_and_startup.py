@@ -56,7 +56,7 @@ def test_streamable_http(seed_repo: Path, chant_env: dict[str, str]) -> None:
                     await session.initialize()
                     client = Client(session)
                     tools = await session.list_tools()
-                    assert len(tools.tools) == 25
+                    assert len(tools.tools) == 27
                     listed = await client.ok("chant_spec_list", {"limit": 2})
                     assert listed["returned"] == 2 and listed["total"] == 7
                     await client.error("chant_spec_get", {"id": "nope-nope"})

@@ -40,6 +40,8 @@ TOOLS = {
     "chant_work_list",
     "chant_pause",
     "chant_takeover",
+    "chant_split",
+    "chant_plan",
 }
 
 pytestmark = pytest.mark.xdist_group("mcp")

@@ -242,3 +242,12 @@ WORK_START = doc(
 WORK_LIST = doc({"runs": arr(RUN), **PAGE}, PAGE_OPTIONAL)
 PAUSED = doc({"id": STR, "status": STR, "message": STR})
 TAKEOVER = doc({"id": STR, "status": STR, "worktree": STR, "branch": STR, "log_tail": arr(STR)})
+PROPOSAL = doc(
+    {
+        "dry_run": BOOL,
+        "driver": opt(STR),
+        "members": arr(STR),
+        "proposal": obj({"members": arr({"type": "object"})}),
+        "commit": opt(STR),
+    }
+)

@@ -175,11 +175,12 @@ def _retype(call: Any, fn: Callable[..., Any], signature: inspect.Signature) -> 
 
 
 def build(root: Path, *, allow_commands: bool = False) -> Chant:
-    from chant.mcp import resources, tools_read, tools_run, tools_write
+    from chant.mcp import resources, tools_plan, tools_read, tools_run, tools_write
 
     chant = Chant(Settings(root, allow_commands=allow_commands))
     tools_read.register(chant)
     tools_write.register(chant)
+    tools_plan.register(chant)
     tools_run.register(chant)
     resources.register(chant)
     return chant
