@@ -204,7 +204,8 @@ VERIFY = doc(
             )
         ),
         "commands_run": BOOL,
-    }
+    },
+    {"not_verified": arr(STR)},
 )
 
 RUN = obj(
@@ -232,7 +233,7 @@ MEMBER = obj(
 )
 _STATUS: tuple[dict[str, Any], dict[str, Any]] = (
     {"run": RUN, "done": BOOL, "members": arr(MEMBER)},
-    {"error": opt(STR)},
+    {"error": opt(STR), "members_total": INT},
 )
 WORK_STATUS = doc(*_STATUS)
 WORK_START = doc(

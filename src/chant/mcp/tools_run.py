@@ -26,6 +26,7 @@ from chant.run import journal
 
 RUN_ID = re.compile(r"^[0-9A-Za-z.\-]{1,64}$")
 POLL = 0.2
+MAX_MEMBERS = 200  # a status stays small: the rest are in chant_group / the journal
 MAX_WAIT = 600.0
 Wait = Annotated[
     float, Field(description="Seconds to wait for the run to finish (progress is reported meanwhile).", ge=0)
@@ -89,7 +90,8 @@ def status_of(settings: Settings, run: journal.Run) -> dict[str, Any]:
     return {
         "run": run.to_dict(),
         "done": run.state != "running",
-        "members": members[:200],
+        "members": members[:MAX_MEMBERS],
+        "members_total": len(members),
         "error": finished.get("error")
         or settings.runner.errors.get(",".join(run.specs))
         or settings.runner.errors.get("queue:" + ",".join(run.specs)),

@@ -18,6 +18,7 @@ from chant.mcp import schemas
 from chant.mcp.server import Chant, Settings
 from chant.mcp.tools_read import SpecId, SpecType
 
+VERIFY_AT_ONCE = 50
 PATH_FIELDS = ("target_files", "informed_by", "tracks", "origin", "context")
 Strings = list[str] | None
 
@@ -272,6 +273,9 @@ def register(chant: Chant) -> None:
             engine.verify_spec(
                 project, spec, use_agent=use_agent, timeout=timeout, run_commands=allowed and run_commands
             )
-            for spec in chosen[:50]
+            for spec in chosen[:VERIFY_AT_ONCE]
         ]
-        return {"specs": [r.to_dict() for r in reports], "commands_run": allowed and run_commands}
+        done = {"specs": [r.to_dict() for r in reports], "commands_run": allowed and run_commands}
+        if len(chosen) > VERIFY_AT_ONCE:  # one call stays short; say what is left instead of cutting silently
+            done["not_verified"] = [s.id for s in chosen[VERIFY_AT_ONCE:]]
+        return done
