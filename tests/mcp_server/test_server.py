@@ -313,3 +313,22 @@ def test_sigterm_stops_the_servers_runs_and_records_them(chant_repo: Path, work_
     assert seen.get("pid"), "the run never started"
     assert work.status(spec) == "failed" and "interrupted" in (work.field(spec, "failure_reason") or "")
     assert not work.alive(), "an agent outlived the server"
+
+
+def test_work_status_follows_a_run_started_from_the_terminal(chant_repo: Path, work_factory: Any) -> None:
+    work: Work = work_factory(chant_repo)
+    spec = cli_json(
+        work, "add", "From the terminal", "--criterion", "Done", "--target-file", "t.txt", "--json"
+    )["id"]
+    proc = work.chant("work", spec, "--force")
+    assert proc.returncode == 0, proc.stderr
+
+    async def body(client: Client) -> None:
+        status = await client.ok("chant_work_status", {"id": spec})
+        assert status["done"] and status["run"]["state"] == "completed"
+        assert status["run"]["kind"] == "single" and status["run"]["pid"] != os.getpid()
+        assert [(m["id"], m["state"]) for m in status["members"]] == [(spec, "completed")]
+        runs = await client.ok("chant_work_list")
+        assert runs["runs"][0]["id"] == status["run"]["id"]
+
+    mcp_call(chant_repo, work.env, body)
