@@ -269,6 +269,7 @@ def _dry_run_preflight(
 
 def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
     from chant.graph import Graph
+    from chant.run import writesets
 
     assert isinstance(graph, Graph)
     if not queue and resolved and graph.is_driver(resolved[0]) and graph.members(resolved[0]):
@@ -276,16 +277,26 @@ def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
         click.echo(f"Would work: {named(driver.id, driver.title)}\n")
         for phase in graph.phases(driver.id):
             click.echo(f"Phase {phase.number}: {phase.label}")
+            sets = {m: writesets.write_set(graph.specs[m]) for m in phase.members}
+            waits = writesets.plan(list(phase.members), sets)
             for member in phase.members:
                 state = graph.display_status(member)
                 action = "skip (completed)" if state == "completed" else "run"
                 click.echo(f"  {named(member, graph.specs[member].title)} - {action}")
+                for wait in waits[member]:
+                    click.echo(f"    {wait.render()}: never runs at the same time")
             click.echo("")
         wrap = driver.target_files or driver.unchecked
         click.echo("Then: " + ("a wrap-up run of the driver" if wrap else "auto-complete the driver"))
         return
+    from chant.spec import ids
+
     targets = resolved or [s for s in graph.ready() if not graph.is_driver(s)]
-    for spec_id in targets:
+    order = ids.sorted_ids(targets)
+    waits = writesets.plan(order, {s: writesets.write_set(graph.specs[s]) for s in order})
+    for spec_id in order:
         blockers = graph.blockers(spec_id)
         note = f"blocked by {', '.join(map(str, blockers))}" if blockers else "ready"
         click.echo(f"{named(spec_id, graph.specs[spec_id].title)} - {note}")
+        for wait in waits[spec_id]:
+            click.echo(f"  {wait.render()}: never runs at the same time")

@@ -23,6 +23,7 @@ from chant.locks import FileLock, LockBusy, holder, pid_alive
 from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
 from chant.run import crashpoints, guard, logs, prompts
+from chant.run.board import Board
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -104,6 +105,7 @@ class Pipeline:
         self.held: dict[str, FileLock] = {}
         self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
         self._preflight_mutex = threading.Lock()  # parallel prepares: the project is checked once, first
+        self.board = Board()  # the specs running now and their write sets (scheduler + sibling prompts)
 
     # -- shared helpers ---------------------------------------------------------------------------------
     def main_lock(self) -> MainLock:
