@@ -38,6 +38,18 @@ from chant.states import named
     metavar="SECONDS",
     help="Kill an agent after this many seconds.",
 )
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Retry a failed attempt up to N times, telling the agent what failed (default: retries:).",
+)
+@click.option(
+    "--budget",
+    "budget_text",
+    metavar="CAPS",
+    help="Cap this whole run: cost=USD,tokens=N,time=30m (any of them).",
+)
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
 @click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
@@ -54,6 +66,8 @@ def work(
     model: str | None,
     prompt: str | None,
     timeout: float | None,
+    retries: int | None,
+    budget_text: str | None,
     skip_deps: bool,
     skip_approval: bool,
     dry_run: bool,
@@ -76,6 +90,14 @@ def work(
 
     if parallel is not None and parallel != -1 and parallel < 1:  # -1: bare --parallel (parallel.max)
         raise click.BadParameter(f"{parallel} is not at least 1", param_hint="'--parallel'")
+    budget = None
+    if budget_text is not None:
+        from chant.run.budget import Budget, BudgetError
+
+        try:
+            budget = Budget.parse(budget_text)
+        except BudgetError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--budget'") from None
     proj = common.project()
     if due:
         if spec_ids:
@@ -118,6 +140,8 @@ def work(
         skip_deps=skip_deps,
         skip_approval=skip_approval,
         allow_red=allow_red,
+        retries=retries,
+        budget=budget,
     )
     limit = max_parallel or (parallel if parallel and parallel > 0 else None)
     reporter = make_reporter(as_json, lambda i: s.title if (s := proj.specs().get(i)) else None)

@@ -113,6 +113,8 @@ class JsonReporter(Reporter):
             reason=outcome.reason,
             commits=outcome.commits,
             model=outcome.model,
+            gate_s=None if outcome.gate_s is None else round(outcome.gate_s, 3),
+            attempts=outcome.attempts,
         )
 
     def note(self, text: str) -> None:

@@ -58,6 +58,7 @@ class Scheduler:
         self.reporter: Reporter = journal.Tee(project, reporter)  # every run is journalled (run/journal.py)
         self.pipeline = Pipeline(project, options)
         self.pipeline.mainline.on_note = reporter.note
+        self.pipeline.on_event = self.reporter.event
         configured = int(project.config.get("parallel.max", 4) or 4)
         self.max_parallel = max(1, max_parallel or configured)
         self._told: set[tuple[str, str]] = set()  # (spec, the spec it waits for) already reported
@@ -93,6 +94,13 @@ class Scheduler:
         with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(order))) as pool:
 
             def start() -> None:
+                spent = self.pipeline.run_budget_crossed()
+                if spent:
+                    for spec_id in waiting:  # the invocation's budget is spent: nothing more starts
+                        outcomes[spec_id] = self._not_started(spec_id, f"{spent} (not started)")
+                        self.reporter.finished(outcomes[spec_id])
+                    waiting.clear()
+                    return
                 # A spec waits while a running spec, or an earlier one still waiting, may write its files:
                 # reserving for earlier IDs keeps the ID-ordered merges from waiting on each other.
                 for spec_id in list(waiting):
@@ -107,6 +115,9 @@ class Scheduler:
             try:
                 start()
                 while len(outcomes) < len(order):
+                    if not running:
+                        start()
+                        continue
                     finished, _pending = _wait_any(list(running))
                     for future in finished:
                         done[running.pop(future)] = future.result()
@@ -156,10 +167,10 @@ class Scheduler:
         self.pipeline.board.register(spec_id, title, self._writes(spec_id))
         return pool.submit(self._execute, spec_id)
 
-    def _not_started(self, spec_id: str) -> Outcome:
+    def _not_started(self, spec_id: str, reason: str = "interrupted before it started") -> Outcome:
         spec = self.project.specs().get(spec_id)
         title = spec.display_title if spec is not None else spec_id
-        return Outcome(spec_id, title, "skipped", reason="interrupted before it started")
+        return Outcome(spec_id, title, "skipped", reason=reason)
 
     @contextmanager
     def signals_as_flag(self) -> Iterator[None]:
@@ -387,6 +398,12 @@ class Scheduler:
             def refill() -> None:
                 if self.pipeline.mainline.left_main:
                     return  # spec state is read from the checkout, which is no longer main's
+                spent = self.pipeline.run_budget_crossed()
+                if spent:
+                    if not summary.stopped:
+                        summary.stopped = spent
+                        self.reporter.note(f"Stopped: {spent}; no more specs start in this run.")
+                    return
                 graph = Graph.of(self.project.specs(refresh=True))
                 for spec_id in graph.ready():
                     if len(running) >= self.max_parallel:
