@@ -16,6 +16,11 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
   bytes in lines of ``FAKE_FLOOD_LINE`` bytes, 0 meaning one line), ``delete-spec`` (commits the deletion of
   its spec file), ``rogue-main`` / ``rogue-branch`` / ``rogue-hooks`` (after its work: a commit on main from
   the user's checkout, a new branch, ``core.hooksPath`` plus a ``pre-commit`` hook in the shared git dir).
+  ``fail-once`` (the first run of a spec leaves a criterion unticked and says why on stdout, later runs
+  are ``ok``; needs ``FAKE_RECORD_DIR``), ``limit-once`` (the first run prints Claude Code's "usage limit
+  reached" with a reset ``FAKE_RESET_IN`` seconds away and exits 1).
+- ``FAKE_STREAM_USAGE``: that many assistant messages, each reporting usage of 500 input / 100 output
+  tokens, ``FAKE_STREAM_GAP`` seconds apart, before the work (for budgets that stop a running agent).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
 - ``FAKE_BARRIER``: JSON list of spec ids; each of them waits (at most 20 s) until all have started.
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
@@ -177,9 +182,23 @@ def main() -> int:
             os.replace(tmp, path)
 
     save()
+    runs = 1
     if record_dir:
         with open(Path(record_dir) / "starts.log", "a", encoding="utf-8") as log:
             log.write(f"{spec_id}\n")
+        runs = (Path(record_dir) / "starts.log").read_text(encoding="utf-8").split().count(spec_id)
+    if scenario == "fail-once":
+        scenario = "unticked" if runs == 1 else "ok"
+        record["run"] = runs
+    if scenario == "limit-once":
+        record["run"] = runs
+        if runs == 1:
+            reset = int(time.time() + float(os.environ.get("FAKE_RESET_IN", "2")))
+            print(f"Claude AI usage limit reached|{reset}", file=sys.stderr, flush=True)
+            record["end"] = time.time()
+            save()
+            return 1
+        scenario = "ok"
     session = f"fake-{spec_id}"
     # The shapes Claude Code 2.1 prints: the init event names the model with its context suffix, the
     # assistant messages carry the API model id.
@@ -196,6 +215,14 @@ def main() -> int:
         },
     )
     emit(plain, assistant([{"type": "text", "text": f"Working on {spec_id}"}], session))
+    for n in range(int(os.environ.get("FAKE_STREAM_USAGE") or 0)):
+        message = assistant([{"type": "text", "text": f"step {n}"}], session)
+        message["message"]["id"] = f"msg_{n}"  # type: ignore[index]
+        message["message"]["usage"] = {"input_tokens": 500, "output_tokens": 100}  # type: ignore[index]
+        emit(plain, message)
+        record["streamed"] = n + 1
+        save()
+        time.sleep(float(os.environ.get("FAKE_STREAM_GAP") or 0.2))
 
     if scenario == "hang":
         if os.environ.get("FAKE_IGNORE_TERM"):
@@ -216,6 +243,9 @@ def main() -> int:
         time.sleep(sleep_for)
     if scenario == "flood":
         flood(int(os.environ.get("FAKE_FLOOD_BYTES", "0")), int(os.environ.get("FAKE_FLOOD_LINE", "0")))
+    if scenario == "unticked":
+        why = "criterion 1 needs the frobnicator, which I could not find"
+        emit(plain, assistant([{"type": "text", "text": why}], session))
     if scenario == "exit1":
         print("fake agent: simulated crash", file=sys.stderr, flush=True)
         record["end"] = time.time()

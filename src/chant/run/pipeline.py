@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -622,7 +623,7 @@ class Pipeline:
                 # A merged tree that fails the gate is for a human to look at (needs_attention).
                 prep.attention = prep.attention or bool(prep.gated and not prep.gated.ok)
                 return
-            attempt["outcome"], attempt["reason"] = "failed", prep.reason
+            attempt["outcome"], attempt["reason"] = "failed", prep.reason.splitlines()[0][:300]
             output = "\n".join(filter(None, [result.output, prep.gated.tail if prep.gated else ""]))
             prep.feedback = retry.feedback(number, prep.reason, output)
             self.on_event(
@@ -642,7 +643,7 @@ class Pipeline:
             return False
         if self.project.config.get("limits.pause") is False:
             return False
-        now = clock.now()
+        now = datetime.now(UTC)  # real time, not CHANT_NOW: the wait is real
         when = ratelimit.resume_at(text, now)
         wait = ratelimit.DEFAULT_WAIT if when is None else max(0.0, (when - now).total_seconds())
         try:
@@ -786,17 +787,18 @@ class Pipeline:
         )
 
     def _attempt_fields(self, prep: Prepared, state: str, reason: str | None) -> dict[str, Any]:
-        """``attempts:`` (when retries are on or more than one attempt ran) and, over several attempts,
-        ``cost_usd``/``tokens`` summed so the losers' spend is not lost."""
+        """The spend of every attempt (``cost_usd``/``tokens`` summed, failed runs included, so ``chant
+        cost`` sees the losers) and ``attempts:`` unless one attempt simply completed."""
         if not prep.attempts:
             return {}
         last = prep.attempts[-1]
         last.setdefault("outcome", state)
         if reason and "reason" not in last:
-            last["reason"] = reason
-        if self._retries(prep.spec) == 0 and len(prep.attempts) == 1:
-            return {}
-        fields: dict[str, Any] = {"attempts": prep.attempts}
+            last["reason"] = reason.splitlines()[0][:300]
+        fields: dict[str, Any] = {}
+        # A single successful attempt is the spec's own completion (model, cost, completed_at) already.
+        if self._retries(prep.spec) > 0 or len(prep.attempts) > 1 or state != "completed":
+            fields["attempts"] = prep.attempts
         costs = [a["cost_usd"] for a in prep.attempts if "cost_usd" in a]
         if costs:
             fields["cost_usd"] = round(sum(costs), 6)
