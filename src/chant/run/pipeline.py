@@ -569,7 +569,11 @@ class Pipeline:
     def _attempts(self, prep: Prepared) -> None:
         """Run the agent, check its branch and gate it, again with what failed (``retries``), waiting out
         usage limits in between (they are not attempts); the worktree stays for the next attempt."""
-        prep.scopes = self.scopes(prep.spec)
+        try:
+            prep.scopes = self.scopes(prep.spec)
+        except ChantError as exc:  # a malformed budget: this spec fails, its siblings carry on
+            prep.reason, prep.checked = exc.message, True
+            return
         while True:
             if not self.pause.wait(self.options.cancel):
                 prep.reason, prep.checked = "interrupted", True
