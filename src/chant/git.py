@@ -599,6 +599,15 @@ def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     return run(["merge-base", "--is-ancestor", ancestor, descendant], root, check=False).ok
 
 
+def diff_lines(root: Path, old: str, new: str) -> int:
+    """Lines added plus removed between two commits (binary files count one each)."""
+    total = 0
+    for line in run(["diff", "--numstat", "--no-renames", old, new], root).stdout.splitlines():
+        added, removed, _path = (line.split("\t", 2) + ["", ""])[:3]
+        total += (int(added) if added.isdigit() else 1) + (int(removed) if removed.isdigit() else 0)
+    return total
+
+
 def move(root: Path, src: Path, dst: Path) -> None:
     """``git mv`` (keeps history); the caller checked that ``src`` is tracked."""
     dst.parent.mkdir(parents=True, exist_ok=True)

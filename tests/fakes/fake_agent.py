@@ -19,6 +19,9 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
   ``fail-once`` (the first run of a spec leaves a criterion unticked and says why on stdout, later runs
   are ``ok``; needs ``FAKE_RECORD_DIR``), ``limit-once`` (the first run prints Claude Code's "usage limit
   reached" with a reset ``FAKE_RESET_IN`` seconds away and exits 1).
+- ``FAKE_CANDIDATES``: JSON ``{"0": scenario, "1": ...}`` by best-of candidate (its branch ends ``--try<k>``;
+  the spec's own branch is candidate 0); wins over ``FAKE_PLAN``. Scenario ``bloat`` is ``ok`` plus a
+  200-line file.
 - ``FAKE_STREAM_USAGE``: that many assistant messages, each reporting usage of 500 input / 100 output
   tokens, ``FAKE_STREAM_GAP`` seconds apart, before the work (for budgets that stop a running agent).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
@@ -156,6 +159,9 @@ def main() -> int:
     spec_file = os.environ["CHANT_SPEC_FILE"]
     scenario = _pick(os.environ.get("FAKE_PLAN"), spec_id, os.environ.get("FAKE_SCENARIO", "ok"))
     sleep_for = float(_pick(os.environ.get("FAKE_SLEEP"), spec_id, "0"))
+    tail = re.search(r"--try(\d+)$", os.environ.get("CHANT_BRANCH", ""))
+    candidate = tail.group(1) if tail else "0"
+    scenario = json.loads(os.environ.get("FAKE_CANDIDATES") or "{}").get(candidate, scenario)
     record_dir = os.environ.get("FAKE_RECORD_DIR")
     record: dict[str, object] = {
         "id": spec_id,
@@ -275,6 +281,8 @@ def main() -> int:
         lines = shared.read_text(encoding="utf-8").splitlines(keepends=True)
         lines[0] = f"line one, as {spec_id} wants it\n"
         shared.write_text("".join(lines), encoding="utf-8")
+    if scenario == "bloat":
+        Path(worktree, "bloat.txt").write_text("".join(f"line {n}\n" for n in range(200)), encoding="utf-8")
     if scenario == "delete-spec":
         os.remove(spec_file)
     if scenario != "nocommit":

@@ -50,6 +50,23 @@ from chant.states import named
     metavar="CAPS",
     help="Cap this whole run: cost=USD,tokens=N,time=30m (any of them).",
 )
+@click.option(
+    "--best-of",
+    "best_of",
+    type=click.IntRange(min=1),
+    default=1,
+    metavar="N",
+    help="Run N attempts side by side in separate worktrees; keep one that passes.",
+)
+@click.option(
+    "--agents", "agents_text", metavar="A,B", help="With --best-of: the candidates' agents, in turn."
+)
+@click.option(
+    "--pick",
+    type=click.Choice(["first", "smallest"]),
+    default="first",
+    help="With --best-of: keep the first to pass, or the passing one with the smallest diff.",
+)
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
 @click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
@@ -68,6 +85,9 @@ def work(
     timeout: float | None,
     retries: int | None,
     budget_text: str | None,
+    best_of: int,
+    agents_text: str | None,
+    pick: str,
     skip_deps: bool,
     skip_approval: bool,
     dry_run: bool,
@@ -90,6 +110,16 @@ def work(
 
     if parallel is not None and parallel != -1 and parallel < 1:  # -1: bare --parallel (parallel.max)
         raise click.BadParameter(f"{parallel} is not at least 1", param_hint="'--parallel'")
+    agents = [a.strip() for a in (agents_text or "").split(",") if a.strip()]
+    if agents:
+        from chant.agents import AGENT_NAMES
+
+        unknown = [a for a in agents if a.lower() not in AGENT_NAMES]
+        if unknown:
+            raise click.BadParameter(
+                f"unknown agent(s) {', '.join(unknown)}; known: {', '.join(AGENT_NAMES)}",
+                param_hint="'--agents'",
+            )
     budget = None
     if budget_text is not None:
         from chant.run.budget import Budget, BudgetError
@@ -142,6 +172,9 @@ def work(
         allow_red=allow_red,
         retries=retries,
         budget=budget,
+        best_of=best_of,
+        agents=agents,
+        pick=pick,
     )
     limit = max_parallel or (parallel if parallel and parallel > 0 else None)
     reporter = make_reporter(as_json, lambda i: s.title if (s := proj.specs().get(i)) else None)

@@ -9,6 +9,7 @@ passed the gate".
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -91,10 +92,12 @@ def run(
     *,
     cancel: Any,
     log: Callable[[str], None],
+    slot: str | None = None,
 ) -> GateRun:
-    """Check ``commit`` out in a scratch worktree and run ``cmds`` there, in order, until one fails."""
+    """Check ``commit`` out in a scratch worktree and run ``cmds`` there, in order, until one fails.
+    ``slot`` names the scratch worktree when several runs of one spec gate at once (best of N)."""
     started = time.monotonic()
-    path = scratch_path(project, spec_id)
+    path = project.run_dir / "gates" / slot if slot else scratch_path(project, spec_id)
     root = project.root
     if path.exists():
         git.worktree_remove(root, path)
@@ -138,5 +141,6 @@ def sweep(project: Project, running: Callable[[str], bool]) -> None:
     prefix = f"{project.name}-"
     for path in directory.iterdir():
         spec_id = path.name[len(prefix) :] if path.name.startswith(prefix) else path.name
+        spec_id = re.sub(r"--try\d+$", "", spec_id)  # a best-of candidate's gate
         if not running(spec_id):
             git.worktree_remove(project.root, path)

@@ -49,6 +49,9 @@ class RunOptions:
     cancel: threading.Event = field(default_factory=threading.Event)
     retries: int | None = None  # --retries: overrides the spec's retries: and defaults.retries
     budget: Budget | None = None  # --budget: the cap of this whole invocation
+    best_of: int = 1  # --best-of N: candidates per spec (run/bestof.py)
+    agents: list[str] = field(default_factory=list)  # --agents: the candidates' agents, in turn
+    pick: str = "first"  # --pick first|smallest
 
 
 @dataclass
@@ -289,6 +292,9 @@ class Pipeline:
         prompt_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(prompt_file, text)
         model = self._model(prep.spec, prep.agent_name)
+        # A best-of candidate's branch is <branch>--try<k>: its agent gets its own reflog tag, so the
+        # candidates' commits are not taken for each other's trespasses.
+        tag = prep.spec.id + prep.branch[len(self.branch_name(prep.spec.id)) :]
         env = git.clean_env()
         env.update(clock.git_date_env())
         env.update(
@@ -301,7 +307,7 @@ class Pipeline:
                 "CHANT_PROMPT_FILE": str(prompt_file),
                 "CHANT_PROJECT_ROOT": str(project.root),
                 # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
-                "GIT_REFLOG_ACTION": guard.reflog_action(prep.spec.id),
+                "GIT_REFLOG_ACTION": guard.reflog_action(tag),
             }
         )
         if model:
@@ -344,7 +350,7 @@ class Pipeline:
                 result = agent.run(request)
         finally:
             watcher.stop()
-            moved = refs.foreign_updates(prep.spec.id, prep.branch)
+            moved = refs.foreign_updates(tag, prep.branch)
             prep.trespass = [f"updated {ref}" for ref in moved] + git_guard.check_and_restore(prep.spec.id)
             for line in prep.trespass:
                 prep.log.write(f"warning: outside its branch: {line}")
@@ -507,7 +513,14 @@ class Pipeline:
 
     def _gate(self, prep: Prepared, commit: str, tree: str, cmds: list[str]) -> gate.GateRun:
         run = gate.run(
-            self.project, prep.spec.id, commit, tree, cmds, cancel=self.options.cancel, log=prep.log.write
+            self.project,
+            prep.spec.id,
+            commit,
+            tree,
+            cmds,
+            cancel=self.options.cancel,
+            log=prep.log.write,
+            slot=prep.worktree.name,
         )
         prep.gate_s = (prep.gate_s or 0.0) + run.seconds
         verdict = "passed" if run.ok else "failed"
@@ -936,7 +949,11 @@ class Pipeline:
         if on_start:
             on_start(spec_id)
         try:
-            if prep.merged is None:
+            if prep.merged is None and self.options.best_of > 1:
+                from chant.run import bestof
+
+                bestof.run(self, prep, self.options.best_of, self.options.agents, self.options.pick)
+            elif prep.merged is None:
                 self._attempts(prep)
             self.check_and_release_worktree(prep)
         except BaseException:
