@@ -144,6 +144,28 @@ def rogue(scenario: str, worktree: str) -> None:
         hook.chmod(0o755)
 
 
+def resolve(prompt: str, spec_id: str, worktree: str, how: str) -> int:
+    """``CHANT_TASK=resolve``: keep both sides of every conflict in the files the prompt lists, then
+    conclude the merge (``FAKE_RESOLVE=giveup``: leave it unresolved)."""
+    record_dir = os.environ.get("FAKE_RECORD_DIR")
+    if record_dir:
+        Path(record_dir, f"{spec_id}.resolve.txt").write_text(prompt, encoding="utf-8")
+    if how == "giveup":
+        return 0
+    files = re.findall(r"(?m)^- (\S+)$", prompt.split("## This branch's intent")[0])
+    for rel in files:
+        path = Path(worktree, rel)
+        kept = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
+        ]
+        path.write_text("".join(kept), encoding="utf-8")
+        git("add", rel, cwd=worktree)
+    git("commit", "--no-edit", "-q", cwd=worktree)
+    return 0
+
+
 def git(*args: str, cwd: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -157,6 +179,8 @@ def main() -> int:
     spec_id = os.environ["CHANT_SPEC_ID"]
     worktree = os.environ["CHANT_WORKTREE_PATH"]
     spec_file = os.environ["CHANT_SPEC_FILE"]
+    if os.environ.get("CHANT_TASK") == "resolve":
+        return resolve(prompt, spec_id, worktree, os.environ.get("FAKE_RESOLVE", "both"))
     scenario = _pick(os.environ.get("FAKE_PLAN"), spec_id, os.environ.get("FAKE_SCENARIO", "ok"))
     sleep_for = float(_pick(os.environ.get("FAKE_SLEEP"), spec_id, "0"))
     tail = re.search(r"--try(\d+)$", os.environ.get("CHANT_BRANCH", ""))

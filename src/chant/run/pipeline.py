@@ -105,6 +105,7 @@ class Prepared:
     feedback: str | None = None  # what the next attempt's prompt says about the last one
     budget_reason: str | None = None  # a cap this spec's agent crossed (it was stopped, no retry)
     scopes: list[Scope] = field(default_factory=list)  # the budgets this spec's spend counts against
+    prompt_text: str | None = None  # a task other than the spec's own (resolving a conflict)
 
 
 class Pipeline:
@@ -284,10 +285,13 @@ class Pipeline:
         project = self.project
         spec_path = prep.worktree / prep.spec_rel
         values = prompts.variables(project, prep.spec, prep.worktree, prep.branch, spec_path)
-        text = prompts.render(prompts.load_template(project, prep.prompt_name), values)
-        for extra in (self.board.siblings_section(prep.spec.id), prep.feedback):
-            if extra:
-                text = text.rstrip("\n") + "\n\n" + extra
+        if prep.prompt_text is not None:
+            text = prep.prompt_text
+        else:
+            text = prompts.render(prompts.load_template(project, prep.prompt_name), values)
+            for extra in (self.board.siblings_section(prep.spec.id), prep.feedback):
+                if extra:
+                    text = text.rstrip("\n") + "\n\n" + extra
         prompt_file = project.run_dir / "prompts" / f"{prep.spec.id}.md"
         prompt_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(prompt_file, text)
@@ -306,6 +310,7 @@ class Pipeline:
                 "CHANT_BRANCH": prep.branch,
                 "CHANT_PROMPT_FILE": str(prompt_file),
                 "CHANT_PROJECT_ROOT": str(project.root),
+                "CHANT_TASK": "resolve" if prep.prompt_text is not None else "spec",
                 # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
                 "GIT_REFLOG_ACTION": guard.reflog_action(tag),
             }
@@ -604,6 +609,9 @@ class Pipeline:
             if self._limited(prep, result):
                 continue
             self._check_safely(prep)
+            if prep.reason is None and self.project.config.get("merge.resolve") == "agent":
+                prep.reason = self._resolve_early(prep)
+                prep.attention = prep.reason is not None
             if prep.reason is None and prep.merged is None:
                 try:
                     prep.gated = self._gate_early(prep)
@@ -651,6 +659,20 @@ class Pipeline:
                 reason=prep.reason,
             )
             prep.reason, prep.checked, prep.gated = None, False, None
+
+    def _resolve_early(self, prep: Prepared) -> str | None:
+        """``merge.resolve: agent``: a branch that would conflict with main gets an agent to resolve it,
+        in its own worktree, before the gate (ops/resolve.py)."""
+        root = self.project.root
+        main_tip, tip = git.heads(root, self.main_branch, prep.branch)
+        if not git.merge_tree(root, main_tip, tip).conflicts:
+            return None
+        from chant.ops import resolve
+
+        try:
+            return resolve.resolve_in(self, prep)
+        except git.GitError as exc:
+            return f"could not resolve the conflict: {exc.summary}"
 
     def _limited(self, prep: Prepared, result: AgentResult) -> bool:
         """A rate or usage limit stopped the agent: pause the queue until it resets and say to try again
