@@ -162,3 +162,30 @@ def test_each_agent_is_told_which_specs_run_beside_it(
     assert f"- {S1} (Left): writes left.py" in second
     alone = w.chant("work", "--parallel")  # nothing left: no sibling section for nobody
     assert alone.returncode != 0
+
+
+def test_ctrl_c_during_a_usage_limit_pause_stops_cleanly(
+    work_factory: Callable[..., Work], chant_repo: Path
+) -> None:
+    import signal
+
+    fake = FakeLLM(
+        lambda _seen: Reply({"error": {"message": "quota"}}, status=429, headers={"Retry-After": "60"})
+    )
+    with serve(fake):
+        w = work_factory(
+            chant_repo, f"agents:\n  openai:\n    base_url: {fake.url}/v1\n    model: gpt-fake-1\n"
+        )
+        add_specs(w, {S1: spec_file(S1, "Paused")})
+        proc = w.popen("work", "--agent", "openai", "--parallel", "--json")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if '"event": "paused"' in line:
+                break
+        began = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    assert time.monotonic() - began < 10, "Ctrl-C does not wait for the reset"
+    assert proc.returncode == 130
+    assert w.status(S1) == "failed" and w.field(S1, "failure_reason") == "interrupted"
+    assert w.worktrees() == [str(w.repo)]

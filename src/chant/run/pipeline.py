@@ -106,6 +106,7 @@ class Prepared:
     budget_reason: str | None = None  # a cap this spec's agent crossed (it was stopped, no retry)
     scopes: list[Scope] = field(default_factory=list)  # the budgets this spec's spend counts against
     prompt_text: str | None = None  # a task other than the spec's own (resolving a conflict)
+    limit_waited: float = 0.0  # seconds this spec has paused the queue for usage limits, in total
 
 
 class Pipeline:
@@ -691,7 +692,7 @@ class Pipeline:
             limit = ratelimit.DEFAULT_MAX_WAIT
         left = self.ledger.time_left(prep.scopes)
         reason = None
-        if wait > limit:
+        if prep.limit_waited + wait > limit:
             reason = (
                 f"usage limit: resets in {wait:.0f}s, beyond limits.max_wait ({limit:g}s): {result.error}"
             )
@@ -701,6 +702,7 @@ class Pipeline:
             prep.reason, prep.checked = reason, True
             prep.attempts.append({"attempt": len(prep.attempts) + 1, "outcome": "failed", "reason": reason})
             return False
+        prep.limit_waited += wait
         prep.log.write(f"[chant] usage limit: {result.error}; the queue waits {wait:.0f}s, then retries")
         self.pause.pause(time.time() + wait, (result.error or "rate limited").splitlines()[0][:160])
         return True
