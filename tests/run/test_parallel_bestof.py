@@ -27,7 +27,7 @@ def test_best_of_keeps_a_passing_candidate_and_records_every_attempt(
     w = work_factory(chant_repo)
     add_specs(w, {S: spec_file(S, "Twice", targets=["t.txt"])})
     w.env["FAKE_CANDIDATES"] = json.dumps({"0": "unticked", "1": "ok"})
-    proc = w.chant("work", S, "--best-of", "2", "--json")
+    proc = w.chant("work", S, "--best-of", "2", "--json", "--timeout", "600", timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert w.status(S) == "completed"
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -47,7 +47,7 @@ def test_best_of_pick_smallest_keeps_the_smaller_diff(
     add_specs(w, {S: spec_file(S, "Small wins", targets=["t.txt"])})
     w.env["FAKE_CANDIDATES"] = json.dumps({"0": "bloat", "1": "ok"})
     w.env["FAKE_SLEEP"] = json.dumps(0.0)
-    proc = w.chant("work", S, "--best-of", "2", "--pick", "smallest")
+    proc = w.chant("work", S, "--best-of", "2", "--pick", "smallest", "--timeout", "600", timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "kept candidate 2 of 2" in proc.stdout
     assert not (w.repo / "bloat.txt").exists(), "the bigger diff lost"
