@@ -189,3 +189,20 @@ def test_ctrl_c_during_a_usage_limit_pause_stops_cleanly(
     assert proc.returncode == 130
     assert w.status(S1) == "failed" and w.field(S1, "failure_reason") == "interrupted"
     assert w.worktrees() == [str(w.repo)]
+
+
+def test_a_cli_usage_limit_with_an_epoch_reset_pauses_then_resumes(
+    work_factory: Callable[..., Work], chant_repo: Path
+) -> None:
+    w = work_factory(chant_repo)
+    add_specs(w, {S1: spec_file(S1, "Limited CLI"), S2: spec_file(S2, "Other")})
+    w.plan(**{S1: "limit-once"})
+    w.env["FAKE_RESET_IN"] = "2"
+    proc = w.chant("work", "--parallel", "1", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert w.status(S1) == "completed" and w.status(S2) == "completed"
+    events = _events(proc.stdout)
+    paused = next(e for e in events if e["event"] == "paused")
+    assert "usage limit reached" in str(paused["reason"]).lower()
+    assert w.record(S1)["run"] == 2, "the limited spec ran again after the reset, not as a failed attempt"
+    assert "attempts:" not in w.spec_text(S1), "a usage limit is not an attempt"
