@@ -405,6 +405,13 @@ def worktree_add_detached(root: Path, path: Path, rev: str) -> None:
     run(["worktree", "add", "--detach", str(path), rev], root)
 
 
+def checkout_detached(worktree: Path, rev: str) -> None:
+    """Point an existing scratch worktree at ``rev``, files and all, and drop whatever was left in it
+    (cheaper than a new worktree: only the files that differ are written)."""
+    run(["checkout", "-q", "--detach", "--force", rev], worktree)
+    run(["clean", "-q", "-f", "-d", "-x"], worktree)
+
+
 def worktree_remove(root: Path, path: Path) -> None:
     removed = run(["worktree", "remove", "--force", "--force", str(path)], root, check=False).ok
     if path.exists():

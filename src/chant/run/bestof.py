@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from chant import git
-from chant.run import logs
+from chant.run import gate, logs
 from chant.run.logs import SpecLog
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ def run(pipeline: Pipeline, prep: Prepared, count: int, agents: list[str], how: 
     for cand in candidates:
         if cand is not candidates[0]:
             git.worktree_remove(root, cand.worktree)
+            gate.remove(pipeline.project, cand.worktree.name)
             cand.log.close(f"candidate done: {cand.reason or 'passed'}")
     passed = [
         (k, finished[k], git.diff_lines(root, prep.base, git.heads(root, c.branch)[0]))

@@ -93,19 +93,30 @@ def run(
     cancel: Any,
     log: Callable[[str], None],
     slot: str | None = None,
+    keep: bool = False,
 ) -> GateRun:
     """Check ``commit`` out in a scratch worktree and run ``cmds`` there, in order, until one fails.
     ``slot`` names the scratch worktree when several runs of one spec gate at once (best of N)."""
     started = time.monotonic()
     path = project.run_dir / "gates" / slot if slot else scratch_path(project, spec_id)
     root = project.root
-    if path.exists():
+    reused = False
+    if (path / ".git").exists():
+        # The spec's scratch worktree from its previous gate (the early one, a re-gate): reuse it.
+        try:
+            git.checkout_detached(path, commit)
+            reused = True
+        except git.GitError:
+            git.worktree_remove(root, path)
+    elif path.exists():
         git.worktree_remove(root, path)
-    git.worktree_add_detached(root, path, commit)
+    if not reused:
+        git.worktree_add_detached(root, path, commit)
     crashpoints.point("gate")
     env = git.clean_env()
     env.update({"CHANT_GATE": "1", "CHANT_SPEC_ID": spec_id, "CHANT_PROJECT_ROOT": str(root)})
     limit = timeout(project)
+    ok = False
     try:
         for cmd in cmds:
             tail: deque[str] = deque(maxlen=TAIL_LINES)
@@ -128,9 +139,18 @@ def run(
             if outcome.exit_code != 0:
                 code = None if outcome.timed_out else outcome.exit_code
                 return GateRun(False, time.monotonic() - started, tree, cmd, code, "\n".join(tail))
+        ok = True
     finally:
-        git.worktree_remove(root, path)
+        if not (ok and keep):  # a failed gate's tree is gone at once; a passed one may be reused
+            git.worktree_remove(root, path)
     return GateRun(True, time.monotonic() - started, tree)
+
+
+def remove(project: Project, slot: str) -> None:
+    """The end of a spec's run: its scratch worktree goes."""
+    path = project.run_dir / "gates" / slot
+    if path.exists():
+        git.worktree_remove(project.root, path)
 
 
 def sweep(project: Project, running: Callable[[str], bool]) -> None:

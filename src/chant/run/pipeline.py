@@ -527,6 +527,7 @@ class Pipeline:
             cancel=self.options.cancel,
             log=prep.log.write,
             slot=prep.worktree.name,
+            keep=True,  # removed with the spec's worktree (_cleanup); a re-gate at merge time reuses it
         )
         prep.gate_s = (prep.gate_s or 0.0) + run.seconds
         verdict = "passed" if run.ok else "failed"
@@ -921,6 +922,8 @@ class Pipeline:
     def _cleanup(self, prep: Prepared) -> None:
         try:
             self._remove_worktree(prep)
+            if prep.gate_s is not None:
+                gate.remove(self.project, prep.worktree.name)
             if prep.drop_branch:
                 with self._dead_lock:
                     self._dead_branches.append(prep.branch)
