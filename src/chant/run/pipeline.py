@@ -486,6 +486,8 @@ class Pipeline:
             return prep.merged, []
         message = f"chant({prep.spec.id}): merge {prep.branch}\n\n{git.BOOKKEEPING_TRAILER}"
         cmds = gate.commands(self.project, prep.spec)
+        if gate.skipped_spec_gate(self.project, prep.spec):
+            prep.log.write("[gate] the spec's own gate: commands are not run (verify.run_commands is off)")
         for _attempt in range(5):
             main_tip, branch_tip = git.heads(root, self.main_branch, prep.branch)
             plan = git.merge_tree(root, main_tip, branch_tip)
@@ -541,14 +543,21 @@ class Pipeline:
         )
         return run
 
+    def _gate_in_worker(self, prep: Prepared) -> bool:
+        """Gate in the spec's worker, before its merge, when that can pay: a failed gate can then be
+        retried, a best-of candidate is judged by it, and a spec running alone lands the tree it tested.
+        With siblings running, one of them usually merges first and the tree must be gated again at
+        merge time anyway (bench/parallel_bench.py: 99 gate runs for 50 specs), so it waits for that."""
+        if self.options.best_of > 1 or self._retries(prep.spec) > 0:
+            return True
+        return not any(e.spec_id != prep.spec.id for e in self.board.entries())
+
     def _gate_early(self, prep: Prepared) -> gate.GateRun | None:
         """Run the gate before taking the main lock, on main + the branch as they are now: the lock is then
         held only for the merge (other specs keep starting), and integrate() re-gates only if code on main
         moved meanwhile (chant's own status commits do not count)."""
         if prep.merged is not None:
             return None
-        if gate.skipped_spec_gate(self.project, prep.spec):
-            prep.log.write("[gate] the spec's own gate: commands are not run (verify.run_commands is off)")
         cmds = gate.commands(self.project, prep.spec)
         if not cmds:
             return None
@@ -614,7 +623,7 @@ class Pipeline:
             if prep.reason is None and self.project.config.get("merge.resolve") == "agent":
                 prep.reason = self._resolve_early(prep)
                 prep.attention = prep.reason is not None
-            if prep.reason is None and prep.merged is None:
+            if prep.reason is None and prep.merged is None and self._gate_in_worker(prep):
                 try:
                     prep.gated = self._gate_early(prep)
                 except git.GitError as exc:
@@ -713,11 +722,6 @@ class Pipeline:
         try:
             reason = prep.reason if prep.checked else self.check(prep)
             gated = prep.gated
-            if reason is None and gated is None:
-                try:
-                    gated = self._gate_early(prep)
-                except git.GitError as exc:
-                    reason = f"could not run the merge gate: {exc.summary}"
             with self.main_lock():
                 if reason == PAUSED:
                     return self._fail(prep, "paused by `chant pause`", "paused", status=Status.PAUSED)
