@@ -54,10 +54,11 @@ def run_once(base: Path, n: int, gate: bool) -> dict[str, float]:
         text=True,
     )
     wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"chant work failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr}")
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     ends = [e for e in events if e.get("event") == "spec_end"]
+    if proc.returncode != 0:
+        bad = [f"{e['id']}: {e['state']}: {e['reason']}" for e in ends if e["state"] != "completed"]
+        raise SystemExit(f"chant work failed ({proc.returncode}):\n" + "\n".join(bad) + f"\n{proc.stderr}")
     gate_runs = sum(1 for e in events if e.get("event") == "gate")
     if len(ends) != n or any(e["state"] != "completed" for e in ends):
         raise SystemExit(f"not every spec completed:\n{proc.stdout[-3000:]}")
