@@ -111,7 +111,7 @@ def run(
     elif path.exists():
         git.worktree_remove(root, path)
     if not reused:
-        git.worktree_add_detached(root, path, commit)
+        _add_scratch(root, path, commit)
     crashpoints.point("gate")
     env = git.clean_env()
     env.update({"CHANT_GATE": "1", "CHANT_SPEC_ID": spec_id, "CHANT_PROJECT_ROOT": str(root)})
@@ -144,6 +144,25 @@ def run(
         if not (ok and keep):  # a failed gate's tree is gone at once; a passed one may be reused
             git.worktree_remove(root, path)
     return GateRun(True, time.monotonic() - started, tree)
+
+
+# git worktree add reads every other worktree's metadata; one being created at that moment (another spec's
+# prepare) can make it fail with "failed to read .git/worktrees/<x>/commondir" (seen with 8 specs at once).
+_TRANSIENT = ("failed to read", "commondir", "gitdir")
+_ADD_TRIES = 5
+
+
+def _add_scratch(root: Path, path: Path, commit: str) -> None:
+    for attempt in range(_ADD_TRIES):
+        try:
+            git.worktree_add_detached(root, path, commit)
+            return
+        except git.GitError as exc:
+            if attempt == _ADD_TRIES - 1 or not any(t in exc.stderr for t in _TRANSIENT):
+                raise
+            if path.exists():
+                git.worktree_remove(root, path)
+            time.sleep(0.05 * (attempt + 1))
 
 
 def remove(project: Project, slot: str) -> None:
