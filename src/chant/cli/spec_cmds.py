@@ -11,7 +11,6 @@ import click
 
 from chant.cli import common, render
 from chant.errors import ChantError
-from chant.graph import CycleError
 from chant.shell import quote
 from chant.spec.model import SPEC_TYPES
 from chant.states import named
@@ -126,23 +125,9 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
     graph = common.graph_of(proj)
     in_graph = spec.id in graph.specs
     if as_json:
-        data = spec.to_dict()
-        data["path"] = proj.rel(spec.path)
-        if in_graph:
-            data["state"] = graph.display_status(spec.id)
-            data["blocked_by"] = [str(b) for b in graph.blockers(spec.id)]
-            data["members"] = graph.members(spec.id)
-            if graph.is_driver(spec.id) and graph.members(spec.id):
-                # A member cycle must not make the driver unshowable: report it instead of the phases.
-                try:
-                    data["phases"] = [list(p.members) for p in graph.phases(spec.id)]
-                except CycleError as exc:
-                    data["phases"] = None
-                    data["phase_error"] = exc.message
-            data["quality"] = _assessment(proj, graph, spec.id).to_dict()
-        if body:
-            data["body"] = spec.body
-        render.emit_json({"spec": data})
+        from chant.ops.reports import spec_detail
+
+        render.emit_json({"spec": spec_detail(proj, spec, graph, body=body)})
         return
     state = graph.display_status(spec.id) if in_graph else spec.status.value
     click.echo(f"Spec: {spec.id}{'  [archived]' if spec.archived else ''}")
@@ -210,10 +195,9 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
 
 
 def _assessment(proj: Any, graph: Any, spec_id: str) -> Any:
-    from chant.spec import quality
+    from chant.ops.reports import assessment
 
-    thresholds = quality.Thresholds.from_config(proj.config.get)
-    return quality.assess_all(graph, thresholds, [spec_id])[spec_id]
+    return assessment(proj, graph, spec_id)
 
 
 def _branch_exists(root: Any, branch: str) -> bool:
