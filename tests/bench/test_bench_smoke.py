@@ -82,5 +82,6 @@ def test_scale_bench_runs(tmp_path: Path) -> None:
         "[pool] per spec",
         "disk",
         "per spec, 3 / 2",
+        "chant's own CPU per spec, 3 / 2",
     ):
         assert needle in proc.stdout, proc.stdout
