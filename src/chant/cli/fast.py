@@ -20,9 +20,10 @@ import os
 import sys
 import zlib
 
-from chant import __version__, colour
+from chant import __version__
+from chant.render import json_text, listing
 from chant.scan import scan_md, stamp
-from chant.states import ICONS, SPEC_TYPES, STATES, named
+from chant.states import SPEC_TYPES, STATES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,12 +34,7 @@ if TYPE_CHECKING:
 
 VIEW_FILE = "index.view.bin"
 VIEW_VERSION = 2
-_STATES = STATES
-_STATUS_CHOICES = frozenset(
-    ("pending", "in_progress", "paused", "completed", "failed", "needs_attention", "cancelled", "ready")
-    + ("blocked",)
-)
-_ICONS = ICONS
+_STATUS_CHOICES = frozenset(STATES)  # stored statuses plus the computed ready / blocked
 
 # Rows of the last views built in this process: taken from a stale view, or computed (read by the tests).
 BUILD_STATS = {"reused": 0, "computed": 0}
@@ -315,7 +311,7 @@ def _build(
                 s["status"],
                 s["state"],
                 "\0".join(labels) if labels else None,
-                f"  [blocked by {', '.join(s['blocked_by'])}]" if s["blocked_by"] else "",
+                listing.blocked_suffix(s["blocked_by"]),
                 spec.get("failure_reason"),
             )
         )
@@ -335,33 +331,9 @@ def _build(
     return view, list(specs.active)
 
 
-# -- output (the same bytes as chant.cli.query_cmds) ------------------------------------------------------
-def _rows_text(rows: list[Row]) -> str:
-    if not rows:
-        return ""
-    width = max(len(r[0]) for r in rows)
-    icons = _ICONS
-    if colour.enabled():  # the same columns, the icon and state painted (click path: query_cmds._print_rows)
-        return "".join(
-            f"{r[0].ljust(width)}  {colour.paint(icons.get(r[4], '?') + ' ' + r[4], r[4])}"
-            f"{' ' * (15 - len(r[4]))} {r[1] or '(untitled)'}{r[6]}\n"
-            for r in rows
-        )
-    return (
-        "\n".join(
-            [
-                f"{r[0].ljust(width)}  {icons.get(r[4], '?')} {r[4].ljust(15)} {r[1] or '(untitled)'}{r[6]}"
-                for r in rows
-            ]
-        )
-        + "\n"
-    )
-
-
-def _json(payload: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps({"schema": 1, **payload}, indent=2, ensure_ascii=False) + "\n"
+# -- output (chant.render.listing, the renderer of chant.cli.query_cmds too) -------------------------------
+def _lines(rows: list[Row], chosen: list[int]) -> list[tuple[str, str | None, str, str]]:
+    return [(r[0], r[1], r[4], r[6]) for r in (rows[i] for i in chosen)]
 
 
 def _dicts(view: tuple[Any, ...], chosen: list[int]) -> list[dict[str, Any]]:
@@ -398,7 +370,7 @@ def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cance
 
 
 def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, Any]]:
-    """= chant.run.recovery.annotate: in_progress specs (in load order) whose run lock nobody holds (for a
+    """= chant.run.recovery.stranded_entries: in_progress specs (in load order) whose run lock nobody holds (for a
     driver: nor the run lock of an in_progress member)."""
     by_id = {r[0]: r for r in rows if r[3] == "in_progress"}
     found = []
@@ -420,21 +392,12 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
             continue
         if held(spec_id) or any(held(m) for m in by_id if m.startswith(f"{spec_id}.")):
             continue
-        from chant.shell import quote
-
-        found.append(
-            {
-                "id": spec_id,
-                "title": r[1],
-                "status": "in_progress",
-                "reason": f"stranded: no chant is running it (recover with `chant reset {quote(spec_id)}` or `chant work {quote(spec_id)}`)",
-            }
-        )
+        found.append(listing.stranded_entry(spec_id, r[1]))
     return found
 
 
 def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[str, Any]) -> str:
-    counts = {state: 0 for state in _STATES if state != "pending"}
+    counts = {state: 0 for state in STATES if state != "pending"}
     attention: list[dict[str, Any]] = []
     in_progress: list[dict[str, Any]] = []
     ready: list[dict[str, Any]] = []
@@ -450,7 +413,7 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
     attention += _stranded(root, rows, order)
     total = len(rows)
     if "--json" in opts:
-        return _json(
+        return json_text(
             {
                 "total": total,
                 "counts": counts,
@@ -460,43 +423,9 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
                 "invalid": [],
             }
         )
-    c = counts
     if "--brief" in opts:
-        parts = [
-            (c.get("completed", 0), "done"),
-            (c.get("in_progress", 0), "running"),
-            (c.get("ready", 0), "ready"),
-            (c.get("failed", 0) + c.get("needs_attention", 0), "failed"),
-        ]
-        text = ", ".join(f"{n} {word}" for n, word in parts if n)
-        if not text:
-            text = f"{total} spec(s), none ready" if total else "no specs"
-        return f"chant: {text}\n"
-    icons = _ICONS
-    out = [f"chant status ({name}): {total} spec{'' if total == 1 else 's'}"]
-    paint = colour.enabled()
-    for state in _STATES:
-        if c.get(state):
-            label = colour.paint(f"{icons.get(state, '?')} {state.replace('_', ' ')}", state, paint)
-            out.append(f"  {label}{' ' * (16 - len(state))} {c[state]}")
-    if attention:
-        out.append("\nNeeds attention:")
-        for item in attention:
-            reason = f" - {item['reason']}" if item.get("reason") else ""
-            out.append(
-                f"  {icons.get(item['status'], '?')} {named(item['id'], item['title'])} {item['status']}{reason}"
-            )
-    if in_progress:
-        out.append("\nIn progress:")
-        for item in in_progress:
-            out.append(f"  {icons.get(item['status'], '?')} {named(item['id'], item['title'])}")
-    if ready:
-        out.append(f"\nReady ({len(ready)}):")
-        for item in ready[:10]:
-            out.append(f"  ○ {named(item['id'], item['title'])}")
-        if len(ready) > 10:
-            out.append(f"  ... and {len(ready) - 10} more")
-    return "\n".join(out) + "\n"
+        return listing.status_brief(total, counts)
+    return listing.status_text(name, total, counts, attention, in_progress, ready)
 
 
 def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...], order: list[str]) -> str:
@@ -506,14 +435,14 @@ def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...]
     if command == "ready":
         chosen = _select(rows, opts, ready=True, include_cancelled=False)
         if "--json" in opts:
-            return _json({"specs": _dicts(view, chosen)})
-        return _rows_text([rows[i] for i in chosen]) if chosen else "No ready specs.\n"
+            return json_text({"specs": _dicts(view, chosen)})
+        return listing.rows_text(_lines(rows, chosen)) if chosen else "No ready specs.\n"
     chosen = _select(rows, opts, ready="--ready" in opts, include_cancelled="--all" in opts)
     if "--count" in opts:
-        return _json({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
+        return json_text({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
     if "--json" in opts:
-        return _json({"specs": _dicts(view, chosen), "invalid": []})
-    return _rows_text([rows[i] for i in chosen])
+        return json_text({"specs": _dicts(view, chosen), "invalid": []})
+    return listing.rows_text(_lines(rows, chosen))
 
 
 def run(args: list[str]) -> int | None:

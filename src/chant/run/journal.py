@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chant.cli.render import JSON_SCHEMA
+from chant.render import JSON_SCHEMA
 from chant.graph import Phase
 from chant.locks import is_locked
 from chant.project import Project

@@ -6,7 +6,7 @@ from typing import Any
 
 from chant.locks import is_locked
 from chant.project import Project
-from chant.shell import quote
+from chant.render import listing
 from chant.spec.status import Status
 
 
@@ -31,16 +31,7 @@ def stranded(project: Project) -> list[str]:
     ]
 
 
-def annotate(project: Any, report: Any) -> None:
-    """Add stranded specs to a status report's attention list (used by `chant status`)."""
-    assert isinstance(project, Project)
-    for spec_id in stranded(project):
-        spec = project.specs().active[spec_id]
-        report.attention.append(
-            {
-                "id": spec_id,
-                "title": spec.title,
-                "status": "in_progress",
-                "reason": f"stranded: no chant is running it (recover with `chant reset {quote(spec_id)}` or `chant work {quote(spec_id)}`)",
-            }
-        )
+def stranded_entries(project: Project) -> list[dict[str, Any]]:
+    """The attention entries of the stranded specs (``chant status`` lists them)."""
+    active = project.specs().active
+    return [listing.stranded_entry(spec_id, active[spec_id].title) for spec_id in stranded(project)]
