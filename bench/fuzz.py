@@ -532,8 +532,8 @@ def run_cli_in_process(argv: list[str]) -> tuple[int, str, str]:
 def check_library(root: Path) -> tuple[bool, SpecParseErrorLike | None]:
     """The loader and the library calls every command builds on; returns (bad spec loaded, its error)."""
     from chant.graph import Graph
+    from chant.lint import lint, relative_paths
     from chant.project import Project
-    from chant.spec.lint import lint, relative_paths
 
     project = Project(root)
     specs = project.specs()

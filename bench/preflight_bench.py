@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         repo = make_repo(Path(tmp), args.size)
         from chant import validate
         from chant.graph import Graph
+        from chant.lint import lint, relative_paths
         from chant.ops.doctor import doctor
         from chant.project import Project
-        from chant.spec.lint import lint, relative_paths
 
         project = Project(repo)
         specs = project.specs()

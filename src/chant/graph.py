@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from chant.errors import ChantError
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec
 from chant.spec.status import Status, is_unknown_status, parse_status
+
+if TYPE_CHECKING:
+    from chant.project import SpecSet
 
 SATISFYING = (Status.COMPLETED, Status.CANCELLED)
 
@@ -71,10 +75,7 @@ class Graph:
         return parse_status(spec.frontmatter.get("status"))
 
     @classmethod
-    def of(cls, spec_set: object) -> Graph:
-        from chant.project import SpecSet
-
-        assert isinstance(spec_set, SpecSet)
+    def of(cls, spec_set: SpecSet) -> Graph:
         return cls(spec_set.active.values(), spec_set.archived, spec_set.invalid)
 
     # -- drivers and members ----------------------------------------------------------------------

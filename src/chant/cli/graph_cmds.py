@@ -166,7 +166,7 @@ def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> Non
     """Check specs and .chant/config.md, including what `chant work` would refuse (unknown agent or
     prompt, target files outside the repository, IDs that are not branch names), then grade each spec's
     quality (docs/specs-quality.md). Exits 1 when any error is found (warnings and grades alone exit 0)."""
-    from chant.spec.lint import relative_paths
+    from chant.lint import relative_paths
     from chant.validate import lint_project
 
     proj = common.project(read_config=False)

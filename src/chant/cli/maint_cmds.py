@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from chant.cli import common, render
 from chant.errors import ChantError
 from chant.shell import quote
 
-
-def _outcome_line(outcome: object) -> str:
+if TYPE_CHECKING:
     from chant.run.pipeline import Outcome
 
-    assert isinstance(outcome, Outcome)
+
+def _outcome_line(outcome: Outcome) -> str:
     if outcome.ok:
         return f"{outcome.spec_id}: completed ({len(outcome.commits)} commit(s) merged)"
     return f"{outcome.spec_id}: {outcome.state}: {outcome.reason}"

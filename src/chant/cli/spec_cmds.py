@@ -250,7 +250,7 @@ def edit(spec_id: str) -> None:
     """Open a spec in $VISUAL/$EDITOR (default vi) and check it afterwards."""
     import shlex
 
-    from chant.spec.lint import lint, relative_paths
+    from chant.lint import lint, relative_paths
 
     proj = common.project()
     # Broken files resolve too: editing is how their owner fixes them.

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from chant.cli import common, render
+
+if TYPE_CHECKING:
+    from chant.verify import SpecVerification
 
 LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": "NOT CHECKED"}
 
@@ -75,10 +80,7 @@ def verify(
         raise SystemExit(1)
 
 
-def _print(report: object) -> None:
-    from chant.verify import SpecVerification
-
-    assert isinstance(report, SpecVerification)
+def _print(report: SpecVerification) -> None:
     click.echo(f"{report.spec_id} ({report.title}): {report.status.upper()}")
     width = max((len(r.text) for r in report.results), default=0)
     width = min(width, 60)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from chant.cli import common
 from chant.shell import quote
 from chant.states import named
+
+if TYPE_CHECKING:
+    from chant.graph import Graph
+    from chant.project import Project
 
 
 @click.command()
@@ -138,12 +144,10 @@ def work(
         raise SystemExit(summary.exit_code)
 
 
-def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_approval: bool) -> None:
+def _refuse_if_blocked(graph: Graph, spec_id: str, *, skip_deps: bool, skip_approval: bool) -> None:
     """A blocked spec is not run, and that is not a failed run: say why and how, before anything starts."""
     from chant.errors import ChantError
-    from chant.graph import Graph
 
-    assert isinstance(graph, Graph)
     if graph.specs[spec_id].status.value != "pending":
         return
     blockers = graph.blockers(spec_id)
@@ -159,20 +163,17 @@ def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_app
         )
 
 
-def _refuse_red(proj: object, graph: object, resolved: list[str], *, force: bool) -> bool:
+def _refuse_red(proj: Project, graph: Graph, resolved: list[str], *, force: bool) -> bool:
     """Specs graded red (chant.spec.quality) would likely waste an agent run: on a terminal chant asks,
     without one it refuses unless --force (a cron job or CI run has nobody to notice). Returns whether the
     run may start red specs (the pipeline's pre-flight refuses any others it meets)."""
     import sys
 
     from chant.errors import ChantError
-    from chant.graph import Graph
-    from chant.project import Project
     from chant.spec import quality
     from chant.spec.status import Status
     from chant.validate import config_or_default
 
-    assert isinstance(proj, Project) and isinstance(graph, Graph)
     if force:
         return True
     chosen = resolved or [s for s, spec in graph.specs.items() if spec.status == Status.PENDING]
@@ -193,15 +194,13 @@ def _refuse_red(proj: object, graph: object, resolved: list[str], *, force: bool
     return True
 
 
-def _reset_due(proj: object, dry_run: bool) -> list[str]:
+def _reset_due(proj: Project, dry_run: bool) -> list[str]:
     """Reset every due spec (a driver with its members) through ops.lifecycle.reset; return what to run."""
     from chant import clock
     from chant.graph import Graph
     from chant.ops.lifecycle import reset
-    from chant.project import Project
     from chant.schedule import due_specs
 
-    assert isinstance(proj, Project)
     found, invalid = due_specs(proj.specs().ordered(), clock.now())
     for spec_id, reason in invalid.items():
         click.echo(f"warning: {spec_id}: {reason}", err=True)
@@ -222,14 +221,12 @@ def _reset_due(proj: object, dry_run: bool) -> list[str]:
     return to_run
 
 
-def _reset_if_due(proj: object, spec_id: str) -> None:
+def _reset_if_due(proj: Project, spec_id: str) -> None:
     """`chant work ID` on a completed spec whose schedule: says it is due runs it again (reset first)."""
     from chant import clock
     from chant.ops.lifecycle import reset
-    from chant.project import Project
     from chant.schedule import due_specs
 
-    assert isinstance(proj, Project)
     spec = proj.resolve(spec_id)
     if not spec.get("schedule"):
         return
@@ -242,15 +239,12 @@ def _reset_if_due(proj: object, spec_id: str) -> None:
 
 
 def _dry_run_preflight(
-    proj: object, graph: object, resolved: list[str], agent: str | None, prompt: str | None, force: bool
+    proj: Project, graph: Graph, resolved: list[str], agent: str | None, prompt: str | None, force: bool
 ) -> None:
     """What the real run's pre-flight would say, and with which agent (nothing is written either way)."""
     from chant import validate
-    from chant.graph import Graph
-    from chant.project import Project
     from chant.spec.status import Status
 
-    assert isinstance(proj, Project) and isinstance(graph, Graph)
     chosen = resolved or [s for s in graph.ready() if not graph.is_driver(s)]
     chosen += [m for s in list(chosen) for m in graph.members(s) if graph.specs[m].status != Status.COMPLETED]
     specs = [graph.specs[s] for s in dict.fromkeys(chosen) if s in graph.specs]
@@ -267,10 +261,8 @@ def _dry_run_preflight(
         click.echo(f"  {problem.severity}: {problem.render()}\n    fix: {problem.fix}")
 
 
-def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
-    from chant.graph import Graph
+def _dry_run(graph: Graph, resolved: list[str], queue: bool) -> None:
 
-    assert isinstance(graph, Graph)
     if not queue and resolved and graph.is_driver(resolved[0]) and graph.members(resolved[0]):
         driver = graph.specs[resolved[0]]
         click.echo(f"Would work: {named(driver.id, driver.title)}\n")

@@ -10,9 +10,9 @@ from chant import git
 from chant.errors import ChantError
 from chant.graph import Graph
 from chant.locks import is_locked
-from chant.ops.local_changes import blocking_changes
 from chant.project import Project
 from chant.run import mainline, recovery
+from chant.run.local_changes import blocking_changes
 from chant.run.logs import latest_run
 from chant.run.pipeline import branch_name, main_branch, pause_request_path, worktree_path
 from chant.shell import quote

@@ -261,7 +261,7 @@ def _validate(project: Project, spec: Spec, updates: dict[str, Any]) -> list[str
 
 def _lint_one(graph: Graph, specs: Any, spec_id: str, project: Project) -> list[Any]:
     """Lint findings about ``spec_id`` (and those a change to it causes elsewhere, e.g. a cycle)."""
-    from chant.spec.lint import lint, relative_paths
+    from chant.lint import lint, relative_paths
 
     rel = relative_paths(specs.active, specs.invalid, project.root)
     return [d for d in lint(graph, {}, rel) if d.spec_id == spec_id or spec_id in d.message]

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chant.render import JSON_SCHEMA
 from chant.graph import Phase
 from chant.locks import is_locked
 from chant.project import Project
+from chant.render import JSON_SCHEMA
 from chant.run.events import JsonReporter, Reporter
 from chant.run.pipeline import Outcome
 

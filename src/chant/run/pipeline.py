@@ -20,9 +20,9 @@ from chant.agents import AgentRequest, AgentResult, get_agent, process
 from chant.errors import ChantError
 from chant.graph import Graph
 from chant.locks import FileLock, LockBusy, holder, pid_alive
-from chant.ops.local_changes import overwritten_by_merge
 from chant.project import Project, atomic_write
 from chant.run import crashpoints, guard, logs, prompts
+from chant.run.local_changes import overwritten_by_merge
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -390,7 +390,7 @@ class Pipeline:
         missing = git.missing_at(root, prep.branch, list(prep.spec.target_files))
         if missing:
             return "target file(s) missing on the branch: " + ", ".join(missing)
-        from chant.ops import outputs
+        from chant.run import outputs
 
         return outputs.check(root, prep.spec, prep.branch)
 
