@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from chant.project import SpecSet
 
 SATISFYING = (Status.COMPLETED, Status.CANCELLED)
+# Blocker reasons that an approval decision, not other work, resolves.
+APPROVAL_REASONS = ("awaiting approval", "rejected")
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,26 @@ class Graph:
             found.append(Blocker("", "awaiting approval"))
         self._blockers[spec_id] = found
         return found
+
+    def refuse_if_blocked(
+        self, spec_id: str, *, skip_deps: bool = False, skip_approval: bool = False
+    ) -> None:
+        """A blocked spec is not run, and that is not a failed run: raise why and how, before anything starts
+        (``chant work``, the pipeline and a driver run all refuse with these words)."""
+        from chant.shell import quote
+
+        blockers = self.blockers(spec_id)
+        if not skip_approval and any(b.reason in APPROVAL_REASONS for b in blockers):
+            raise ChantError(
+                f"{spec_id} needs approval before it can run",
+                hint=f"`chant approve {quote(spec_id)} --by NAME`",
+            )
+        deps = [b for b in blockers if b.id]
+        if deps and not skip_deps:
+            raise ChantError(
+                f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
+                hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
+            )
 
     def is_ready(self, spec_id: str) -> bool:
         spec = self.specs[spec_id]

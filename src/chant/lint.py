@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 from chant import priority
 from chant.errors import ChantError, SpecParseError
@@ -13,13 +14,15 @@ from chant.spec import document, fields, ids
 from chant.spec.model import SPEC_TYPES, Spec
 from chant.spec.status import COMPUTED_STATUSES, STORED_STATUSES, Status, is_known_status
 
+Severity = Literal["error", "warning"]
+
 
 @dataclass(frozen=True)
 class Diagnostic:
     spec_id: str
     path: str
     line: int | None
-    severity: str  # "error" | "warning"
+    severity: Severity
     rule: str
     message: str
 
@@ -66,7 +69,7 @@ def lint(
     scheduler, which reports them as blockers)."""
     out: list[Diagnostic] = []
 
-    def add(spec_id: str, severity: str, rule: str, message: str, line: int | None = None) -> None:
+    def add(spec_id: str, severity: Severity, rule: str, message: str, line: int | None = None) -> None:
         if only is None or spec_id in only:
             out.append(Diagnostic(spec_id, rel.get(spec_id, spec_id), line, severity, rule, message))
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from chant import __version__
+from chant import __version__, fsutil
 from chant import config as config_mod
 from chant.errors import ChantError, NotFoundError, SpecParseError
 from chant.locks import locked
@@ -340,14 +340,7 @@ def _scan_specs(
 
 
 def _spec_files(directory: Path) -> list[Path]:
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        base = Path(dirpath)
-        for name in filenames:
-            if name.endswith(".md") and not name.startswith("."):
-                found.append(_child(base, name))
-    return found
+    return [path for _key, path, *_stat in _scan_specs(directory)]
 
 
 # -- the index cache ----------------------------------------------------------------------------------
@@ -406,18 +399,11 @@ def _write_cache(path: Path, entries: dict[str, _Entry]) -> None:
         entries = {key: value for key, value in entries.items() if _marshallable(value)}
         payload = marshal.dumps(entries)
     blob = _cache_header() + zlib.crc32(payload).to_bytes(4, "little") + payload
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    ensure_run_dir(path.parent)
     try:
-        ensure_run_dir(path.parent)
-        # No fsync: losing the cache costs one re-parse, and a torn file fails the checksum.
-        with open(tmp, "wb") as handle:
-            handle.write(blob)
-        os.replace(tmp, path)
+        fsutil.write_atomic(str(path), blob, fsync=False)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass  # the cache is an optimisation; a read-only checkout still works
+        pass  # the cache is an optimisation; a read-only checkout still works
 
 
 def _marshallable(value: Any) -> bool:
@@ -449,36 +435,8 @@ def ensure_run_dir(run_dir: Path) -> None:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory + rename, so readers never see half a file.
-
-    A new file gets the mode the umask gives (the kernel applies it to ``0o666``; ``mkstemp``'s 0600 made
-    config.md and prompts private); an existing file keeps its own mode.
-    """
-    fd, tmp = _create_temp(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _create_temp(path: Path) -> tuple[int, str]:
-    for _attempt in range(100):
-        tmp = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name next to {path}")
+    """Write ``text`` (UTF-8, newlines as given) via a temp file + rename, fsync'ed (:mod:`chant.fsutil`)."""
+    fsutil.write_atomic(str(path), text.encode("utf-8"), fsync=True)
 
 
 def parse_spec_file(path: Path) -> Spec:

@@ -21,15 +21,18 @@ import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chant.errors import ChantError
 from chant.project import Project
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
-ERROR = "error"
-WARNING = "warning"
+if TYPE_CHECKING:
+    from chant.lint import Severity
+
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
 
 # Lint rules that do not stop a run: dependencies are the scheduler's business (a blocker, which
 # --skip-deps overrides), so the pre-flight leaves them to it.
@@ -51,7 +54,7 @@ class Problem:
     rule: str  # a short name, as in lint's error[rule]
     message: str
     fix: str  # the command (shell-quoted) or the edit that fixes it
-    severity: str = ERROR
+    severity: Severity = ERROR
     spec_id: str | None = None
     path: str | None = None  # project-relative file, when the problem is in a file
     line: int | None = None

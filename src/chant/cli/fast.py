@@ -20,7 +20,7 @@ import os
 import sys
 import zlib
 
-from chant import __version__
+from chant import __version__, fsutil, layout
 from chant.render import json_text, listing
 from chant.scan import scan_md, stamp
 from chant.states import SPEC_TYPES, STATES
@@ -105,12 +105,8 @@ def _find_root() -> str | None:
 
 
 def _archived_ids(archive_dir: str) -> list[str]:
-    """IDs in ``.chant/archive/`` as the loader sees them (``project._spec_files``), sorted."""
-    found: set[str] = set()
-    for _dirpath, dirnames, filenames in os.walk(archive_dir):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.update(n[:-3] for n in filenames if n.endswith(".md") and not n.startswith("."))
-    return sorted(found)
+    """IDs in ``.chant/archive/`` as the loader sees them (the same walk: ``scan.scan_md``), sorted."""
+    return sorted({key.rsplit("/", 1)[-1][:-3] for key, *_stat in scan_md(archive_dir)})
 
 
 def _config_stamp(chant_dir: str) -> tuple[int, int] | None:
@@ -159,17 +155,11 @@ def _write_view(path: str, view: tuple[Any, ...]) -> None:
     except ValueError:  # e.g. a datetime in failure_reason: no view, the slow path stays correct
         return
     blob = _header() + zlib.crc32(payload).to_bytes(4, "little") + payload
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(blob)
-        os.replace(tmp, path)
+        fsutil.write_atomic(path, blob, fsync=False)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass  # no view: the next run computes the rows again
 
 
 def _valid(
@@ -377,7 +367,7 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
     locks = os.path.join(root, ".chant", "run", "locks")
 
     def held(spec_id: str) -> bool:
-        lock = os.path.join(locks, f"run-{spec_id}.lock")
+        lock = layout.run_lock_file(locks, spec_id)
         if not os.path.exists(lock):
             return False
         from pathlib import Path

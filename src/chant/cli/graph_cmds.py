@@ -10,6 +10,7 @@ from chant.graph import Graph
 from chant.project import Project
 from chant.shell import quote
 from chant.spec import ids, quality
+from chant.spec.status import Status
 from chant.states import named
 
 
@@ -147,7 +148,7 @@ def group(driver_id: str, as_json: bool) -> None:
         return
     archived = "  [archived]" if driver.archived else ""
     click.echo(f"Driver: {named(driver.id, driver.title)} [{graph.display_status(driver.id)}]{archived}")
-    done = sum(1 for m in members if graph.specs[m].status.value == "completed")
+    done = sum(1 for m in members if graph.specs[m].status == Status.COMPLETED)
     click.echo(f"Members: {done}/{len(members)} completed\n")
     for phase in phases:
         click.echo(f"Phase {phase.number}: {phase.label}")
@@ -208,7 +209,6 @@ def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> Non
 def _quality(proj: Project, graph: Graph, only: set[str] | None) -> dict[str, quality.Assessment]:
     """The quality grade (docs/specs-quality.md) of the spec asked about, or of every spec that will still
     run (completed and cancelled ones are at rest); thresholds from ``quality.*``."""
-    from chant.spec.status import Status
 
     at_rest = (Status.COMPLETED, Status.CANCELLED)
     everything = [s for s, spec in graph.specs.items() if spec.status not in at_rest]

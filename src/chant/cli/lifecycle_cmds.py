@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from chant import layout
 from chant.cli import common
 from chant.errors import ChantError
 from chant.shell import quote
@@ -60,7 +61,7 @@ def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> Non
 
     proj = common.project()
     spec = proj.resolve(spec_id, archived=True)
-    path = proj.logs_dir / f"{spec.id}.log"
+    path = layout.log_path(proj, spec.id)
     if not path.exists():
         raise ChantError(
             f"No log for {spec.id} yet", hint=f"it appears when `chant work {quote(spec.id)}` starts"
@@ -77,7 +78,7 @@ def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> Non
     for line in out:
         click.echo(line)
     if follow:
-        _follow(path, len(data), proj.lock_path(f"run-{spec.id}"))
+        _follow(path, len(data), layout.run_lock_path(proj, spec.id))
 
 
 def _follow(path: Path, position: int, run_lock: Path) -> None:

@@ -9,6 +9,7 @@ import click
 from chant.cli import common, render
 from chant.errors import ChantError
 from chant.shell import quote
+from chant.spec.status import Status
 
 if TYPE_CHECKING:
     from chant.run.pipeline import Outcome
@@ -198,7 +199,7 @@ def pause(spec_id: str, timeout: float) -> None:
 
     proj = common.project()
     spec = do_pause(proj, proj.resolve(spec_id), timeout=timeout)
-    if spec.status.value != "paused":
+    if spec.status != Status.PAUSED:
         raise ChantError(f"{spec.id} ended as {spec.status.value} before it could be paused")
     click.echo(f"Paused {spec.id} (resume with `chant work {quote(spec.id)}`)")
 

@@ -14,6 +14,7 @@ from chant.errors import ChantError
 from chant.graph import CycleError
 from chant.shell import quote
 from chant.spec.model import SPEC_TYPES
+from chant.spec.status import Status
 from chant.states import named
 
 
@@ -149,7 +150,7 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
     click.echo(f"Title: {spec.display_title}")
     click.echo(f"Type: {spec.type}")
     click.echo(f"Status: {spec.status.value}" + (f" ({state})" if state != spec.status.value else ""))
-    if in_graph and spec.status.value == "pending":
+    if in_graph and spec.status == Status.PENDING:
         blockers = graph.blockers(spec.id)
         if blockers:
             click.echo("Blocked by: " + ", ".join(map(str, blockers)))
@@ -179,7 +180,7 @@ def show(spec_id: str, body: bool, as_json: bool) -> None:
         click.echo("\nMembers:")
         for member in members:
             m = graph.specs[member]
-            mark = "x" if m.status.value == "completed" else " "
+            mark = "x" if m.status == Status.COMPLETED else " "
             click.echo(f"  [{mark}] {named(member, m.title)} - {graph.display_status(member)}")
     shown.add("members")
     if spec.target_files:

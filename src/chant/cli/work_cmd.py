@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import click
 
 from chant.cli import common
-from chant.shell import quote
 from chant.states import named
 
 if TYPE_CHECKING:
@@ -104,13 +103,14 @@ def work(
     graph = Graph.of(proj.specs())
     if len(resolved) == 1 and parallel is None and not chain:
         from chant.ops.lifecycle import already_completed
+        from chant.spec.status import Status
 
         done = already_completed(graph, resolved[0])
         if done:  # a no-op, not a failure: nothing is written
             click.echo(done)
             return
-        if not dry_run:
-            _refuse_if_blocked(graph, resolved[0], skip_deps=skip_deps, skip_approval=skip_approval)
+        if not dry_run and graph.specs[resolved[0]].status == Status.PENDING:
+            graph.refuse_if_blocked(resolved[0], skip_deps=skip_deps, skip_approval=skip_approval)
     if dry_run:
         _dry_run(graph, resolved, parallel is not None or chain)
         _dry_run_preflight(proj, graph, resolved, agent, prompt, force)
@@ -142,25 +142,6 @@ def work(
     reporter.close()
     if summary.exit_code:
         raise SystemExit(summary.exit_code)
-
-
-def _refuse_if_blocked(graph: Graph, spec_id: str, *, skip_deps: bool, skip_approval: bool) -> None:
-    """A blocked spec is not run, and that is not a failed run: say why and how, before anything starts."""
-    from chant.errors import ChantError
-
-    if graph.specs[spec_id].status.value != "pending":
-        return
-    blockers = graph.blockers(spec_id)
-    if not skip_approval and any(b.reason in ("awaiting approval", "rejected") for b in blockers):
-        raise ChantError(
-            f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)} --by NAME`"
-        )
-    deps = [b for b in blockers if b.id]
-    if deps and not skip_deps:
-        raise ChantError(
-            f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
-            hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
-        )
 
 
 def _refuse_red(proj: Project, graph: Graph, resolved: list[str], *, force: bool) -> bool:

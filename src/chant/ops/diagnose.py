@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
-from chant import git
+from chant import git, layout
 from chant.errors import ChantError
-from chant.graph import Graph
+from chant.graph import APPROVAL_REASONS, Graph
+from chant.layout import branch_name, pause_request_path, worktree_path
 from chant.locks import is_locked
 from chant.project import Project
 from chant.run import mainline, recovery
 from chant.run.local_changes import blocking_changes
 from chant.run.logs import latest_run
-from chant.run.pipeline import branch_name, main_branch, pause_request_path, worktree_path
+from chant.run.pipeline import main_branch
 from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
+
+# One word for where a spec stands: what diagnose worked out, else its stored status (docs/json.md).
+DiagnoseState = Literal[
+    "running",
+    "stranded",
+    "failed",
+    "conflict",
+    "uncommitted-changes",
+    "paused",
+    "cancelled",
+    "done",
+    "needs-approval",
+    "blocked",
+    "ready",
+    "pending",
+    "in_progress",
+    "completed",
+    "needs_attention",
+]
 
 
 @dataclass
@@ -25,7 +45,7 @@ class Diagnosis:
     id: str
     title: str
     status: str
-    state: str  # one word: running, stranded, failed, conflict, paused, ready, blocked, done, ...
+    state: DiagnoseState
     failure_reason: str | None
     running: bool
     worktree: str | None
@@ -61,7 +81,7 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
         sid,
         spec.display_title,
         spec.status.value,
-        spec.status.value,
+        cast("DiagnoseState", spec.status.value),  # until _explain says more
         spec.get("failure_reason"),
         running,
         str(wt) if wt.exists() else None,
@@ -93,7 +113,7 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
                 d.unchecked_on_branch = [c.text for c in Spec.from_text(sid, spec.path, text).unchecked]
             except ChantError:
                 d.unchecked_on_branch = ["(the branch's copy of the spec does not parse)"]
-    log = project.logs_dir / f"{sid}.log"
+    log = layout.log_path(project, sid)
     if log.exists():
         d.log_tail = latest_run(log.read_text(encoding="utf-8", errors="replace")).splitlines()[-tail:]
     graph = Graph.of(project.specs())
@@ -200,7 +220,7 @@ def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_request
     else:  # pending
         blockers = graph.blockers(sid) if sid in graph.specs else []
         d.blocked_by = [str(b) for b in blockers]
-        if any(b.reason in ("awaiting approval", "rejected") for b in blockers):
+        if any(b.reason in APPROVAL_REASONS for b in blockers):
             d.state = "needs-approval"
             d.diagnosis = "waiting for approval"
             d.fix = f"chant approve {q} --by NAME"

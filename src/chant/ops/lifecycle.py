@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chant import clock, git
+from chant import clock, git, layout
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import is_locked
 from chant.project import Project
 from chant.shell import quote
 from chant.spec.edit import REMOVE, untick_criteria
 from chant.spec.model import Spec
 from chant.spec.status import Status
-
-
-def _branch(project: Project, spec_id: str) -> str:
-    return f"{project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
 
 
 def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool = True) -> list[str]:
@@ -30,7 +25,7 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
         graph = Graph.of(project.specs())
         ids += [m for m in graph.members(spec.id) if graph.specs[m].status != Status.PENDING]
     for spec_id in ids:
-        if is_locked(project.lock_path(f"run-{spec_id}")):
+        if layout.is_running(project, spec_id):
             raise ChantError(
                 f"{spec_id} is being worked by a running chant",
                 hint=f"stop that run first (Ctrl-C, or `chant pause {quote(spec_id)}`)",
@@ -42,7 +37,7 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
             raise ChantError(f"{spec_id} is already pending")
         remove_worktree(project, spec_id)
         if discard:
-            git.delete_branch(project.root, _branch(project, spec_id))
+            git.delete_branch(project.root, layout.branch_name(project, spec_id))
         updates: dict[str, Any] = {"failure_reason": REMOVE, "conflicting_files": REMOVE, "branch": REMOVE}
         if current.get("completed_at"):
             if not current.get("original_completed_at"):
@@ -71,7 +66,7 @@ def remove_worktree(project: Project, spec_id: str) -> bool:
     from pathlib import Path
 
     from chant import git
-    from chant.run.pipeline import branch_name, worktree_path
+    from chant.layout import branch_name, worktree_path
 
     ref = f"refs/heads/{branch_name(project, spec_id)}"
     removed = False

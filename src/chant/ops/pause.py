@@ -12,13 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from chant import git
+from chant import git, layout
 from chant.errors import ChantError
 from chant.graph import Graph
+from chant.layout import branch_name, pause_request_path, worktree_path
 from chant.locks import is_locked
 from chant.project import Project
 from chant.run.logs import latest_run
-from chant.run.pipeline import branch_name, pause_request_path, worktree_path
 from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
@@ -27,10 +27,10 @@ from chant.spec.status import Status
 def pause(project: Project, spec: Spec, *, timeout: float = 30.0) -> Spec:
     """Pause ``spec``; returns it as recorded afterwards (``paused``, or what its run ended as)."""
     sid = spec.id
-    lock = project.lock_path(f"run-{sid}")
+    lock = layout.run_lock_path(project, sid)
     # A driver's run lock is held for its whole run; what can be paused is the member agent running now.
     members = Graph.of(project.specs()).members(sid)
-    busy = [m for m in members if is_locked(project.lock_path(f"run-{m}"))]
+    busy = [m for m in members if layout.is_running(project, m)]
     if busy:
         raise ChantError(
             f"{sid} is a driver; its chant is running {', '.join(busy)}",
@@ -71,7 +71,7 @@ class Takeover:
 def takeover(project: Project, spec: Spec, *, tail: int = 20) -> Takeover:
     """Pause (if running), then give the branch a worktree a human can continue in."""
     sid = spec.id
-    running = is_locked(project.lock_path(f"run-{sid}"))
+    running = layout.is_running(project, sid)
     if running or spec.status == Status.IN_PROGRESS:
         spec = pause(project, spec)
     if spec.status not in (Status.PAUSED, Status.FAILED, Status.NEEDS_ATTENTION):
@@ -90,6 +90,6 @@ def takeover(project: Project, spec: Spec, *, tail: int = 20) -> Takeover:
             git.worktree_add(project.root, path, branch, None)
         else:
             git.worktree_add(project.root, path, branch, "HEAD")
-    log = project.logs_dir / f"{sid}.log"
+    log = layout.log_path(project, sid)
     lines = latest_run(log.read_text(encoding="utf-8", errors="replace")).splitlines() if log.exists() else []
     return Takeover(spec, path, branch, lines[-tail:])

@@ -7,21 +7,21 @@ lock, so concurrent members and concurrent chant processes never race on it.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from chant import clock, git, validate
-from chant.agents import AgentRequest, AgentResult, get_agent, process
+from chant import clock, git, layout, validate
+from chant.agents import AgentResult, get_agent, process
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import FileLock, LockBusy, holder, pid_alive
+from chant.layout import acquire_run_lock, branch_name, pause_request_path, worktree_path
+from chant.locks import FileLock
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, guard, logs, prompts
+from chant.run import crashpoints, guard, invoke, logs, prompts
 from chant.run.local_changes import overwritten_by_merge
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
@@ -46,11 +46,15 @@ class RunOptions:
     cancel: threading.Event = field(default_factory=threading.Event)
 
 
+# How one spec's run ended (docs/json.md: spec_end.state).
+RunState = Literal["completed", "failed", "needs_attention", "skipped", "cancelled", "paused"]
+
+
 @dataclass
 class Outcome:
     spec_id: str
     title: str
-    state: str  # completed | failed | needs_attention | skipped | cancelled
+    state: RunState
     duration: float = 0.0
     started: float = 0.0
     ended: float = 0.0
@@ -173,20 +177,9 @@ class Pipeline:
             raise ChantError(
                 f"{spec_id} is already completed", hint=f"`chant replay {quote(spec_id)}` re-runs it"
             )
-        graph = Graph.of(specs)
-        blockers = graph.blockers(spec_id)
-        if not self.options.skip_approval and any(
-            b.reason in ("awaiting approval", "rejected") for b in blockers
-        ):
-            raise ChantError(
-                f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)}`"
-            )
-        dep_blockers = [b for b in blockers if b.id]
-        if dep_blockers and not self.options.skip_deps:
-            raise ChantError(
-                f"{spec_id} is blocked by " + ", ".join(map(str, dep_blockers)),
-                hint="finish those first, or pass --skip-deps",
-            )
+        Graph.of(specs).refuse_if_blocked(
+            spec_id, skip_deps=self.options.skip_deps, skip_approval=self.options.skip_approval
+        )
         branch = self.branch_name(spec_id)
         worktree = self.worktree_path(spec_id)
         spec_rel = project.rel(spec.path)
@@ -238,10 +231,8 @@ class Pipeline:
             copy.write_text(spec.path.read_text(encoding="utf-8"), encoding="utf-8")
         spec = project.reload(spec_id)
         prompt_name = prompts.choose(project, spec, self.options.prompt)
-        agent_name = self.options.agent or str(
-            spec.get("agent") or project.config.get("defaults.agent", "claude")
-        )
-        log = SpecLog(project.logs_dir / f"{spec_id}.log", logs.max_bytes(project.config))
+        agent_name = invoke.agent_name(project, self.options.agent, spec)
+        log = SpecLog(layout.log_path(project, spec_id), logs.max_bytes(project.config))
         log.start(spec_id, agent=agent_name, prompt=prompt_name, model=self._model(spec, agent_name))
         log.write(f"worktree: {worktree}  branch: {branch}  base: {base}")
         prep = Prepared(
@@ -251,13 +242,7 @@ class Pipeline:
         return prep
 
     def _model(self, spec: Spec, agent_name: str) -> str | None:
-        if self.options.model:
-            return self.options.model
-        if spec.get("model") and not spec.get("completed_at"):
-            return str(spec.get("model"))
-        settings = self.project.config.agent_settings(agent_name)
-        value = settings.get("model") or self.project.config.get("defaults.model")
-        return str(value) if value else None
+        return invoke.model(self.project, spec, agent_name, self.options.model)
 
     # -- run agent -------------------------------------------------------------------------------------
     def run_agent(self, prep: Prepared) -> AgentResult:
@@ -269,38 +254,23 @@ class Pipeline:
         prompt_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(prompt_file, text)
         model = self._model(prep.spec, prep.agent_name)
-        env = git.clean_env()
-        env.update(clock.git_date_env())
-        env.update(
-            {
-                "CHANT_SPEC_ID": prep.spec.id,
-                "CHANT_SPEC_FILE": str(spec_path),
-                "CHANT_WORKTREE": "1",
-                "CHANT_WORKTREE_PATH": str(prep.worktree),
-                "CHANT_BRANCH": prep.branch,
-                "CHANT_PROMPT_FILE": str(prompt_file),
-                "CHANT_PROJECT_ROOT": str(project.root),
-                # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
-                "GIT_REFLOG_ACTION": guard.reflog_action(prep.spec.id),
-            }
-        )
-        if model:
-            env["CHANT_MODEL"] = model
-        timeout = self.options.timeout
-        if timeout is None:
-            configured = project.config.get("defaults.timeout")
-            timeout = float(configured) if configured else None
-        request = AgentRequest(
+        request = invoke.request(
+            project,
             spec_id=prep.spec.id,
+            agent=prep.agent_name,
             prompt=text,
             prompt_file=prompt_file,
             worktree=prep.worktree,
-            env=env,
             model=model,
-            timeout=timeout,
-            settings=project.config.agent_settings(prep.agent_name),
+            timeout=invoke.timeout(project, self.options.timeout),
             log=prep.log.write,
-            cancel=threading.Event(),
+            env={
+                "CHANT_SPEC_FILE": str(spec_path),
+                "CHANT_WORKTREE": "1",
+                "CHANT_BRANCH": prep.branch,
+                # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
+                "GIT_REFLOG_ACTION": guard.reflog_action(prep.spec.id),
+            },
         )
         try:
             agent = get_agent(prep.agent_name)
@@ -449,7 +419,7 @@ class Pipeline:
                 if reason is not None and prep.attention:
                     return self._fail(prep, reason, "needs_attention", status=Status.NEEDS_ATTENTION)
                 if reason is not None:
-                    state = "cancelled" if reason == "interrupted" else "failed"
+                    state: RunState = "cancelled" if reason == "interrupted" else "failed"
                     return self._fail(prep, reason, state)
                 try:
                     merge, conflicts = self.integrate(prep)
@@ -514,7 +484,7 @@ class Pipeline:
         self,
         prep: Prepared,
         reason: str,
-        state: str,
+        state: RunState,
         *,
         status: Status = Status.FAILED,
         extra: dict[str, Any] | None = None,
@@ -546,11 +516,7 @@ class Pipeline:
         """A ``Prepared`` for the spec's existing branch (whose agent already finished), ready for
         ``complete()``: check + integrate + finalize exactly as after an agent run. Takes the run lock."""
         project = self.project
-        lock = FileLock(project.lock_path(f"run-{spec_id}"))
-        try:
-            lock.acquire(timeout=0, note=str(os.getpid()))
-        except LockBusy:
-            raise ChantError(f"{spec_id} is being worked by a running chant") from None
+        lock = acquire_run_lock(project, spec_id, wait_for_orphan=False)
         try:
             spec = project.reload(spec_id)
             branch = self.branch_name(spec_id)
@@ -583,7 +549,7 @@ class Pipeline:
             found = git.merge_base(project.root, before, branch_tip) if before else None
             base = found or _run_start(project.root, spec_id, branch_tip) or base
         worktree = self.worktree_path(spec_id)
-        log = SpecLog(project.logs_dir / f"{spec_id}.log", logs.max_bytes(project.config))
+        log = SpecLog(layout.log_path(project, spec_id), logs.max_bytes(project.config))
         log.start(spec_id, agent=agent, prompt="-", model=None)
         prep = Prepared(
             spec, lock, branch, worktree, base, project.rel(spec.path), "-", "-", log, time.monotonic()
@@ -672,25 +638,6 @@ class Pipeline:
 PAUSED = "paused"
 
 
-def branch_name(project: Project, spec_id: str) -> str:
-    return f"{project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
-
-
-def worktree_path(project: Project, spec_id: str) -> Path:
-    return worktree_root(project) / f"{project.name}-{spec_id}"
-
-
-def worktree_root(project: Project) -> Path:
-    root = os.environ.get("CHANT_WORKTREE_ROOT") or project.config.get("worktree.root")
-    base = Path(root).expanduser() if root else project.run_dir / "worktrees"
-    return base if base.is_absolute() else project.root / base
-
-
-def pause_request_path(project: Project, spec_id: str) -> Path:
-    """``chant pause`` creates this file; the chant running the spec polls it and stops that agent."""
-    return project.run_dir / "pause" / spec_id
-
-
 def _run_start(root: Path, spec_id: str, tip: str) -> str | None:
     """The newest ``chant(<id>): start`` bookkeeping commit reachable from ``tip``."""
     needle = f"chant({spec_id}): start"
@@ -727,33 +674,6 @@ class _StopWatcher:
 
     def stop(self) -> None:
         self._done.set()
-
-
-# How long a new run waits for a run lock whose chant is dead: the agent watchdog holds it while it stops
-# the orphaned agent group (SIGTERM, a grace, SIGKILL; see agents/watchdog.py).
-ORPHAN_WAIT = 15.0
-
-
-def acquire_run_lock(project: Project, spec_id: str) -> FileLock:
-    """The exclusive lock a chant holds while it works ``spec_id``; liveness is "this lock is held"."""
-    path = project.lock_path(f"run-{spec_id}")
-    lock = FileLock(path)
-    try:
-        lock.acquire(timeout=0, note=str(os.getpid()))
-    except LockBusy:
-        owner = holder(path)
-        if owner is None or pid_alive(owner):
-            raise ChantError(f"{spec_id} is already being worked by another chant process") from None
-        # The chant that ran it is gone but its agent's watchdog still holds the lock: it is stopping
-        # that agent right now. Wait for it rather than start a second agent in the same worktree.
-        try:
-            lock.acquire(timeout=ORPHAN_WAIT, note=str(os.getpid()))
-        except LockBusy:
-            raise ChantError(
-                f"{spec_id}: an agent of a chant that died (pid {owner}) is still running",
-                hint="its watchdog stops it within seconds; if it does not, `chant diagnose " + spec_id + "`",
-            ) from None
-    return lock
 
 
 class _Borrowed(FileLock):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chant.locks import is_locked
+from chant import layout
 from chant.project import Project
 from chant.render import listing
 from chant.spec.status import Status
@@ -12,11 +12,11 @@ from chant.spec.status import Status
 
 def running(project: Project, spec_id: str) -> bool:
     """A chant is working the spec: its run lock is held (for a driver: its own or a member's)."""
-    if is_locked(project.lock_path(f"run-{spec_id}")):
+    if layout.is_running(project, spec_id):
         return True
     prefix = f"{spec_id}."
     return any(
-        is_locked(project.lock_path(f"run-{other}"))
+        layout.is_running(project, other)
         for other, spec in project.specs().active.items()
         if other.startswith(prefix) and spec.status == Status.IN_PROGRESS
     )

@@ -21,10 +21,11 @@ from chant import clock
 from chant.agents import process
 from chant.errors import ChantError
 from chant.graph import Graph, Phase
+from chant.layout import acquire_run_lock
 from chant.project import Project
 from chant.run import crashpoints, journal
 from chant.run.events import Reporter
-from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions, acquire_run_lock
+from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions
 from chant.shell import quote
 from chant.spec import ids
 from chant.spec.edit import REMOVE
@@ -178,12 +179,8 @@ class Scheduler:
             raise ChantError(f"{driver_id} is a driver with no member specs")
         if driver.status == Status.CANCELLED:
             raise ChantError(f"{driver_id} is cancelled")
-        dep_blockers = [b for b in graph.blockers(driver_id) if b.id]
-        if dep_blockers and not self.options.skip_deps:
-            raise ChantError(
-                f"{driver_id} is blocked by " + ", ".join(map(str, dep_blockers)),
-                hint="finish those first, or pass --skip-deps",
-            )
+        # A driver's approval is checked on its members and its wrap-up run (the pipeline), not here.
+        graph.refuse_if_blocked(driver_id, skip_deps=self.options.skip_deps, skip_approval=True)
         phases = graph.phases(driver_id)
         if sequential:
             flat = [m for p in phases for m in p.members]

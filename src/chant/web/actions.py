@@ -12,9 +12,9 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from chant import layout
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import is_locked
 from chant.project import Project
 from chant.spec.status import Status
 
@@ -72,7 +72,7 @@ class Runner:
         graph = Graph.of(project.specs())
         if spec.status == Status.COMPLETED and not graph.members(spec.id):
             raise ChantError(f"{spec.id} is already completed", hint=f"`chant replay {spec.id}` re-runs it")
-        if is_locked(project.lock_path(f"run-{spec.id}")):
+        if layout.is_running(project, spec.id):
             raise ChantError(f"{spec.id} is already being worked by a running chant")
         blockers = [str(b) for b in graph.blockers(spec.id)] if spec.status == Status.PENDING else []
         if blockers:
