@@ -75,7 +75,12 @@ def _mermaid(graph: Graph) -> list[str]:
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "mermaid", "json"]),
+    default="text",
+    show_default=True,
+    help="A tree for people, a Mermaid graph, or JSON.",
 )
 def dag(fmt: str) -> None:
     """Print the dependency graph: a tree (dependencies above dependents, members under drivers)."""
@@ -101,8 +106,8 @@ def dag(fmt: str) -> None:
 
 
 @click.command()
-@click.argument("driver_id", shell_complete=common.complete_ids)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.spec_id_argument("driver_id")
+@common.json_option()
 def group(driver_id: str, as_json: bool) -> None:
     """Show a driver's members with their status and the phases `chant work` will run."""
     proj = common.project()
@@ -159,9 +164,16 @@ def group(driver_id: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@common.spec_id_argument("spec_id", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per finding, or JSON.",
+)
+@common.json_option("Same as --format json.")
 @click.option("--quality", "all_quality", is_flag=True, help="List every quality finding (amber ones too).")
 def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> None:
     """Check specs and .chant/config.md, including what `chant work` would refuse (unknown agent or

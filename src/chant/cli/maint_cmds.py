@@ -22,7 +22,7 @@ def _outcome_line(outcome: Outcome) -> str:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 def finalize(spec_id: str) -> None:
     """Check, merge and complete a spec whose agent finished but chant did not record it (chant died, a
     paused run a human continued, a conflict resolved by merging into the branch)."""
@@ -36,15 +36,15 @@ def finalize(spec_id: str) -> None:
 
 
 @click.command()
-@click.argument("spec_ids", nargs=-1, shell_complete=common.complete_ids)
+@common.spec_id_argument("spec_ids", nargs=-1)
 @click.option(
     "--list", "as_list", is_flag=True, help="Show chant branches: ready, conflicts, merged, no-commits."
 )
 @click.option(
     "--all", "merge_all", is_flag=True, help="Merge every branch of an unfinished spec that is ready."
 )
-@click.option("--dry-run", is_flag=True, help="Say what would be merged and stop.")
-@click.option("--json", "as_json", is_flag=True, help="With --list: JSON.")
+@common.dry_run_option("Say what would be merged and stop.")
+@common.json_option("With --list: JSON.")
 def merge(spec_ids: tuple[str, ...], as_list: bool, merge_all: bool, dry_run: bool, as_json: bool) -> None:
     """Integrate kept branches (e.g. after the main branch moved) exactly as `chant work` does: a
     --no-ff merge computed with git merge-tree, then finalize. Your checkout is only fast-forwarded."""
@@ -94,8 +94,8 @@ def merge(spec_ids: tuple[str, ...], as_list: bool, merge_all: bool, dry_run: bo
 
 
 @click.command()
-@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
-@click.option("--dry-run", is_flag=True, help="List what would be archived.")
+@common.spec_id_argument("spec_id", required=False)
+@common.dry_run_option("List what would be archived.")
 def archive(spec_id: str | None, dry_run: bool) -> None:
     """Move completed and cancelled specs to .chant/archive/YYYY-MM-DD/ (git mv, one commit). A driver
     goes with its members, once all of them are done. Archived specs still satisfy dependencies."""
@@ -115,8 +115,8 @@ def archive(spec_id: str | None, dry_run: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.spec_id_argument()
+@common.json_option()
 def diagnose(spec_id: str, as_json: bool) -> None:
     """Explain a spec's state (status, failure, run lock, worktree, branch commits and criteria, log tail)
     and print the command that moves it on."""
@@ -157,7 +157,7 @@ def diagnose(spec_id: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--dry-run", is_flag=True, help="List what would be removed.")
+@common.dry_run_option("List what would be removed.")
 def cleanup(dry_run: bool) -> None:
     """Remove leftovers of finished runs: orphan worktrees, branches of completed/cancelled/deleted specs,
     stale lock files, rendered prompts; then `git worktree prune`. Live runs are never touched."""
@@ -185,7 +185,7 @@ def cleanup(dry_run: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0),
@@ -205,7 +205,7 @@ def pause(spec_id: str, timeout: float) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 def takeover(spec_id: str) -> None:
     """Pause a spec and hand its branch to you: prints the worktree, branch and log tail."""
     from chant.ops.pause import takeover as do_takeover

@@ -32,7 +32,7 @@ def _print_rows(rows: list[dict[str, Any]]) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include cancelled specs.")
 @click.option("--count", is_flag=True, help="Print only the number of matching specs.")
 @click.option("--due", is_flag=True, help="Only completed specs whose schedule: says they should run again.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def list_cmd(
     status: str | None,
     type_: str | None,
@@ -77,7 +77,7 @@ def _due(chosen: list[Spec]) -> list[Spec]:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def ready(as_json: bool) -> None:
     """List specs that can be worked now (pending, dependencies satisfied, approved)."""
     proj = common.project()
@@ -93,7 +93,7 @@ def ready(as_json: bool) -> None:
 
 @click.command()
 @click.option("--brief", is_flag=True, help="One line: done, running, ready, failed.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def status(brief: bool, as_json: bool) -> None:
     """Summarise the project: counts by state, what needs attention, what is ready."""
     if brief and as_json:
@@ -130,7 +130,7 @@ def status(brief: bool, as_json: bool) -> None:
     "--label", "labels", multiple=True, help="Only specs with this label (repeatable: any of them)."
 )
 @click.option("--active-only", is_flag=True, help="Leave out archived specs (.chant/archive/).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def search(
     text: str,
     title_only: bool,

@@ -20,7 +20,14 @@ from chant.states import named
 
 @click.command()
 @click.argument("description", required=False)
-@click.option("--type", "type_", type=click.Choice(SPEC_TYPES), default="code", show_default=True)
+@click.option(
+    "--type",
+    "type_",
+    type=click.Choice(SPEC_TYPES),
+    default="code",
+    show_default=True,
+    help="What kind of work the spec is (picks its prompt).",
+)
 @click.option("--template", "template_name", metavar="NAME", help="Start from .chant/templates/NAME.md.")
 @click.option("--var", "variables", multiple=True, metavar="K=V", help="A template variable (repeatable).")
 @click.option("--group", metavar="DRIVER", help="Create the next member <driver>.N of this driver.")
@@ -46,7 +53,7 @@ from chant.states import named
     help="Markdown for the spec's body, after the title ('-' reads stdin).",
 )
 @click.option("--no-commit", is_flag=True, help="Write the file but do not commit it.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def add(
     description: str | None,
     type_: str,
@@ -117,9 +124,9 @@ def _count_files(root: Any, pattern: str) -> int:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--body", is_flag=True, help="Also print the markdown body.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def show(spec_id: str, body: bool, as_json: bool) -> None:
     """Show one spec: fields, dependencies, members, inputs and acceptance criteria."""
     proj = common.project()
@@ -246,7 +253,7 @@ def field_lines(key: str, value: Any) -> list[str]:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 def edit(spec_id: str) -> None:
     """Open a spec in $VISUAL/$EDITOR (default vi) and check it afterwards."""
     import shlex
@@ -278,7 +285,7 @@ def edit(spec_id: str) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--delete", is_flag=True, help="Delete the spec file, its log, worktree and branch (committed)."

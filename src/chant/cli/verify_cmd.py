@@ -15,7 +15,7 @@ LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": 
 
 
 @click.command()
-@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
+@common.spec_id_argument("spec_id", required=False)
 @click.option("--all", "verify_all", is_flag=True, help="Every completed spec (the default without an ID).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when a check failed (for CI).")
 @click.option("--no-agent", is_flag=True, help="Check only commands and target files; no agent.")
@@ -32,7 +32,7 @@ LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": 
     help="Seconds allowed per command (and for the agent).",
 )
 @click.option("--agent", help="Agent provider for the criteria commands cannot check.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def verify(
     spec_id: str | None,
     verify_all: bool,

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("spec_ids", nargs=-1, shell_complete=common.complete_ids)
+@common.spec_id_argument("spec_ids", nargs=-1)
 @click.option(
     "--parallel",
     "parallel",
@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 )
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
-@click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
+@common.dry_run_option("Print what would run, in which phases, and stop.")
 @click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
-@click.option("--json", "as_json", is_flag=True, help="Stream JSON events (schema 1), one per line.")
+@common.json_option("Stream JSON events (schema 1), one per line.")
 def work(
     spec_ids: tuple[str, ...],
     parallel: int | None,
