@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from chant import clock, git
 from chant import schedule as schedule_mod
+from chant.globs import directory_glob, expand, safe_is_dir
 from chant.graph import Graph
-from chant.paths import directory_glob, expand, safe_is_dir
 from chant.project import Project
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from chant import __version__, fsutil
 from chant import config as config_mod
@@ -142,8 +142,8 @@ class Project:
             entry = cache.get(key)
             version = stamp(mtime_ns, inode)
             stamps[key] = (size, version)
-            if entry is not None and entry[0] == size and entry[1] == version:
-                spec = Spec(spec_id, path, entry[2], None, entry[4], title=entry[3])
+            if entry is not None and entry[_SIZE] == size and entry[_VERSION] == version:
+                spec = Spec(spec_id, path, entry[_FRONTMATTER], None, entry[_BODY_LINE], title=entry[_TITLE])
                 fresh[key] = entry
             else:
                 parsed = True
@@ -178,7 +178,7 @@ class Project:
         # Every spec file's (size, stamp) when all of them are cached and valid: the CLI's fast path keys
         # its precomputed listing on exactly this (chant.cli.fast); None otherwise.
         self.clean_stamps = (
-            {key: (entry[0], entry[1]) for key, entry in fresh.items()}
+            {key: (entry[_SIZE], entry[_VERSION]) for key, entry in fresh.items()}
             if not result.invalid and len(fresh) == len(active)
             else None
         )
@@ -350,6 +350,12 @@ def _spec_files(directory: Path) -> list[Path]:
 # lives in chant's own git-ignored run directory; still, nothing in it is trusted unless the header and the
 # checksum match and every entry has the expected shape, and any surprise means "no cache" (never a crash).
 _Entry = tuple[int, int, dict[str, Any], str | None, int]
+# An _Entry's positions (Final, so that mypy knows each one's type).
+_SIZE: Final = 0
+_VERSION: Final = 1
+_FRONTMATTER: Final = 2
+_TITLE: Final = 3
+_BODY_LINE: Final = 4
 
 
 def _cache_header() -> bytes:

@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("spec", ("chant.spec",)),
-    ("project", ("chant.config", "chant.locks", "chant.project", "chant.git", "chant.paths", "chant.layout")),
+    ("project", ("chant.config", "chant.locks", "chant.project", "chant.git", "chant.globs", "chant.layout")),
     ("graph", ("chant.graph", "chant.schedule", "chant.priority", "chant.lint")),
     ("agents", ("chant.agents",)),
     ("run", ("chant.run", "chant.validate", "chant.config_schema")),

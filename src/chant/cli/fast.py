@@ -29,8 +29,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    # (id, title, type, status, state, labels joined by NUL or None, " [blocked by ...]" or "", failure_reason)
     Row = tuple[Any, ...]
+
+# A row: id, title, type, stored status, display state, labels joined by NUL (or None), the
+# "  [blocked by ...]" suffix (or ""), failure_reason. Tuples, not named tuples: marshal stores them as is.
+ID, TITLE, TYPE, STATUS, STATE, LABELS, BLOCKED, REASON = range(8)
+# The view: the signature of the spec files it was built from, the archived IDs, config.md's stamp, the
+# project name (or None), the rows, then marshal'ed blobs of the JSON rows and of what each row reads.
+SIGNATURE, ARCHIVED, CONFIG, NAME, ROWS, FULL, READS = range(7)
 
 VIEW_FILE = "index.view.bin"
 VIEW_VERSION = 2
@@ -137,14 +143,14 @@ def _read_view(path: str) -> tuple[Any, ...] | None:
     if not (
         type(view) is tuple
         and len(view) == 7
-        and type(view[0]) is str
-        and type(view[4]) is list
-        and type(view[5]) is bytes
-        and type(view[6]) is bytes
+        and type(view[SIGNATURE]) is str
+        and type(view[ROWS]) is list
+        and type(view[FULL]) is bytes
+        and type(view[READS]) is bytes
     ):
         return None
-    for row in view[4]:
-        if not (type(row) is tuple and len(row) == 8 and type(row[0]) is str and type(row[4]) is str):
+    for row in view[ROWS]:
+        if not (type(row) is tuple and len(row) == 8 and type(row[ID]) is str and type(row[STATE]) is str):
             return None
     return view
 
@@ -166,10 +172,11 @@ def _valid(
     view: tuple[Any, ...], scanned: list[tuple[str, int, int, int]], archived: list[str], config: Any
 ) -> bool:
     """The view was computed from exactly these files (same order, sizes, stamps), archive and config."""
-    if view[1] != archived or view[2] != config or not view[0]:
+    if view[ARCHIVED] != archived or view[CONFIG] != config or not view[SIGNATURE]:
         return False
     return bool(
-        view[0] == _signature([(key, size, stamp(mtime_ns, ino)) for key, size, mtime_ns, ino in scanned])
+        view[SIGNATURE]
+        == _signature([(key, size, stamp(mtime_ns, ino)) for key, size, mtime_ns, ino in scanned])
     )
 
 
@@ -218,14 +225,14 @@ def _reusable(stale: tuple[Any, ...], stamps: dict[str, tuple[int, int]]) -> tup
     the old view) and the IDs whose change invalidates every row that reads them."""
     from chant.spec.ids import parent_id as ids_parent
 
-    parts = stale[0].split("\0")
+    parts = stale[SIGNATURE].split("\0")
     old = {parts[i]: (int(parts[i + 1]), int(parts[i + 2])) for i in range(0, len(parts) - 2, 3)}
     changed = {key for key in old.keys() | stamps.keys() if old.get(key) != stamps.get(key)}
     touched = {key.rsplit("/", 1)[-1][:-3] for key in changed}
     # A member added, removed or edited changes its driver's list of members (the implicit order, the
     # inherited dependencies): every row that reads the driver is recomputed too.
     touched.update([parent for spec_id in list(touched) if (parent := ids_parent(spec_id)) is not None])
-    positions = {row[0]: position for position, row in enumerate(stale[4]) if row[0] not in touched}
+    positions = {row[ID]: position for position, row in enumerate(stale[ROWS]) if row[ID] not in touched}
     return positions, touched
 
 
@@ -261,7 +268,7 @@ def _build(
         # for a config that reads, so warm runs need not check again (the view is keyed on its stamp).
         # Usually the fast YAML reader parses config.md; a nested one costs the cold run PyYAML's import.
         proj.config  # noqa: B018 - raises chant.config.ConfigError
-        name = stale[3] if stale is not None else None  # same config.md as when the stale view was made
+        name = stale[NAME] if stale is not None else None  # same config.md as when the stale view was made
         if name is None and need_name:
             name = proj.name
     except ChantError:
@@ -275,7 +282,7 @@ def _build(
     touched: set[str] = set()
     canon = {spec_id: spec_id for spec_id in graph.specs}
     if stale is not None:
-        old_rows, old_full, old_reads = stale[4], marshal.loads(stale[5]), marshal.loads(stale[6])
+        old_rows, old_full, old_reads = stale[ROWS], marshal.loads(stale[FULL]), marshal.loads(stale[READS])
         if len(old_full) == len(old_rows) == len(old_reads):
             positions, touched = _reusable(stale, proj.stamps)
     for spec_id in ids.sorted_ids(graph.specs):
@@ -323,12 +330,12 @@ def _build(
 
 # -- output (chant.render.listing, the renderer of chant.cli.query_cmds too) -------------------------------
 def _lines(rows: list[Row], chosen: list[int]) -> list[tuple[str, str | None, str, str]]:
-    return [(r[0], r[1], r[4], r[6]) for r in (rows[i] for i in chosen)]
+    return [(r[ID], r[TITLE], r[STATE], r[BLOCKED]) for r in (rows[i] for i in chosen)]
 
 
 def _dicts(view: tuple[Any, ...], chosen: list[int]) -> list[dict[str, Any]]:
     """The JSON rows (query.summary's dicts) of the chosen positions, from the view's second blob."""
-    full = marshal.loads(view[5])
+    full = marshal.loads(view[FULL])
     keys = _ROW_KEYS
     return [dict(zip(keys, full[i], strict=True)) for i in chosen]
 
@@ -340,20 +347,20 @@ def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cance
     labels = set(opts["labels"])
     chosen = []
     for position, r in enumerate(rows):
-        state = r[4]
+        state = r[STATE]
         if ready and state != "ready":
             continue
         if status is not None:
             if status == "pending":
-                if r[3] != "pending":
+                if r[STATUS] != "pending":
                     continue
             elif state != status:
                 continue
         elif state == "cancelled" and not include_cancelled:
             continue
-        if type_ is not None and r[2] != type_:
+        if type_ is not None and r[TYPE] != type_:
             continue
-        if labels and (r[5] is None or not labels.intersection(r[5].split("\0"))):
+        if labels and (r[LABELS] is None or not labels.intersection(r[LABELS].split("\0"))):
             continue
         chosen.append(position)
     return chosen
@@ -362,7 +369,7 @@ def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cance
 def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, Any]]:
     """= chant.run.recovery.stranded_entries: in_progress specs (in load order) whose run lock nobody holds (for a
     driver: nor the run lock of an in_progress member)."""
-    by_id = {r[0]: r for r in rows if r[3] == "in_progress"}
+    by_id = {r[ID]: r for r in rows if r[STATUS] == "in_progress"}
     found = []
     locks = os.path.join(root, ".chant", "run", "locks")
 
@@ -382,7 +389,7 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
             continue
         if held(spec_id) or any(held(m) for m in by_id if m.startswith(f"{spec_id}.")):
             continue
-        found.append(listing.stranded_entry(spec_id, r[1]))
+        found.append(listing.stranded_entry(spec_id, r[TITLE]))
     return found
 
 
@@ -392,14 +399,14 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
     in_progress: list[dict[str, Any]] = []
     ready: list[dict[str, Any]] = []
     for r in rows:
-        state = r[4]
+        state = r[STATE]
         counts[state] = counts.get(state, 0) + 1
         if state in ("failed", "needs_attention"):
-            attention.append({"id": r[0], "title": r[1], "status": state, "reason": r[7]})
+            attention.append({"id": r[ID], "title": r[TITLE], "status": state, "reason": r[REASON]})
         elif state in ("in_progress", "paused"):
-            in_progress.append({"id": r[0], "title": r[1], "status": state})
+            in_progress.append({"id": r[ID], "title": r[TITLE], "status": state})
         elif state == "ready":
-            ready.append({"id": r[0], "title": r[1]})
+            ready.append({"id": r[ID], "title": r[TITLE]})
     attention += _stranded(root, rows, order)
     total = len(rows)
     if "--json" in opts:
@@ -419,9 +426,9 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
 
 
 def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...], order: list[str]) -> str:
-    rows: list[Row] = view[4]
+    rows: list[Row] = view[ROWS]
     if command == "status":
-        return _status(root, view[3], rows, order, opts)
+        return _status(root, view[NAME], rows, order, opts)
     if command == "ready":
         chosen = _select(rows, opts, ready=True, include_cancelled=False)
         if "--json" in opts:
@@ -461,7 +468,7 @@ def run(args: list[str]) -> int | None:
         archive_dir = os.path.join(chant_dir, "archive")
         archived = _archived_ids(archive_dir) if os.path.isdir(archive_dir) else []
         if not _valid(view, scanned, archived, config):
-            if view[1] == archived and view[2] == config and view[0]:
+            if view[ARCHIVED] == archived and view[CONFIG] == config and view[SIGNATURE]:
                 stale = view  # only spec files changed: the rows of the others can be reused
             view = None
         else:
@@ -473,11 +480,11 @@ def run(args: list[str]) -> int | None:
         if built is None:
             return None
         view, order = built
-    elif request[0] == "status" and view[3] is None:
+    elif request[0] == "status" and view[NAME] is None:
         name = _project_name(root)
         if name is None:
             return None
-        view = (*view[:3], name, *view[4:])
+        view = (*view[:NAME], name, *view[NAME + 1 :])
         _write_view(view_path, view)
     text = _output(request[0], request[1], root, view, order)
     try:

@@ -26,7 +26,7 @@ def _outcome_line(outcome: Outcome) -> str:
 def finalize(spec_id: str) -> None:
     """Check, merge and complete a spec whose agent finished but chant did not record it (chant died, a
     paused run a human continued, a conflict resolved by merging into the branch)."""
-    from chant.ops.finish import finalize as do_finalize
+    from chant.ops.finalize import finalize as do_finalize
 
     proj = common.project()
     outcome = do_finalize(proj, proj.resolve(spec_id).id)
@@ -48,13 +48,13 @@ def finalize(spec_id: str) -> None:
 def merge(spec_ids: tuple[str, ...], as_list: bool, merge_all: bool, dry_run: bool, as_json: bool) -> None:
     """Integrate kept branches (e.g. after the main branch moved) exactly as `chant work` does: a
     --no-ff merge computed with git merge-tree, then finalize. Your checkout is only fast-forwarded."""
-    from chant.ops import finish
+    from chant.ops import finalize as ops_finalize
 
     proj = common.project()
     if as_list:
         if spec_ids or merge_all:
             raise click.UsageError("--list takes no IDs and no --all")
-        states = finish.branch_states(proj)
+        states = ops_finalize.branch_states(proj)
         if as_json:
             render.emit_json({"branches": [s.to_dict() for s in states]})
             return
@@ -67,14 +67,14 @@ def merge(spec_ids: tuple[str, ...], as_list: bool, merge_all: bool, dry_run: bo
     if bool(spec_ids) == merge_all:
         raise click.UsageError("give spec IDs or --all (or --list)")
     if merge_all:
-        targets = [s.spec_id for s in finish.mergeable(finish.branch_states(proj))]
+        targets = [s.spec_id for s in ops_finalize.mergeable(ops_finalize.branch_states(proj))]
         if not targets:
             click.echo("Nothing to merge (see `chant merge --list`).")
             return
     else:
         targets = [proj.resolve(s).id for s in spec_ids]
     if dry_run:
-        by_id = {s.spec_id: s for s in finish.branch_states(proj, targets)}
+        by_id = {s.spec_id: s for s in ops_finalize.branch_states(proj, targets)}
         for spec_id in targets:
             state = by_id.get(spec_id)
             click.echo(f"Would merge {spec_id}: " + (state.state if state else "no branch"))
@@ -82,7 +82,7 @@ def merge(spec_ids: tuple[str, ...], as_list: bool, merge_all: bool, dry_run: bo
     failed = 0
     for spec_id in targets:
         try:
-            outcome = finish.finalize(proj, spec_id)
+            outcome = ops_finalize.finalize(proj, spec_id)
         except ChantError as exc:
             click.echo(f"{spec_id}: {exc.message}", err=True)
             failed += 1

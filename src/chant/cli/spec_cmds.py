@@ -118,7 +118,7 @@ def add(
 
 
 def _count_files(root: Any, pattern: str) -> int:
-    from chant.paths import expand
+    from chant.globs import expand
 
     return len(expand(root, [pattern]))
 

@@ -277,7 +277,7 @@ def dependencies(snap: Snapshot, spec: Spec) -> list[Dependency]:
 
 def inputs(snap: Snapshot, spec: Spec) -> list[tuple[str, list[tuple[str, int]]]]:
     """Each input field with its patterns and how many files they match now."""
-    from chant.paths import expand
+    from chant.globs import expand
 
     found = []
     for key, label in (
