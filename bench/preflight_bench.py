@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import make_repo  # noqa: E402 - bench/ is not a package
+from run import make_repo  # bench/ is not a package
 
 
 def _measure(label: str, rounds: int, action: Callable[[], object]) -> None:

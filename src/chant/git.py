@@ -213,10 +213,6 @@ def delete_branches(root: Path, branches: Sequence[str]) -> None:
         run(["branch", "-D", *branches], root, check=False)
 
 
-def rename_branch(root: Path, old: str, new: str) -> None:
-    run(["branch", "-M", old, new], root)
-
-
 def merge_base(root: Path, a: str, b: str) -> str | None:
     result = run(["merge-base", a, b], root, check=False)
     return result.stdout.strip() or None
@@ -228,22 +224,9 @@ def rev_list(root: Path, spec: str) -> list[str]:
     return [line for line in output.splitlines() if line]
 
 
-def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
-    if not shas:
-        return {}
-    output = run(["show", "-s", "--format=%H%x00%B%x01", *shas], root).stdout
-    messages: dict[str, str] = {}
-    for record in output.split("\x01"):
-        record = record.strip("\n")
-        if "\x00" in record:
-            sha, body = record.split("\x00", 1)
-            messages[sha.strip()] = body
-    return messages
-
-
 def log_messages(root: Path, spec: str) -> list[tuple[str, str]]:
     """``(sha, message)`` of the commits in ``spec`` (e.g. ``base..branch``), oldest first: one git call
-    where ``rev_list`` + ``commit_messages`` take two (the pipeline runs this once per spec)."""
+    where ``rev_list`` and a ``git show`` per commit list took two (the pipeline runs this once per spec)."""
     output = run(["log", "--reverse", "--format=%H%x00%B%x01", spec], root).stdout
     found: list[tuple[str, str]] = []
     for record in output.split("\x01"):

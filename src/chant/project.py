@@ -24,7 +24,7 @@ from chant.spec.model import KEEP_BODY_BYTES, Spec, read_spec_file
 from chant.spec.status import Status, check_transition
 
 # Not imported here, on purpose: chant.git (subprocess), tempfile and chant.spec.edit (YAML) are only needed
-# when writing, and `chant list` must start fast (DESIGN §4). They are imported inside the writers.
+# when writing, and `chant list` must start fast (docs/design.md, "Hot read path"). They are imported inside the writers.
 
 CHANT_DIR = ".chant"
 CACHE_VERSION = 4
@@ -154,7 +154,7 @@ class Project:
                         continue  # removed since the scan (a concurrent delete): not a spec any more
                     result.invalid[spec_id] = SpecParseError(self.rel(path), exc.detail, exc.line)
                     continue
-                except Exception as exc:  # noqa: BLE001 - one file must never take the listing down
+                except Exception as exc:  # one file must never take the listing down
                     result.invalid[spec_id] = SpecParseError(
                         self.rel(path), f"cannot read this spec ({type(exc).__name__}: {str(exc)[:200]})", 1
                     )
@@ -443,10 +443,6 @@ def ensure_run_dir(run_dir: Path) -> None:
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8, newlines as given) via a temp file + rename, fsync'ed (:mod:`chant.fsutil`)."""
     fsutil.write_atomic(str(path), text.encode("utf-8"), fsync=True)
-
-
-def parse_spec_file(path: Path) -> Spec:
-    return Spec.from_text(path.name[:-3], path, read_spec_file(path))
 
 
 __all__ = ["Project", "SpecSet", "find_root", "atomic_write", "document"]

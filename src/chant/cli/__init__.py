@@ -101,7 +101,7 @@ def _main(argv: list[str] | None, args: list[str]) -> Any:
 
         crash.maybe_crash_for_test()
     if len(args) == 1 and args[0] in ("--version", "-V"):
-        # The same line click's version option prints, without importing click (DESIGN §4).
+        # The same line click's version option prints, without importing click (docs/design.md, "Hot read path").
         sys.stdout.write(f"chant {__version__}\n")
         sys.stdout.flush()
         return 0

@@ -1,4 +1,4 @@
-"""The click-free fast path of ``chant list``, ``chant ready`` and ``chant status`` (DESIGN §4).
+"""The click-free fast path of ``chant list``, ``chant ready`` and ``chant status`` (docs/design.md, "Hot read path").
 
 Only the simple, well-formed invocations are answered here (``list`` with its filter flags, ``ready
 [--json]``, ``status [--brief|--json]``); anything else -- ``--help``, ``--opt=value``, unknown or repeated

@@ -13,7 +13,7 @@ scalar other than null is the text as written (a commit ``5e58057`` is not ``inf
 
 Why: parsing 5,000 frontmatters with PyYAML's ``CSafeLoader`` is most of a cold ``chant list`` (it builds
 nodes and resolves every scalar in Python); this reader is several times faster and needs no ``import
-yaml`` (DESIGN §4). ``tests/core/test_fastyaml.py`` checks it against ``yamlio.load`` on every shape here.
+yaml`` (docs/design.md, "Hot read path"). ``tests/core/test_fastyaml.py`` checks it against ``yamlio.load`` on every shape here.
 """
 
 from __future__ import annotations
