@@ -57,6 +57,10 @@ def _line_of(spec: Spec, needle: str, *, key: bool = False, within: str | None =
     return None
 
 
+# add(spec_id, severity, rule, message, line=None): report one finding.
+Add = Callable[..., None]
+
+
 def lint(
     graph: Graph,
     invalid: dict[str, SpecParseError],
@@ -65,8 +69,9 @@ def lint(
     *,
     cycles: bool = True,
 ) -> list[Diagnostic]:
-    """``cycles=False`` skips the one whole-graph rule (the pre-flight, run per spec, leaves cycles to the
-    scheduler, which reports them as blockers)."""
+    """Every rule of :data:`RULES` on each spec (``only``: these IDs), in natural ID order, after the parse
+    errors. ``cycles=False`` skips the one whole-graph rule (the pre-flight, run per spec, leaves cycles
+    to the scheduler, which reports them as blockers)."""
     out: list[Diagnostic] = []
 
     def add(spec_id: str, severity: Severity, rule: str, message: str, line: int | None = None) -> None:
@@ -75,134 +80,34 @@ def lint(
 
     for spec_id, exc in invalid.items():
         add(spec_id, "error", "parse", exc.detail, exc.line)
-
-    specs = graph.specs
-    for spec_id in ids.sorted_ids(specs):
-        spec = specs[spec_id]
-        if only is not None and spec_id not in only:
-            continue
-        if (id_problem := ids.id_problem(spec_id)) is not None:
-            add(spec_id, "warning", "id", id_problem)
-        if not spec.title:
-            add(spec_id, "error", "title", "missing title (the body needs a '# Title' line)")
-        _lint_field_types(spec, add)
-        _lint_criteria_sections(spec, add)
-        if spec.type not in SPEC_TYPES:
-            add(
-                spec_id,
-                "error",
-                "type",
-                f"unknown type '{spec.type}' (expected one of {', '.join(SPEC_TYPES)})",
-                _line_of(spec, "type", key=True),
-            )
-        raw = spec.frontmatter.get("status")
-        # The computed statuses must be checked first: is_known_status() rejects them, which turned the
-        # documented warning ("read as pending") into an error for files written by the Rust tool.
-        if str(raw).strip().lower() in COMPUTED_STATUSES:
-            add(
-                spec_id,
-                "warning",
-                "status",
-                f"'{raw}' is computed, not stored; it is read as pending",
-                _line_of(spec, "status", key=True),
-            )
-        elif not is_known_status(raw):
-            add(spec_id, "error", "status", _unknown_status(raw), _line_of(spec, "status", key=True))
-        for dep in spec.depends_on:
-            line = _line_of(spec, dep, within="depends_on")
-            if dep == spec_id:
-                add(spec_id, "error", "dependency", "depends on itself", line)
-            elif dep not in specs and dep not in graph.archived:
-                reason = "unparsable" if dep in graph.invalid else "unknown"
-                add(spec_id, "error", "dependency", f"depends on {reason} spec '{dep}'", line)
-        driver = ids.parent_id(spec_id)
-        if driver is not None:
-            if driver not in specs and driver not in graph.archived:
-                add(spec_id, "error", "orphan", f"member of '{driver}', which does not exist")
-            elif driver in spec.depends_on:
-                add(
-                    spec_id,
-                    "error",
-                    "dependency",
-                    f"depends on its own driver '{driver}' (deadlock: the driver completes after its members)",
-                    _line_of(spec, driver, within="depends_on"),
-                )
-            # Not an elif of the rule above: a member that depends on its own driver can also be missing
-            # from the driver's members: list, and both deserve a report.
-            if driver in specs and specs[driver].members_field and spec_id not in specs[driver].members_field:
-                add(
-                    driver,
-                    "warning",
-                    "members",
-                    f"member '{spec_id}' is not listed in members:",
-                    _line_of(specs[driver], "members", key=True),
-                )
-            parent = spec.parent_field
-            if parent is not None and parent != driver:
-                add(
-                    spec_id,
-                    "warning",
-                    "parent",
-                    f"parent: '{parent}' but the file name makes it a member of '{driver}'",
-                    _line_of(spec, "parent", key=True),
-                )
-        if (priority_problem := priority.problem(spec.get("priority"))) is not None:
-            add(spec_id, "warning", "priority", priority_problem, _line_of(spec, "priority", key=True))
-        schedule = spec.get("schedule")
-        if schedule not in (None, ""):
-            from chant.schedule import ScheduleError, validate
-
-            try:
-                validate(str(schedule))
-            except ScheduleError as exc:
-                add(spec_id, "error", "schedule", exc.message, _line_of(spec, "schedule", key=True))
-        for member in spec.members_field:
-            if member not in specs and member not in graph.archived:
-                add(
-                    spec_id,
-                    "error",
-                    "members",
-                    f"members: lists '{member}', which does not exist",
-                    _line_of(spec, member, within="members"),
-                )
-        if graph.is_driver(spec_id):
-            if not graph.members(spec_id):
-                add(spec_id, "warning", "members", "driver has no member specs")
-            else:
-                _lint_phases(graph, spec_id, add)
-        elif not spec.criteria:
-            # An error for a spec that will run (`chant work` refuses it: nothing could check the agent's
-            # work), a warning for one at rest.
-            done = spec.status in (Status.COMPLETED, Status.CANCELLED)
-            add(
-                spec_id,
-                "warning" if done else "error",
-                "criteria",
-                "no '## Acceptance Criteria' checkboxes: nothing can verify the work "
-                "(add that heading, exactly, with '- [ ] ...' items under it)",
-            )
-
+    for spec_id in ids.sorted_ids(graph.specs):
+        if only is None or spec_id in only:
+            for rule in RULES:
+                rule(graph.specs[spec_id], graph, add)
     for cycle in graph.cycles() if cycles else []:
         for spec_id in dict.fromkeys(cycle[:-1]):
             add(spec_id, "error", "cycle", "dependency cycle: " + " -> ".join(cycle))
     return out
 
 
-def _unknown_status(raw: object) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(raw).strip().lower(), STORED_STATUSES, n=1, cutoff=0.6)
-    guess = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(STORED_STATUSES)}"
-    return f"unknown status '{raw}' ({guess}); chant does not run the spec until it is fixed"
+# -- the rules, one finding family each: (spec, graph, add) -> None ------------------------------------------
+def _id(spec: Spec, graph: Graph, add: Add) -> None:
+    if (id_problem := ids.id_problem(spec.id)) is not None:
+        add(spec.id, "warning", "id", id_problem)
 
 
-def _lint_field_types(spec: Spec, add: Callable[..., None]) -> None:
+def _title(spec: Spec, graph: Graph, add: Add) -> None:
+    if not spec.title:
+        add(spec.id, "error", "title", "missing title (the body needs a '# Title' line)")
+
+
+def _field_types(spec: Spec, graph: Graph, add: Add) -> None:
     """A known field with a wrong type (a mapping for ``depends_on``, ``replay_count: abc``...)."""
     for key, message in fields.type_problems(spec.frontmatter):
         add(spec.id, "error", "field-type", message, _line_of(spec, key, key=True))
 
 
-def _lint_criteria_sections(spec: Spec, add: Callable[..., None]) -> None:
+def _criteria_sections(spec: Spec, graph: Graph, add: Add) -> None:
     """Criteria the author wrote but chant would not read: misnamed headings, fences that never close."""
     try:
         body, offset = spec.body, spec.body_line_offset
@@ -228,10 +133,155 @@ def _lint_criteria_sections(spec: Spec, add: Callable[..., None]) -> None:
         )
 
 
-def _lint_phases(graph: Graph, driver: str, add: object) -> None:
+def _type(spec: Spec, graph: Graph, add: Add) -> None:
+    if spec.type not in SPEC_TYPES:
+        add(
+            spec.id,
+            "error",
+            "type",
+            f"unknown type '{spec.type}' (expected one of {', '.join(SPEC_TYPES)})",
+            _line_of(spec, "type", key=True),
+        )
 
-    assert callable(add)
-    report: Callable[..., None] = add
+
+def _status(spec: Spec, graph: Graph, add: Add) -> None:
+    raw = spec.frontmatter.get("status")
+    # The computed statuses must be checked first: is_known_status() rejects them, which turned the
+    # documented warning ("read as pending") into an error for files written by the Rust tool.
+    if str(raw).strip().lower() in COMPUTED_STATUSES:
+        add(
+            spec.id,
+            "warning",
+            "status",
+            f"'{raw}' is computed, not stored; it is read as pending",
+            _line_of(spec, "status", key=True),
+        )
+    elif not is_known_status(raw):
+        add(spec.id, "error", "status", _unknown_status(raw), _line_of(spec, "status", key=True))
+
+
+def _dependencies(spec: Spec, graph: Graph, add: Add) -> None:
+    for dep in spec.depends_on:
+        line = _line_of(spec, dep, within="depends_on")
+        if dep == spec.id:
+            add(spec.id, "error", "dependency", "depends on itself", line)
+        elif dep not in graph.specs and dep not in graph.archived:
+            reason = "unparsable" if dep in graph.invalid else "unknown"
+            add(spec.id, "error", "dependency", f"depends on {reason} spec '{dep}'", line)
+
+
+def _membership(spec: Spec, graph: Graph, add: Add) -> None:
+    """A member (by its file name) and its driver: the driver exists, is not a dependency, lists it."""
+    spec_id, specs = spec.id, graph.specs
+    driver = ids.parent_id(spec_id)
+    if driver is None:
+        return
+    if driver not in specs and driver not in graph.archived:
+        add(spec_id, "error", "orphan", f"member of '{driver}', which does not exist")
+    elif driver in spec.depends_on:
+        add(
+            spec_id,
+            "error",
+            "dependency",
+            f"depends on its own driver '{driver}' (deadlock: the driver completes after its members)",
+            _line_of(spec, driver, within="depends_on"),
+        )
+    # Not an elif of the rule above: a member that depends on its own driver can also be missing from the
+    # driver's members: list, and both deserve a report.
+    if driver in specs and specs[driver].members_field and spec_id not in specs[driver].members_field:
+        add(
+            driver,
+            "warning",
+            "members",
+            f"member '{spec_id}' is not listed in members:",
+            _line_of(specs[driver], "members", key=True),
+        )
+    parent = spec.parent_field
+    if parent is not None and parent != driver:
+        add(
+            spec_id,
+            "warning",
+            "parent",
+            f"parent: '{parent}' but the file name makes it a member of '{driver}'",
+            _line_of(spec, "parent", key=True),
+        )
+
+
+def _priority(spec: Spec, graph: Graph, add: Add) -> None:
+    if (priority_problem := priority.problem(spec.get("priority"))) is not None:
+        add(spec.id, "warning", "priority", priority_problem, _line_of(spec, "priority", key=True))
+
+
+def _schedule(spec: Spec, graph: Graph, add: Add) -> None:
+    schedule = spec.get("schedule")
+    if schedule in (None, ""):
+        return
+    from chant.schedule import ScheduleError, validate
+
+    try:
+        validate(str(schedule))
+    except ScheduleError as exc:
+        add(spec.id, "error", "schedule", exc.message, _line_of(spec, "schedule", key=True))
+
+
+def _members_field(spec: Spec, graph: Graph, add: Add) -> None:
+    for member in spec.members_field:
+        if member not in graph.specs and member not in graph.archived:
+            add(
+                spec.id,
+                "error",
+                "members",
+                f"members: lists '{member}', which does not exist",
+                _line_of(spec, member, within="members"),
+            )
+
+
+def _driver_shape(spec: Spec, graph: Graph, add: Add) -> None:
+    """A driver has members (whose parallel phases do not share target files); any other spec has criteria."""
+    if graph.is_driver(spec.id):
+        if not graph.members(spec.id):
+            add(spec.id, "warning", "members", "driver has no member specs")
+        else:
+            _lint_phases(graph, spec.id, add)
+    elif not spec.criteria:
+        # An error for a spec that will run (`chant work` refuses it: nothing could check the agent's
+        # work), a warning for one at rest.
+        done = spec.status in (Status.COMPLETED, Status.CANCELLED)
+        add(
+            spec.id,
+            "warning" if done else "error",
+            "criteria",
+            "no '## Acceptance Criteria' checkboxes: nothing can verify the work "
+            "(add that heading, exactly, with '- [ ] ...' items under it)",
+        )
+
+
+# In this order: each spec's findings are listed as they always were.
+RULES: tuple[Callable[[Spec, Graph, Add], None], ...] = (
+    _id,
+    _title,
+    _field_types,
+    _criteria_sections,
+    _type,
+    _status,
+    _dependencies,
+    _membership,
+    _priority,
+    _schedule,
+    _members_field,
+    _driver_shape,
+)
+
+
+def _unknown_status(raw: object) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(raw).strip().lower(), STORED_STATUSES, n=1, cutoff=0.6)
+    guess = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(STORED_STATUSES)}"
+    return f"unknown status '{raw}' ({guess}); chant does not run the spec until it is fixed"
+
+
+def _lint_phases(graph: Graph, driver: str, report: Add) -> None:
     try:
         phases = graph.phases(driver)
     except ChantError:
