@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 @click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
 @common.json_option("Stream JSON events (schema 1), one per line.")
-def work(
+def work(  # noqa: PLR0915 - option checks, then one dispatch; issues 12/13 are reshaping this command
     spec_ids: tuple[str, ...],
     parallel: int | None,
     chain: bool,

@@ -170,7 +170,9 @@ class Scheduler:
             self.pipeline.held.pop(driver_id, None)
             lock.release()
 
-    def _run_driver(self, driver_id: str, *, sequential: bool = False) -> RunSummary:
+    def _run_driver(  # noqa: PLR0915 - being split by the parallel-scheduling work (issues 12/13)
+        self, driver_id: str, *, sequential: bool = False
+    ) -> RunSummary:
         project = self.project
         graph = Graph.of(project.specs(refresh=True))
         driver = graph.specs[driver_id]
