@@ -199,6 +199,7 @@ class Graph:
         return self._status(spec) == Status.PENDING and not self._blockers_of(spec_id)
 
     def is_blocked(self, spec_id: str) -> bool:
+        """Pending with a blocker (the tests' reading of ``display_status``; chant itself asks that)."""
         spec = self.specs[spec_id]
         return self._status(spec) == Status.PENDING and bool(self._blockers_of(spec_id))
 

@@ -250,7 +250,8 @@ def criteria_problems(spec: _HasBody) -> list[str]:
 
 
 def checkboxes_of_section(body: str, heading: str) -> list[Criterion]:
-    """Checkbox items under the first ``## <heading>`` section (e.g. "Tasks")."""
+    """Checkbox items under the first ``## <heading>`` section (e.g. "Tasks"); called by the tests only, which
+    pin that every section follows the criteria's fence rules."""
     visible = _outside_fences(body)
     items: list[Criterion] = []
     inside = False
