@@ -176,44 +176,26 @@ def _refuse_red(proj: Project, graph: Graph, resolved: list[str], *, force: bool
 
 
 def _reset_due(proj: Project, dry_run: bool) -> list[str]:
-    """Reset every due spec (a driver with its members) through ops.lifecycle.reset; return what to run."""
-    from chant import clock
-    from chant.graph import Graph
-    from chant.ops.lifecycle import reset
-    from chant.schedule import due_specs
+    """Reset every due spec (ops.lifecycle.reset_due), say so; return what to run."""
+    from chant.ops.lifecycle import reset_due
 
-    found, invalid = due_specs(proj.specs().ordered(), clock.now())
+    done, invalid = reset_due(proj, dry_run=dry_run)
     for spec_id, reason in invalid.items():
         click.echo(f"warning: {spec_id}: {reason}", err=True)
-    graph = Graph.of(proj.specs())
     to_run: list[str] = []
-    for spec in found:
-        if graph.driver_of(spec.id) in {s.id for s in found}:
-            continue  # its driver's reset covers it
-        if dry_run:
-            click.echo(f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}")
-            to_run.append(spec.id)
-            continue
-        done = reset(proj, spec)
-        click.echo(
-            f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}; reset to pending"
-        )
-        to_run += done
+    for due in done:
+        spec = due.spec
+        tail = "" if dry_run else "; reset to pending"
+        click.echo(f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}{tail}")
+        to_run += due.to_run
     return to_run
 
 
 def _reset_if_due(proj: Project, spec_id: str) -> None:
-    """`chant work ID` on a completed spec whose schedule: says it is due runs it again (reset first)."""
-    from chant import clock
-    from chant.ops.lifecycle import reset
-    from chant.schedule import due_specs
+    from chant.ops.lifecycle import reset_if_due
 
-    spec = proj.resolve(spec_id)
-    if not spec.get("schedule"):
-        return
-    found, _invalid = due_specs([spec], clock.now())
-    if found:
-        reset(proj, spec)
+    spec = reset_if_due(proj, spec_id)
+    if spec is not None:
         click.echo(
             f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}; reset to pending"
         )

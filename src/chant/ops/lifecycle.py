@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chant import clock, git, layout
@@ -105,3 +106,41 @@ def set_approval(project: Project, spec: Spec, *, approved: bool, by: str, reaso
         approval["reason"] = reason
     verb = "approve" if approved else "reject"
     return project.update_spec(spec.id, {"approval": approval}, commit=f"chant({spec.id}): {verb}")
+
+
+# -- schedules: what `chant work --due` and `chant work ID` reset before they run ---------------------------
+@dataclass(frozen=True)
+class DueSpec:
+    spec: Spec
+    to_run: list[str]  # what its reset made pending (a driver and its members), or the spec in a dry run
+
+
+def reset_due(project: Project, *, dry_run: bool) -> tuple[list[DueSpec], dict[str, str]]:
+    """Reset every spec whose ``schedule:`` says it is due (a driver with its members; not in a dry run);
+    returns them in load order, and ``spec ID -> why its schedule is invalid``."""
+    from chant.schedule import due_specs
+
+    found, invalid = due_specs(project.specs().ordered(), clock.now())
+    graph = Graph.of(project.specs())
+    ids = {spec.id for spec in found}
+    done: list[DueSpec] = []
+    for spec in found:
+        if graph.driver_of(spec.id) in ids:
+            continue  # its driver's reset covers it
+        done.append(DueSpec(spec, [spec.id] if dry_run else reset(project, spec)))
+    return done, invalid
+
+
+def reset_if_due(project: Project, spec_id: str) -> Spec | None:
+    """`chant work ID` on a completed spec whose ``schedule:`` says it is due runs it again: reset it first.
+    Returns the spec when it was reset."""
+    from chant.schedule import due_specs
+
+    spec = project.resolve(spec_id)
+    if not spec.get("schedule"):
+        return None
+    found, _invalid = due_specs([spec], clock.now())
+    if not found:
+        return None
+    reset(project, spec)
+    return spec
