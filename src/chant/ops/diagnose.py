@@ -69,17 +69,17 @@ class Diagnosis:
 
 def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
     root = project.root
-    sid = spec.id
-    running = recovery.running(project, sid)
-    wt = worktree_path(project, sid)
-    branch = branch_name(project, sid)
+    spec_id = spec.id
+    running = recovery.running(project, spec_id)
+    wt = worktree_path(project, spec_id)
+    branch = branch_name(project, spec_id)
     has_branch = git.branch_exists(root, branch)
     try:
         main = main_branch(project)
     except ChantError:
         main = "HEAD"
     d = Diagnosis(
-        sid,
+        spec_id,
         spec.display_title,
         spec.status.value,
         cast("DiagnoseState", spec.status.value),  # until _explain says more
@@ -111,14 +111,14 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
         text = git.show_file(root, branch, project.rel(spec.path))
         if text is not None:
             try:
-                d.unchecked_on_branch = [c.text for c in Spec.from_text(sid, spec.path, text).unchecked]
+                d.unchecked_on_branch = [c.text for c in Spec.from_text(spec_id, spec.path, text).unchecked]
             except ChantError:
                 d.unchecked_on_branch = ["(the branch's copy of the spec does not parse)"]
-    log = layout.log_path(project, sid)
+    log = layout.log_path(project, spec_id)
     if log.exists():
         d.log_tail = latest_run(log.read_text(encoding="utf-8", errors="replace")).splitlines()[-tail:]
     graph = Graph.of(project.specs())
-    d = _explain(d, spec, graph, main, pause_requested=pause_request_path(project, sid).exists())
+    d = _explain(d, spec, graph, main, pause_requested=pause_request_path(project, spec_id).exists())
     _repository_state(project, d)
     return d
 
