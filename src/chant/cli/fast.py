@@ -20,8 +20,7 @@ import os
 import sys
 import zlib
 
-from chant import __version__, fsutil, layout
-from chant.render import json_text, listing
+from chant import __version__, render
 from chant.scan import scan_md, stamp
 from chant.states import SPEC_TYPES, STATES
 
@@ -161,6 +160,8 @@ def _write_view(path: str, view: tuple[Any, ...]) -> None:
     except ValueError:  # e.g. a datetime in failure_reason: no view, the slow path stays correct
         return
     blob = _header() + zlib.crc32(payload).to_bytes(4, "little") + payload
+    from chant import fsutil  # only when the view is (re)written: warm runs never need it
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fsutil.write_atomic(path, blob, fsync=False)
@@ -308,7 +309,7 @@ def _build(
                 s["status"],
                 s["state"],
                 "\0".join(labels) if labels else None,
-                listing.blocked_suffix(s["blocked_by"]),
+                render.blocked_suffix(s["blocked_by"]),
                 spec.get("failure_reason"),
             )
         )
@@ -328,7 +329,7 @@ def _build(
     return view, list(specs.active)
 
 
-# -- output (chant.render.listing, the renderer of chant.cli.query_cmds too) -------------------------------
+# -- output (chant.render, the renderer of chant.cli.query_cmds too) ---------------------------------------
 def _lines(rows: list[Row], chosen: list[int]) -> list[tuple[str, str | None, str, str]]:
     return [(r[ID], r[TITLE], r[STATE], r[BLOCKED]) for r in (rows[i] for i in chosen)]
 
@@ -374,6 +375,8 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
     locks = os.path.join(root, ".chant", "run", "locks")
 
     def held(spec_id: str) -> bool:
+        from chant import layout  # only for an in_progress spec
+
         lock = layout.run_lock_file(locks, spec_id)
         if not os.path.exists(lock):
             return False
@@ -389,7 +392,7 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
             continue
         if held(spec_id) or any(held(m) for m in by_id if m.startswith(f"{spec_id}.")):
             continue
-        found.append(listing.stranded_entry(spec_id, r[TITLE]))
+        found.append(render.stranded_entry(spec_id, r[TITLE]))
     return found
 
 
@@ -410,7 +413,7 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
     attention += _stranded(root, rows, order)
     total = len(rows)
     if "--json" in opts:
-        return json_text(
+        return render.json_text(
             {
                 "total": total,
                 "counts": counts,
@@ -421,8 +424,8 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
             }
         )
     if "--brief" in opts:
-        return listing.status_brief(total, counts)
-    return listing.status_text(name, total, counts, attention, in_progress, ready)
+        return render.status_brief(total, counts)
+    return render.status_text(name, total, counts, attention, in_progress, ready)
 
 
 def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...], order: list[str]) -> str:
@@ -432,14 +435,14 @@ def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...]
     if command == "ready":
         chosen = _select(rows, opts, ready=True, include_cancelled=False)
         if "--json" in opts:
-            return json_text({"specs": _dicts(view, chosen)})
-        return listing.rows_text(_lines(rows, chosen)) if chosen else "No ready specs.\n"
+            return render.json_text({"specs": _dicts(view, chosen)})
+        return render.rows_text(_lines(rows, chosen)) if chosen else "No ready specs.\n"
     chosen = _select(rows, opts, ready="--ready" in opts, include_cancelled="--all" in opts)
     if "--count" in opts:
-        return json_text({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
+        return render.json_text({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
     if "--json" in opts:
-        return json_text({"specs": _dicts(view, chosen), "invalid": []})
-    return listing.rows_text(_lines(rows, chosen))
+        return render.json_text({"specs": _dicts(view, chosen), "invalid": []})
+    return render.rows_text(_lines(rows, chosen))
 
 
 def run(args: list[str]) -> int | None:

@@ -8,7 +8,7 @@ import click
 
 from chant.cli import common, render
 from chant.ops import query
-from chant.render import listing
+from chant.render import rows_text, status_brief, status_text, summary_line
 from chant.spec.model import SPEC_TYPES, Spec
 from chant.spec.status import STORED_STATUSES
 
@@ -17,7 +17,7 @@ STATUS_CHOICES = click.Choice(sorted({*STORED_STATUSES, "ready", "blocked"}))
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:
     # One write: 5,000 echo calls cost ~30 ms. click.echo strips ANSI escapes (e.g. in titles) off a terminal.
-    text = listing.rows_text([listing.summary_line(row) for row in rows])
+    text = rows_text([summary_line(row) for row in rows])
     if text:
         click.echo(text, nl=False)
 
@@ -108,10 +108,10 @@ def status(brief: bool, as_json: bool) -> None:
         render.emit_json(report.to_dict())
         return
     if brief:
-        click.echo(listing.status_brief(report.total, report.counts), nl=False)
+        click.echo(status_brief(report.total, report.counts), nl=False)
         return
     click.echo(
-        listing.status_text(
+        status_text(
             proj.name, report.total, report.counts, report.attention, report.in_progress, report.ready
         ),
         nl=False,

@@ -6,7 +6,7 @@ from typing import Any
 
 from chant import layout
 from chant.project import Project
-from chant.render import listing
+from chant.render import stranded_entry
 from chant.spec.status import Status
 
 
@@ -34,4 +34,4 @@ def stranded(project: Project) -> list[str]:
 def stranded_entries(project: Project) -> list[dict[str, Any]]:
     """The attention entries of the stranded specs (``chant status`` lists them)."""
     active = project.specs().active
-    return [listing.stranded_entry(spec_id, active[spec_id].title) for spec_id in stranded(project)]
+    return [stranded_entry(spec_id, active[spec_id].title) for spec_id in stranded(project)]

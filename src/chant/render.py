@@ -1,6 +1,12 @@
-"""The text of ``chant list``, ``chant ready``, ``chant search`` rows and of ``chant status``: one renderer for
-the click commands (chant.cli.query_cmds) and the click-free fast path (chant.cli.fast), so the two cannot
-disagree. Inputs are plain values (no Spec, no Graph): the fast path has only its cached rows."""
+"""Text and JSON forms of chant's answers, shared by every surface: the click commands, the click-free fast
+path, the run reporters and the dashboard.
+
+The text of ``chant list``, ``ready`` and ``search`` rows and of ``chant status`` is rendered here for both
+the click commands (chant.cli.query_cmds) and the fast path (chant.cli.fast), so the two cannot disagree;
+inputs are plain values (no Spec, no Graph): the fast path has only its cached rows. One module, nearly
+import-free like chant.states: the fast path of ``chant list`` imports it, so anything heavier is imported
+inside the function that needs it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,31 @@ if TYPE_CHECKING:
     # (id, title, display state, suffix such as "  [blocked by a, b]" or "  [archived]")
     Line = tuple[str, str | None, str, str]
 
+JSON_SCHEMA = 1
+
+
+def json_text(payload: dict[str, Any]) -> str:
+    """Every JSON document chant prints carries ``"schema": 1`` first (see docs/json.md); newline-terminated."""
+    import json
+
+    return json.dumps({"schema": JSON_SCHEMA, **payload}, indent=2, ensure_ascii=False) + "\n"
+
+
+def icon(state: str) -> str:
+    return ICONS.get(state, "?")
+
+
+def duration(seconds: float) -> str:
+    """``8m 22s`` (the seed page's format); ``0m 3s`` for short runs."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m {secs}s"
+    return f"{minutes}m {secs}s"
+
+
+# -- list / ready / search rows and status ------------------------------------------------------------
 STATE_WIDTH = 15  # len("needs_attention")
 READY_SHOWN = 10
 
