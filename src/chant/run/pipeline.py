@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +46,17 @@ class RunOptions:
     )
     cancel: threading.Event = field(default_factory=threading.Event)
 
+
+class Stopped(StrEnum):
+    """A run stopped from outside (``chant pause``, Ctrl-C): not a judgement of the agent's work. As str
+    values they read as the reason recorded; compare with ``is``, so that no message can pass for one."""
+
+    PAUSED = "paused"
+    INTERRUPTED = "interrupted"
+
+
+# check()'s answer: None = acceptable work, Stopped = not judged, str = why the work is refused.
+Verdict = Stopped | str | None
 
 # How one spec's run ended (docs/json.md: spec_end.state).
 RunState = Literal["completed", "failed", "needs_attention", "skipped", "cancelled", "paused"]
@@ -83,7 +95,7 @@ class Prepared:
     commits: list[str] = field(default_factory=list)
     drop_branch: bool = False  # merged (or empty): delete it once its worktree is gone
     checked: bool = False
-    reason: str | None = None  # check()'s verdict once ``checked``
+    reason: Verdict = None  # check()'s verdict once ``checked``
     worktree_removed: bool = False
     merged: str | None = None  # adopted branch already merged into main (by hand): finalize on this commit
     # Silent mode (.chant/ git-ignored): the spec is not in the worktree's tree, so chant copies it in and
@@ -306,8 +318,9 @@ class Pipeline:
             return self._guard
 
     # -- check -----------------------------------------------------------------------------------------
-    def check(self, prep: Prepared) -> str | None:
-        """``None`` when the branch holds acceptable work, else a one-line reason."""
+    def check(self, prep: Prepared) -> Verdict:
+        """``None`` when the branch holds acceptable work, a :class:`Stopped` when the run was stopped (not
+        judged), else a one-line reason."""
         result = prep.result
         root = self.project.root
         if prep.trespass:
@@ -315,11 +328,13 @@ class Pipeline:
             return "the agent wrote outside its branch: " + "; ".join(prep.trespass)
         if result is not None and not result.ok:
             if pause_request_path(self.project, prep.spec.id).exists():
-                return PAUSED  # `chant pause` stopped it (it waits for our run lock, then removes the file)
+                return (
+                    Stopped.PAUSED
+                )  # `chant pause` stopped it (it waits for our run lock, then removes the file)
             # kill_all() on Ctrl-C may reap the agent before its runner notices the cancel flag; that is
             # still an interruption, not an agent that "died of signal 15".
             if result.cancelled or self.options.cancel.is_set():
-                return "interrupted"
+                return Stopped.INTERRUPTED
             if result.timed_out:  # the provider's reason may name what the agent was waiting for
                 limit = self.options.timeout or self.project.config.get("defaults.timeout")
                 return result.error or f"agent timed out after {limit}s"
@@ -414,13 +429,13 @@ class Pipeline:
         try:
             reason = prep.reason if prep.checked else self.check(prep)
             with self.main_lock():
-                if reason == PAUSED:
+                if reason is Stopped.PAUSED:
                     return self._fail(prep, "paused by `chant pause`", "paused", status=Status.PAUSED)
                 if reason is not None and prep.attention:
                     return self._fail(prep, reason, "needs_attention", status=Status.NEEDS_ATTENTION)
                 if reason is not None:
-                    state: RunState = "cancelled" if reason == "interrupted" else "failed"
-                    return self._fail(prep, reason, state)
+                    state: RunState = "cancelled" if reason is Stopped.INTERRUPTED else "failed"
+                    return self._fail(prep, str(reason), state)  # a plain str into the spec and events
                 try:
                     merge, conflicts = self.integrate(prep)
                 except ChantError as exc:
@@ -633,9 +648,6 @@ class Pipeline:
             self._cleanup(prep)
             raise
         return prep
-
-
-PAUSED = "paused"
 
 
 def _run_start(root: Path, spec_id: str, tip: str) -> str | None:
