@@ -1,13 +1,10 @@
-"""Where a spec's run lives on disk and in git: its run lock, log, branch, worktree and pause request.
-
-One home for these names, so that the pipeline, the recovery commands, the dashboard and the click-free
-fast path agree on them. Import-light (the fast path uses :func:`run_lock_file`): everything beyond ``os``
-is imported where it is needed.
-"""
+"""Where a spec's run lives on disk and in git: its run lock, log, branch, worktree and pause request."""
 
 from __future__ import annotations
 
 import os
+
+from chant.scan import RUN_LOCK_PREFIX
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path ~7 ms
 if TYPE_CHECKING:
@@ -23,12 +20,7 @@ ORPHAN_WAIT = 15.0
 
 def run_lock_name(spec_id: str) -> str:
     """The name of the lock a chant holds while it works ``spec_id`` (``Project.lock_path`` adds the rest)."""
-    return f"run-{spec_id}"
-
-
-def run_lock_file(locks_dir: str, spec_id: str) -> str:
-    """:func:`run_lock_path` as a string under ``locks_dir`` (``.chant/run/locks``), for the fast path."""
-    return os.path.join(locks_dir, f"{run_lock_name(spec_id)}.lock")
+    return f"{RUN_LOCK_PREFIX}{spec_id}"
 
 
 def run_lock_path(project: Project, spec_id: str) -> Path:

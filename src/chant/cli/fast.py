@@ -21,7 +21,7 @@ import sys
 import zlib
 
 from chant import __version__, render
-from chant.scan import scan_md, stamp
+from chant.scan import RUN_LOCK_PREFIX, scan_md, stamp
 from chant.states import SPEC_TYPES, STATES
 
 TYPE_CHECKING = False
@@ -375,9 +375,7 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
     locks = os.path.join(root, ".chant", "run", "locks")
 
     def held(spec_id: str) -> bool:
-        from chant import layout  # only for an in_progress spec
-
-        lock = layout.run_lock_file(locks, spec_id)
+        lock = os.path.join(locks, f"{RUN_LOCK_PREFIX}{spec_id}.lock")  # = chant.layout.run_lock_path
         if not os.path.exists(lock):
             return False
         from pathlib import Path
