@@ -1,4 +1,9 @@
-"""Where a spec's run lives on disk and in git: its run lock, log, branch, worktree and pause request."""
+"""Where a spec's run lives on disk and in git: its run lock, log, branch, worktree and pause request.
+
+One home for these names, so that the pipeline, the recovery commands and the dashboard agree on them.
+Import-light: everything beyond ``os`` is imported where it is needed. The run lock's file-name prefix
+lives in chant.scan, so that the click-free fast path can probe a lock without importing this module.
+"""
 
 from __future__ import annotations
 
