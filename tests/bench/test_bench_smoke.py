@@ -48,3 +48,20 @@ def test_preflight_bench_runs() -> None:
     assert proc.returncode == 0, proc.stderr
     for needle in ("pre-flight of one spec", "lint: rules", "doctor: whole report"):
         assert needle in proc.stdout
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.skipif(
+    not (Path(sys.executable).parent / "chant").exists(), reason="needs the venv's chant script"
+)
+def test_mcp_bench_runs_and_checks_every_limit() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "mcp_bench.py"), "--size", "30", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    # Timing verdicts depend on the machine; the size check does not.
+    assert "first list (cold)" in proc.stdout and "start-up" in proc.stdout, proc.stderr
+    assert "no result over its declared limit: yes" in proc.stdout, proc.stdout + proc.stderr

@@ -43,10 +43,12 @@ ROUTER_IN, ROUTER_OUT = 10, 2
 
 @dataclass
 class Step:
-    kind: str  # write | read | tick | shell
+    kind: str  # write | read | tick | shell | call (Claude only: any tool by name, e.g. an MCP server's)
     path: str = ""
     content: str = ""
     command: str = ""
+    name: str = ""
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 def hello_plan(spec_id: str, spec_rel: str) -> list[Step]:
@@ -105,6 +107,8 @@ def _tick_command(path: str) -> str:
 
 
 def claude_call(step: Step) -> tuple[str, dict[str, Any]]:
+    if step.kind == "call":
+        return step.name, dict(step.args)
     if step.kind == "write":
         return "Write", {"file_path": step.path, "content": step.content}
     if step.kind == "read":

@@ -71,6 +71,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("chant.cli.export_cmd:export", "Export specs as JSON, CSV or a markdown report."),
     "serve": ("chant.cli.web_cmds:serve", "Serve the live dashboard on 127.0.0.1 (needs chant[web])."),
     "site": ("chant.cli.web_cmds:site", "Build the dashboard's pages as a static site (or serve one)."),
+    "mcp": ("chant.cli.mcp_cmd:mcp", "Serve chant's tools to agents over MCP (stdio or HTTP)."),
     "version": ("chant.cli.misc_cmds:version", "Print chant's version."),
     "completion": ("chant.cli.misc_cmds:completion", "Print a shell completion script (bash, zsh, fish)."),
 }

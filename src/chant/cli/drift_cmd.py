@@ -37,39 +37,22 @@ def drift(
     chant drift [--all]   every completed spec: the cascade tree and what to re-run, upstream first
     """
     from chant import drift as engine
-    from chant.errors import ChantError
-    from chant.spec.status import Status
+    from chant.ops.reports import drift_chosen, drift_payload, drift_target
 
     proj = common.project()
-    target = None
-    if spec_id and not show_all:
-        target = proj.resolve(spec_id, archived=True)
-        if target.status != Status.COMPLETED:
-            raise ChantError(
-                f"{target.id} is {target.status.value}; drift only checks completed specs",
-                hint=f"`chant work {quote(target.id)}` first (or `chant drift --all` for every completed spec)",
-            )
+    target = drift_target(proj, spec_id if not show_all else None)
     if target is not None and target.archived:
         result = engine.check_archived(proj, target)
     else:
         result = engine.check_all(
             proj, around=target.id if target is not None and report_path is None else None
         )
-    if target is not None:
-        members = [m for m in _all_members(result, target.id) if m in result.reports]
-        chosen = [result.reports[target.id], *(result.reports[m] for m in members)]
-    else:
-        chosen = result.ordered()
+    chosen = drift_chosen(result, target)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(dashboard(result), encoding="utf-8")
     if as_json:
-        rerun, review = result.recommendations()
-        payload: dict[str, object] = {"specs": [r.to_dict() for r in chosen]}
-        if target is None:
-            payload["stale"] = [r.spec_id for r in chosen if r.stale]
-            payload["recommendations"] = {"rerun": rerun, "review": review}
-        render.emit_json(payload)
+        render.emit_json(drift_payload(chosen, result, target is None))
     elif target is not None:
         click.echo(single_report(result, target.id), nl=False)
     else:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import click
 
 from chant.cli import common, render
-from chant.errors import ChantError
 from chant.graph import Graph
-from chant.project import Project
-from chant.shell import quote
 from chant.spec import ids, quality
 from chant.spec.status import Status
 from chant.states import named
@@ -88,12 +85,9 @@ def dag(fmt: str) -> None:
     graph = common.graph_of(proj)
     common.warn_invalid(proj)
     if fmt == "json":
-        edges = [{"from": d, "to": s} for s in ids.sorted_ids(graph.specs) for d in graph.dependencies(s)]
-        nodes = [
-            {"id": s, "title": graph.specs[s].title, "state": graph.display_status(s)}
-            for s in ids.sorted_ids(graph.specs)
-        ]
-        render.emit_json({"nodes": nodes, "edges": edges})
+        from chant.ops.reports import dag_report
+
+        render.emit_json(dag_report(graph))
         return
     for line in _tree_lines(graph) if fmt == "text" else _mermaid(graph):
         click.echo(line)
@@ -110,47 +104,17 @@ def dag(fmt: str) -> None:
 @common.json_option()
 def group(driver_id: str, as_json: bool) -> None:
     """Show a driver's members with their status and the phases `chant work` will run."""
+    from chant.ops.reports import group_graph, group_report
+
     proj = common.project()
     driver = proj.resolve(driver_id, archived=True)
-    if driver.archived:  # archived with its members (chant archive moves a group together)
-        from chant.ops.query import archived_members
-
-        graph = Graph([driver, *archived_members(proj, driver.id)])
-    else:
-        graph = common.graph_of(proj)
-    members = graph.members(driver.id)
-    if not members:
-        raise ChantError(
-            f"{driver.id} has no member specs",
-            hint=f'add one with `chant add "..." --group {quote(driver.id)}`',
-        )
-    phases = graph.phases(driver.id)
-    phase_of = {m: p.number for p in phases for m in p.members}
+    report = group_report(proj, driver)  # archived: with its members (archive moves a group together)
     if as_json:
-        render.emit_json(
-            {
-                "driver": {
-                    "id": driver.id,
-                    "title": driver.title,
-                    "state": graph.display_status(driver.id),
-                    "archived": driver.archived,
-                },
-                "phases": [
-                    {"number": p.number, "label": p.label, "members": list(p.members)} for p in phases
-                ],
-                "members": [
-                    {
-                        "id": m,
-                        "title": graph.specs[m].title,
-                        "state": graph.display_status(m),
-                        "phase": phase_of[m],
-                        "depends_on": graph.member_edges(driver.id)[m],
-                    }
-                    for m in members
-                ],
-            }
-        )
+        render.emit_json(report)
         return
+    graph = group_graph(proj, driver)
+    members = graph.members(driver.id)
+    phases = graph.phases(driver.id)
     archived = "  [archived]" if driver.archived else ""
     click.echo(f"Driver: {named(driver.id, driver.title)} [{graph.display_status(driver.id)}]{archived}")
     done = sum(1 for m in members if graph.specs[m].status == Status.COMPLETED)
@@ -180,33 +144,16 @@ def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> Non
     prompt, target files outside the repository, IDs that are not branch names), then grade each spec's
     quality (docs/specs-quality.md). Exits 1 when any error is found (warnings and grades alone exit 0)."""
     from chant.lint import relative_paths
-    from chant.validate import lint_project
+    from chant.ops.reports import lint_only, lint_report
 
     proj = common.project(read_config=False)
     specs = proj.specs()
-    only = None
-    if spec_id:
-        found = proj.resolve_id(spec_id)  # a broken file is exactly what lint is for: no InvalidSpecError
-        if found not in specs.active and found not in specs.invalid:
-            proj.resolve(found, action="lint")  # archived: says so
-        only = {found}
-    diagnostics = lint_project(proj, only)
+    only = lint_only(proj, spec_id)  # a broken file is exactly what lint is for: no InvalidSpecError
+    payload, diagnostics, grades = lint_report(proj, only)
     rel = relative_paths(specs.active, specs.invalid, proj.root)
-    graph = Graph.of(specs)
-    grades = _quality(proj, graph, only)
-    errors = sum(1 for d in diagnostics if d.severity == "error")
-    warnings = len(diagnostics) - errors
-    checked = len(only) if only else len(specs.active) + len(specs.invalid)
+    errors, warnings, checked = payload["errors"], payload["warnings"], payload["checked"]
     if as_json or fmt == "json":
-        render.emit_json(
-            {
-                "diagnostics": [d.to_dict() for d in diagnostics],
-                "errors": errors,
-                "warnings": warnings,
-                "checked": checked,
-                "quality": [a.to_dict() for a in grades.values()],
-            }
-        )
+        render.emit_json(payload)
     else:
         for diagnostic in diagnostics:
             click.echo(diagnostic.render())
@@ -216,18 +163,6 @@ def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> Non
         click.echo(_grade_summary(grades, all_quality))
     if errors:
         raise SystemExit(1)
-
-
-def _quality(proj: Project, graph: Graph, only: set[str] | None) -> dict[str, quality.Assessment]:
-    """The quality grade (docs/specs-quality.md) of the spec asked about, or of every spec that will still
-    run (completed and cancelled ones are at rest); thresholds from ``quality.*``."""
-
-    at_rest = (Status.COMPLETED, Status.CANCELLED)
-    everything = [s for s, spec in graph.specs.items() if spec.status not in at_rest]
-    wanted = ids.sorted_ids(only if only is not None else everything)
-    from chant.validate import config_or_default
-
-    return quality.assess_all(graph, quality.Thresholds.from_config(config_or_default(proj).get), wanted)
 
 
 def _grade_summary(grades: dict[str, quality.Assessment], all_quality: bool) -> str:

@@ -23,8 +23,10 @@ from chant.ops.init import AGENT_FILES, PROVIDERS, commit_init, init_project
     "agents",
     multiple=True,
     type=click.Choice(sorted(AGENT_FILES)),
-    help="Also write chant's instructions into this tool's file: claude -> CLAUDE.md, cursor -> "
-    ".cursorrules, generic -> AGENTS.md (repeatable). Which agent runs specs is --provider.",
+    help="Also set this tool up for chant (repeatable): its instructions file (claude -> CLAUDE.md, codex "
+    "and generic -> AGENTS.md, gemini -> GEMINI.md, cursor -> .cursorrules) and its MCP config running "
+    "`chant mcp` (.mcp.json, .codex/config.toml, .gemini/settings.json, .cursor/mcp.json), merged with "
+    "yours. Which agent runs specs is --provider.",
 )
 @click.option("--commit/--no-commit", default=None, help="Commit the files init wrote (asked on a terminal).")
 def init(

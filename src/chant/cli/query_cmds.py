@@ -142,26 +142,23 @@ def search(
     as_json: bool,
 ) -> None:
     """Find specs whose title or body contains TEXT (case-insensitive), archived ones included."""
+    from chant.ops.reports import search_rows
+
     proj = common.project()
     graph = common.graph_of(proj)
-    allowed = {
-        s.id for s in query.select(graph, status=status, type_=type_, labels=labels, include_cancelled=True)
-    }
-    archived: list[Spec] = []
-    if not active_only:
-        archived, problems = query.archived_specs(proj)
-        for problem in problems:
-            click.echo(f"warning: {problem}", err=True)
-        archived = [s for s in archived if query.matches(s, status=status, type_=type_, labels=labels)]
-        allowed.update(s.id for s in archived)
-    found = [
-        s
-        for s in query.search(
-            graph, text, title_only=title_only, case_sensitive=case_sensitive, archived=archived
-        )
-        if s.id in allowed
-    ]
-    rows = [query.archived_summary(s) if s.archived else query.summary(graph, s) for s in found]
+    rows, problems = search_rows(
+        proj,
+        graph,
+        text,
+        title_only=title_only,
+        case_sensitive=case_sensitive,
+        status=status,
+        type_=type_,
+        labels=labels,
+        active_only=active_only,
+    )
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
     if as_json:
         render.emit_json({"query": text, "specs": rows})
         return

@@ -134,13 +134,13 @@ def _count_files(root: Any, pattern: str) -> int:
 @common.json_option()
 def show(spec_id: str, body: bool, as_json: bool) -> None:
     """Show one spec: fields, dependencies, members, inputs and acceptance criteria."""
-    from chant.ops.query import spec_detail
+    from chant.ops.reports import spec_detail
 
     proj = common.project()
     spec = proj.resolve(spec_id, archived=True)
     graph = common.graph_of(proj)
     if as_json:
-        render.emit_json({"spec": spec_detail(proj, graph, spec, body=body)})
+        render.emit_json({"spec": spec_detail(proj, spec, graph, body=body)})
         return
     click.echo("\n".join(_show_lines(proj, graph, spec, body=body)))
 
@@ -226,7 +226,7 @@ def _other_field_lines(proj: Project, spec: Spec) -> list[str]:
 
 
 def _assessment(proj: Project, graph: Graph, spec_id: str) -> Assessment:
-    from chant.ops.query import assessment
+    from chant.ops.reports import assessment
 
     return assessment(proj, graph, spec_id)
 

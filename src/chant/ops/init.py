@@ -13,7 +13,13 @@ from chant.spec import document, edit
 GITIGNORE = "# chant runtime state (locks, worktrees, index cache) and agent logs\nrun/\nlogs/\n"
 MARK_BEGIN = "<!-- chant:begin -->"
 MARK_END = "<!-- chant:end -->"
-AGENT_FILES = {"claude": "CLAUDE.md", "cursor": ".cursorrules", "generic": "AGENTS.md"}
+AGENT_FILES = {
+    "claude": "CLAUDE.md",
+    "codex": "AGENTS.md",
+    "cursor": ".cursorrules",
+    "gemini": "GEMINI.md",
+    "generic": "AGENTS.md",
+}
 PROVIDERS = ("claude", "codex", "gemini", "openai", "ollama", "command")
 INSTRUCTIONS = """## chant
 
@@ -21,6 +27,8 @@ This project uses chant: work is described as specs in `.chant/specs/*.md` (YAML
 body with `## Acceptance Criteria` checkboxes).
 
 - `chant list`, `chant ready`, `chant show <id>` to see work; `chant add "<title>"` to create a spec.
+- Through MCP (`chant mcp`, configured by `chant init --agent`), the same as tools: `chant_spec_list`,
+  `chant_spec_get`, `chant_add`, `chant_work_start`, `chant_work_status`...
 - When chant runs you on a spec you are in an isolated git worktree: edit freely, tick only the criteria
   you verified, and commit with `chant(<id>): <summary>`. chant merges your branch afterwards.
 """
@@ -112,8 +120,13 @@ def init_project(
             raise ChantError(f"Unknown --agent '{agent}' (expected one of {', '.join(AGENT_FILES)})")
         rel = AGENT_FILES[agent]
         changed = write_instruction_section(root / rel)
-        if changed:
+        if changed and rel not in result.updated:
             result.updated.append(rel)
+        from chant.ops import mcp_config
+
+        wrote = mcp_config.write(root, agent)  # the client's MCP config: `chant mcp` as a server
+        if wrote is not None:
+            (result.created if wrote[1] == "created" else result.updated).append(wrote[0])
     return result
 
 

@@ -14,7 +14,6 @@ from chant.spec.status import Status
 
 if TYPE_CHECKING:
     from chant.project import Project
-    from chant.spec.quality import Assessment
 
 STATES = states.STATES
 
@@ -166,35 +165,3 @@ def archived_members(project: Project, driver_id: str) -> list[Spec]:
     """The archived members (at any depth) of an archived driver: ``chant archive`` moves a group together."""
     found = [spec_id for spec_id in project.specs().archived if ids.is_member_of(spec_id, driver_id)]
     return archived_specs(project, found)[0]
-
-
-def assessment(project: Project, graph: Graph, spec_id: str) -> Assessment:
-    """The spec's quality grade and findings, with the project's thresholds."""
-    from chant.spec import quality
-
-    thresholds = quality.Thresholds.from_config(project.config.get)
-    return quality.assess_all(graph, thresholds, [spec_id])[spec_id]
-
-
-def spec_detail(project: Project, graph: Graph, spec: Spec, *, body: bool = False) -> dict[str, Any]:
-    """``chant show --json``'s ``spec``: the frontmatter, where it lives, and (for an active spec) its
-    computed state, blockers, members, phases and quality."""
-    from chant.graph import CycleError
-
-    data = spec.to_dict()
-    data["path"] = project.rel(spec.path)
-    if spec.id in graph.specs:
-        data["state"] = graph.display_status(spec.id)
-        data["blocked_by"] = [str(b) for b in graph.blockers(spec.id)]
-        data["members"] = graph.members(spec.id)
-        if graph.is_driver(spec.id) and graph.members(spec.id):
-            # A member cycle must not make the driver unshowable: report it instead of the phases.
-            try:
-                data["phases"] = [list(p.members) for p in graph.phases(spec.id)]
-            except CycleError as exc:
-                data["phases"] = None
-                data["phase_error"] = exc.message
-        data["quality"] = assessment(project, graph, spec.id).to_dict()
-    if body:
-        data["body"] = spec.body
-    return data
