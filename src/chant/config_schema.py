@@ -134,6 +134,26 @@ def anything(value: Any) -> str | None:
     return None
 
 
+def commands(value: Any) -> str | None:
+    """One shell command (a string) or a list of them, run in order."""
+    if isinstance(value, str) and value.strip():
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+        return None
+    return "must be a shell command or a list of shell commands"
+
+
+def duration(value: Any) -> str | None:
+    """Seconds, or a number with a unit: 90s, 30m, 2h."""
+    from chant.run.budget import BudgetError, parse_seconds
+
+    try:
+        parse_seconds(value)
+    except BudgetError:
+        return "must be seconds or e.g. 90s, 30m, 2h"
+    return None
+
+
 @dataclass(frozen=True)
 class Section:
     """A mapping with known keys. ``rust`` keys are written by the Rust chant and accepted unchecked."""
@@ -182,6 +202,8 @@ AGENT_SETTINGS = Section(
     rust=frozenset({"endpoint", "retry_delay_ms"}),
 )
 
+BUDGET = Section({"cost_usd": number(0), "tokens": number(0, integer=True), "time": duration})
+
 SCHEMA = Section(
     {
         "project": Section({"name": string}, rust=frozenset({"prefix", "silent"})),
@@ -193,6 +215,7 @@ SCHEMA = Section(
                 "branch_prefix": branch_prefix,
                 "main_branch": string,
                 "timeout": number(0, exclusive=True),
+                "retries": number(0, integer=True),
             },
             rust=frozenset({"split_model", "provider", "rotation_strategy", "prompt_extensions"}),
         ),
@@ -204,6 +227,11 @@ SCHEMA = Section(
         "agents": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "providers": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "verify": Section({"run_commands": boolean}),
+        "merge": Section(
+            {"gate": commands, "gate_timeout": number(0, exclusive=True), "resolve": choice("off", "agent")}
+        ),
+        "budget": Section({"spec": BUDGET, "driver": BUDGET, "run": BUDGET}),
+        "limits": Section({"max_wait": duration, "pause": boolean}),
         "quality": Section(
             {"max_criteria": number(1, integer=True), "max_target_files": number(1, integer=True)}
         ),

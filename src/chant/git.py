@@ -224,10 +224,12 @@ def rev_list(root: Path, spec: str) -> list[str]:
     return [line for line in output.splitlines() if line]
 
 
-def log_messages(root: Path, spec: str) -> list[tuple[str, str]]:
+def log_messages(root: Path, spec: str, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
     """``(sha, message)`` of the commits in ``spec`` (e.g. ``base..branch``), oldest first: one git call
-    where ``rev_list`` and a ``git show`` per commit list took two (the pipeline runs this once per spec)."""
-    output = run(["log", "--reverse", "--format=%H%x00%B%x01", spec], root).stdout
+    where ``rev_list`` and a ``git show`` per commit took two (the pipeline runs this once per spec). With
+    ``paths``: only the commits that changed one of them."""
+    limit = ["--", *paths] if paths else []
+    output = run(["log", "--reverse", "--format=%H%x00%B%x01", spec, *limit], root).stdout
     found: list[tuple[str, str]] = []
     for record in output.split("\x01"):
         record = record.strip("\n")
@@ -384,6 +386,13 @@ def worktree_add_detached(root: Path, path: Path, rev: str) -> None:
     """A checkout of ``rev`` at ``path`` on no branch: whatever is done there moves no ref."""
     path.parent.mkdir(parents=True, exist_ok=True)
     run(["worktree", "add", "--detach", str(path), rev], root)
+
+
+def checkout_detached(worktree: Path, rev: str) -> None:
+    """Point an existing scratch worktree at ``rev``, files and all, and drop whatever was left in it
+    (cheaper than a new worktree: only the files that differ are written)."""
+    run(["checkout", "-q", "--detach", "--force", rev], worktree)
+    run(["clean", "-q", "-f", "-d", "-x"], worktree)
 
 
 def worktree_remove(root: Path, path: Path) -> None:
@@ -580,6 +589,44 @@ def list_branches(root: Path, pattern: str) -> list[str]:
 
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     return run(["merge-base", "--is-ancestor", ancestor, descendant], root, check=False).ok
+
+
+def merge_start(worktree: Path, rev: str, message: str) -> list[str]:
+    """Merge ``rev`` into the branch checked out in ``worktree`` without committing; the paths left
+    unmerged (with conflict markers) for someone to resolve. An already-merged ``rev`` changes nothing."""
+    run(["merge", "--no-ff", "--no-commit", "-m", message, rev], worktree, check=False)
+    return unmerged(worktree)
+
+
+def unmerged(worktree: Path) -> list[str]:
+    return sorted(set(run(["diff", "--name-only", "--diff-filter=U"], worktree).stdout.split()))
+
+
+def merge_in_progress(worktree: Path) -> bool:
+    return run(["rev-parse", "-q", "--verify", "MERGE_HEAD"], worktree, check=False).ok
+
+
+def merge_abort(worktree: Path) -> None:
+    run(["merge", "--abort"], worktree, check=False)
+
+
+def commit_merge(worktree: Path) -> None:
+    """Conclude a merge whose paths are all resolved and staged."""
+    run(["commit", "--no-edit", "-q"], worktree)
+
+
+def reset_hard(worktree: Path, rev: str) -> None:
+    """Put the worktree's own branch back at ``rev`` (never used on the main branch)."""
+    run(["reset", "--hard", "-q", rev], worktree)
+
+
+def diff_lines(root: Path, old: str, new: str) -> int:
+    """Lines added plus removed between two commits (binary files count one each)."""
+    total = 0
+    for line in run(["diff", "--numstat", "--no-renames", old, new], root).stdout.splitlines():
+        added, removed, _path = (line.split("\t", 2) + ["", ""])[:3]
+        total += (int(added) if added.isdigit() else 1) + (int(removed) if removed.isdigit() else 0)
+    return total
 
 
 def move(root: Path, src: Path, dst: Path) -> None:

@@ -16,6 +16,14 @@ acceptance criteria in ``$CHANT_SPEC_FILE``, writes the spec's ``target_files`` 
   bytes in lines of ``FAKE_FLOOD_LINE`` bytes, 0 meaning one line), ``delete-spec`` (commits the deletion of
   its spec file), ``rogue-main`` / ``rogue-branch`` / ``rogue-hooks`` (after its work: a commit on main from
   the user's checkout, a new branch, ``core.hooksPath`` plus a ``pre-commit`` hook in the shared git dir).
+  ``fail-once`` (the first run of a spec leaves a criterion unticked and says why on stdout, later runs
+  are ``ok``; needs ``FAKE_RECORD_DIR``), ``limit-once`` (the first run prints Claude Code's "usage limit
+  reached" with a reset ``FAKE_RESET_IN`` seconds away and exits 1).
+- ``FAKE_CANDIDATES``: JSON ``{"0": scenario, "1": ...}`` by best-of candidate (its branch ends ``--try<k>``;
+  the spec's own branch is candidate 0); wins over ``FAKE_PLAN``. Scenario ``bloat`` is ``ok`` plus a
+  200-line file.
+- ``FAKE_STREAM_USAGE``: that many assistant messages, each reporting usage of 500 input / 100 output
+  tokens, ``FAKE_STREAM_GAP`` seconds apart, before the work (for budgets that stop a running agent).
 - ``FAKE_SLEEP``: seconds to sleep before working (JSON map like FAKE_PLAN, or one number).
 - ``FAKE_BARRIER``: JSON list of spec ids; each of them waits (at most 20 s) until all have started.
 - ``FAKE_RECORD_DIR``: write ``<id>.json`` there with start/end times, pid, env (CHANT_*), the prompt and
@@ -136,6 +144,28 @@ def rogue(scenario: str, worktree: str) -> None:
         hook.chmod(0o755)
 
 
+def resolve(prompt: str, spec_id: str, worktree: str, how: str) -> int:
+    """``CHANT_TASK=resolve``: keep both sides of every conflict in the files the prompt lists, then
+    conclude the merge (``FAKE_RESOLVE=giveup``: leave it unresolved)."""
+    record_dir = os.environ.get("FAKE_RECORD_DIR")
+    if record_dir:
+        Path(record_dir, f"{spec_id}.resolve.txt").write_text(prompt, encoding="utf-8")
+    if how == "giveup":
+        return 0
+    files = re.findall(r"(?m)^- (\S+)$", prompt.split("## This branch's intent")[0])
+    for rel in files:
+        path = Path(worktree, rel)
+        kept = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
+        ]
+        path.write_text("".join(kept), encoding="utf-8")
+        git("add", rel, cwd=worktree)
+    git("commit", "--no-edit", "-q", cwd=worktree)
+    return 0
+
+
 def git(*args: str, cwd: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -149,8 +179,13 @@ def main() -> int:
     spec_id = os.environ["CHANT_SPEC_ID"]
     worktree = os.environ["CHANT_WORKTREE_PATH"]
     spec_file = os.environ["CHANT_SPEC_FILE"]
+    if os.environ.get("CHANT_TASK") == "resolve":
+        return resolve(prompt, spec_id, worktree, os.environ.get("FAKE_RESOLVE", "both"))
     scenario = _pick(os.environ.get("FAKE_PLAN"), spec_id, os.environ.get("FAKE_SCENARIO", "ok"))
     sleep_for = float(_pick(os.environ.get("FAKE_SLEEP"), spec_id, "0"))
+    tail = re.search(r"--try(\d+)$", os.environ.get("CHANT_BRANCH", ""))
+    candidate = tail.group(1) if tail else "0"
+    scenario = json.loads(os.environ.get("FAKE_CANDIDATES") or "{}").get(candidate, scenario)
     record_dir = os.environ.get("FAKE_RECORD_DIR")
     record: dict[str, object] = {
         "id": spec_id,
@@ -177,9 +212,23 @@ def main() -> int:
             os.replace(tmp, path)
 
     save()
+    runs = 1
     if record_dir:
         with open(Path(record_dir) / "starts.log", "a", encoding="utf-8") as log:
             log.write(f"{spec_id}\n")
+        runs = (Path(record_dir) / "starts.log").read_text(encoding="utf-8").split().count(spec_id)
+    if scenario == "fail-once":
+        scenario = "unticked" if runs == 1 else "ok"
+        record["run"] = runs
+    if scenario == "limit-once":
+        record["run"] = runs
+        if runs == 1:
+            reset = int(time.time() + float(os.environ.get("FAKE_RESET_IN", "2")))
+            print(f"Claude AI usage limit reached|{reset}", file=sys.stderr, flush=True)
+            record["end"] = time.time()
+            save()
+            return 1
+        scenario = "ok"
     session = f"fake-{spec_id}"
     # The shapes Claude Code 2.1 prints: the init event names the model with its context suffix, the
     # assistant messages carry the API model id.
@@ -196,6 +245,14 @@ def main() -> int:
         },
     )
     emit(plain, assistant([{"type": "text", "text": f"Working on {spec_id}"}], session))
+    for n in range(int(os.environ.get("FAKE_STREAM_USAGE") or 0)):
+        message = assistant([{"type": "text", "text": f"step {n}"}], session)
+        message["message"]["id"] = f"msg_{n}"  # type: ignore[index]
+        message["message"]["usage"] = {"input_tokens": 500, "output_tokens": 100}  # type: ignore[index]
+        emit(plain, message)
+        record["streamed"] = n + 1
+        save()
+        time.sleep(float(os.environ.get("FAKE_STREAM_GAP") or 0.2))
 
     if scenario == "hang":
         if os.environ.get("FAKE_IGNORE_TERM"):
@@ -216,6 +273,9 @@ def main() -> int:
         time.sleep(sleep_for)
     if scenario == "flood":
         flood(int(os.environ.get("FAKE_FLOOD_BYTES", "0")), int(os.environ.get("FAKE_FLOOD_LINE", "0")))
+    if scenario == "unticked":
+        why = "criterion 1 needs the frobnicator, which I could not find"
+        emit(plain, assistant([{"type": "text", "text": why}], session))
     if scenario == "exit1":
         print("fake agent: simulated crash", file=sys.stderr, flush=True)
         record["end"] = time.time()
@@ -245,6 +305,8 @@ def main() -> int:
         lines = shared.read_text(encoding="utf-8").splitlines(keepends=True)
         lines[0] = f"line one, as {spec_id} wants it\n"
         shared.write_text("".join(lines), encoding="utf-8")
+    if scenario == "bloat":
+        Path(worktree, "bloat.txt").write_text("".join(f"line {n}\n" for n in range(200)), encoding="utf-8")
     if scenario == "delete-spec":
         os.remove(spec_file)
     if scenario != "nocommit":

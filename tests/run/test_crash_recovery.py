@@ -37,6 +37,12 @@ def _agent_commits(work: Work) -> list[str]:
 
 @pytest.mark.parametrize("step", STEPS)
 def test_kill_at_each_step_then_one_work_recovers(work: Work, step: str) -> None:
+    if step == "gate":  # only reached with a merge gate; its scratch worktree must not outlive the crash
+        config = work.repo / ".chant" / "config.md"
+        config.write_text(
+            config.read_text(encoding="utf-8").replace("git:\n", 'merge:\n  gate: "true"\ngit:\n')
+        )
+        work.git("commit", "-qam", "gate")
     work.env["CHANT_TEST_CRASH_AT"] = step
     crashed = work.chant("work", SEED_DRIVER, timeout=120)
     assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr

@@ -36,6 +36,9 @@ class AgentRequest:
     settings: dict[str, Any]
     log: Callable[[str], None]
     cancel: threading.Event = field(default_factory=threading.Event)
+    # Called whenever the provider learns new usage (cost in USD, input and output tokens so far); a
+    # returned reason (a budget cap crossed) stops the agent at once with that reason.
+    on_usage: Callable[[float | None, int | None, int | None], str | None] | None = None
 
 
 @dataclass
@@ -51,6 +54,7 @@ class AgentResult:
     timed_out: bool = False
     cancelled: bool = False
     output: str = ""
+    rate_limited: bool = False  # the provider refused with a rate/usage limit (HTTP 429...)
 
 
 class Agent(Protocol):

@@ -40,6 +40,7 @@ class ClaudeStreamParser(StreamParser):
     def __init__(self, request: AgentRequest) -> None:
         super().__init__(request)
         self._api_model: str | None = None  # from the API's own answers; wins over the init event's name
+        self._usage: dict[str, tuple[int, int]] = {}  # message id -> (input, output) tokens
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -81,6 +82,17 @@ class ClaudeStreamParser(StreamParser):
             )
 
     def _assistant(self, message: dict[str, Any]) -> None:
+        usage = message.get("usage")
+        if isinstance(usage, dict):
+            # Every API call's usage, streamed as it happens (one message id may come in several events):
+            # the run's budget can stop the agent before the final result event sums it up.
+            key = str(message.get("id") or len(self._usage))
+            self._usage[key] = (
+                as_int(usage.get("input_tokens")) or 0,
+                as_int(usage.get("output_tokens")) or 0,
+            )
+            self.state.input_tokens = sum(i for i, _ in self._usage.values())
+            self.state.output_tokens = sum(o for _, o in self._usage.values())
         model = message.get("model")
         if isinstance(model, str) and model and model != "<synthetic>":
             self._api_model = self.state.model = model

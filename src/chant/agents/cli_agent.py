@@ -74,6 +74,7 @@ class StreamParser:
         self.log = request.log
         self.state = RunState()
         self.stop = _StopFlag(request.cancel)
+        self._usage_seen: tuple[float | None, int | None, int | None] = (None, None, None)
 
     def on_stdout(self, line: str) -> None:
         """JSON-lines providers: decode one event; anything else (banners, warnings) goes to the log as is,
@@ -106,6 +107,18 @@ class StreamParser:
             self.state.abort = reason
             self.log(f"[chant] stopping the agent: {reason}")
             self.stop.set()
+
+    def usage_check(self) -> None:
+        """Report usage to the run's budget after every line; a crossed cap stops the agent now."""
+        hook = self.request.on_usage
+        state = self.state
+        seen = (state.cost_usd, state.input_tokens, state.output_tokens)
+        if hook is None or seen == self._usage_seen or state.abort is not None:
+            return
+        self._usage_seen = seen
+        reason = hook(*seen)
+        if reason:
+            self.abort(reason)
 
     def exit_reason(self) -> str | None:
         """A provider's own explanation of a failed exit (and the fix), from what it printed."""
@@ -194,6 +207,7 @@ def run_cli(
         if line.strip():
             state.saw_stdout = True
         parser.on_stdout(line)
+        parser.usage_check()
 
     outcome = run_process(
         argv,

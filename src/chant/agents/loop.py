@@ -15,6 +15,8 @@ from chant.agents.base import AgentRequest, AgentResult
 from chant.agents.text import OutputTail, add_opt, clip, log_lines, summarize
 from chant.agents.tools import TOOL_SCHEMAS, Toolbox, ToolOutcome
 
+# A 429 asking for a longer wait than this pauses chant's queue instead of being retried in place.
+INLINE_LIMIT_WAIT = 2.0
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 SYSTEM_PROMPT = (
     "You are a coding agent working inside a git repository; it is your current directory and the only "
@@ -61,11 +63,14 @@ class WireFormat(Protocol):
 
 
 class Stop(Exception):
-    def __init__(self, message: str, *, timed_out: bool = False, cancelled: bool = False) -> None:
+    def __init__(
+        self, message: str, *, timed_out: bool = False, cancelled: bool = False, rate_limited: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.timed_out = timed_out
         self.cancelled = cancelled
+        self.rate_limited = rate_limited
 
 
 @dataclass
@@ -130,6 +135,7 @@ def run_tool_loop(request: AgentRequest, wire: WireFormat, model: str, agent: st
         output_tokens=totals.output_tokens,
         timed_out=bool(stop and stop.timed_out),
         cancelled=bool(stop and stop.cancelled),
+        rate_limited=bool(stop and stop.rate_limited),
         output=totals.output.value(),
     )
 
@@ -156,6 +162,10 @@ def _iterate(
         totals.model = turn.model or totals.model
         totals.input_tokens = add_opt(totals.input_tokens, turn.input_tokens)
         totals.output_tokens = add_opt(totals.output_tokens, turn.output_tokens)
+        if request.on_usage is not None:
+            over = request.on_usage(None, totals.input_tokens, totals.output_tokens)
+            if over:
+                return over
         if turn.text:
             log_lines(request.log, turn.text)
             totals.output.add_line(turn.text)
@@ -221,6 +231,14 @@ class _Poster:
                     return self._json(response)
                 problem = f"HTTP {response.status_code}: {clip(response.text, 200)}"
                 retry_after = _retry_after(response.headers.get("retry-after"))
+                if response.status_code == 429 and (
+                    attempt >= self.max_retries or (retry_after or 0.0) > INLINE_LIMIT_WAIT
+                ):
+                    # A limit that resets later: chant pauses the whole queue until then (run/ratelimit.py)
+                    # instead of each agent backing off on its own.
+                    raw = response.headers.get("retry-after")
+                    hint = f"; Retry-After: {raw}" if raw else ""
+                    raise Stop(_http_error(url, 429, response.text) + hint, rate_limited=True)
                 if response.status_code not in RETRY_STATUSES or attempt >= self.max_retries:
                     raise Stop(_http_error(url, response.status_code, response.text))
             attempt += 1

@@ -68,6 +68,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "takeover": ("chant.cli.maint_cmds:takeover", "Pause a spec and hand its worktree and branch to you."),
     "drift": ("chant.cli.drift_cmd:drift", "Report completed specs whose input files changed."),
     "verify": ("chant.cli.verify_cmd:verify", "Re-check completed specs' acceptance criteria and outputs."),
+    "cost": ("chant.cli.cost_cmd:cost", "Report agent spend by spec, driver, agent, model and day."),
     "export": ("chant.cli.export_cmd:export", "Export specs as JSON, CSV or a markdown report."),
     "serve": ("chant.cli.web_cmds:serve", "Serve the live dashboard on 127.0.0.1 (needs chant[web])."),
     "site": ("chant.cli.web_cmds:site", "Build the dashboard's pages as a static site (or serve one)."),

@@ -45,7 +45,21 @@ def finalize(spec_id: str) -> None:
 )
 @common.dry_run_option("Say what would be merged and stop.")
 @common.json_option("With --list: JSON.")
-def merge(spec_ids: tuple[str, ...], as_list: bool, merge_all: bool, dry_run: bool, as_json: bool) -> None:
+@click.option(
+    "--resolve",
+    is_flag=True,
+    help="A conflict with main: an agent resolves it in the spec's branch, then gate and merge.",
+)
+@click.option("--agent", help="With --resolve: the agent that resolves (default: the spec's).")
+def merge(
+    spec_ids: tuple[str, ...],
+    as_list: bool,
+    merge_all: bool,
+    dry_run: bool,
+    as_json: bool,
+    resolve: bool,
+    agent: str | None,
+) -> None:
     """Integrate kept branches (e.g. after the main branch moved) exactly as `chant work` does: a
     --no-ff merge computed with git merge-tree, then finalize. Your checkout is only fast-forwarded."""
     from chant.ops import finalize as ops_finalize
@@ -82,7 +96,12 @@ def merge(spec_ids: tuple[str, ...], as_list: bool, merge_all: bool, dry_run: bo
     failed = 0
     for spec_id in targets:
         try:
-            outcome = ops_finalize.finalize(proj, spec_id)
+            if resolve:
+                from chant.ops.resolve import resolve_branch
+
+                outcome = resolve_branch(proj, spec_id, agent)
+            else:
+                outcome = ops_finalize.finalize(proj, spec_id)
         except ChantError as exc:
             click.echo(f"{spec_id}: {exc.message}", err=True)
             failed += 1

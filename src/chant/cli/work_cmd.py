@@ -43,13 +43,42 @@ if TYPE_CHECKING:
     metavar="SECONDS",
     help="Kill an agent after this many seconds.",
 )
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Retry a failed attempt up to N times, telling the agent what failed (default: retries:).",
+)
+@click.option(
+    "--budget",
+    "budget_text",
+    metavar="CAPS",
+    help="Cap this whole run: cost=USD,tokens=N,time=30m (any of them).",
+)
+@click.option(
+    "--best-of",
+    "best_of",
+    type=click.IntRange(min=1),
+    default=1,
+    metavar="N",
+    help="Run N attempts side by side in separate worktrees; keep one that passes.",
+)
+@click.option(
+    "--agents", "agents_text", metavar="A,B", help="With --best-of: the candidates' agents, in turn."
+)
+@click.option(
+    "--pick",
+    type=click.Choice(["first", "smallest"]),
+    default="first",
+    help="With --best-of: keep the first to pass, or the passing one with the smallest diff.",
+)
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
 @common.dry_run_option("Print what would run, in which phases, and stop.")
 @click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
 @common.json_option("Stream JSON events (schema 1), one per line.")
-def work(  # noqa: PLR0915 - option checks, then one dispatch; issues 12/13 are reshaping this command
+def work(  # noqa: C901, PLR0915 - option checks, then one dispatch to the scheduler
     spec_ids: tuple[str, ...],
     parallel: int | None,
     chain: bool,
@@ -59,6 +88,11 @@ def work(  # noqa: PLR0915 - option checks, then one dispatch; issues 12/13 are 
     model: str | None,
     prompt: str | None,
     timeout: float | None,
+    retries: int | None,
+    budget_text: str | None,
+    best_of: int,
+    agents_text: str | None,
+    pick: str,
     skip_deps: bool,
     skip_approval: bool,
     dry_run: bool,
@@ -81,6 +115,24 @@ def work(  # noqa: PLR0915 - option checks, then one dispatch; issues 12/13 are 
 
     if parallel is not None and parallel != -1 and parallel < 1:  # -1: bare --parallel (parallel.max)
         raise click.BadParameter(f"{parallel} is not at least 1", param_hint="'--parallel'")
+    agents = [a.strip() for a in (agents_text or "").split(",") if a.strip()]
+    if agents:
+        from chant.agents import AGENT_NAMES
+
+        unknown = [a for a in agents if a.lower() not in AGENT_NAMES]
+        if unknown:
+            raise click.BadParameter(
+                f"unknown agent(s) {', '.join(unknown)}; known: {', '.join(AGENT_NAMES)}",
+                param_hint="'--agents'",
+            )
+    budget = None
+    if budget_text is not None:
+        from chant.run.budget import Budget, BudgetError
+
+        try:
+            budget = Budget.parse(budget_text)
+        except BudgetError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--budget'") from None
     proj = common.project()
     if due:
         if spec_ids:
@@ -124,6 +176,11 @@ def work(  # noqa: PLR0915 - option checks, then one dispatch; issues 12/13 are 
         skip_deps=skip_deps,
         skip_approval=skip_approval,
         allow_red=allow_red,
+        retries=retries,
+        budget=budget,
+        best_of=best_of,
+        agents=agents,
+        pick=pick,
     )
     limit = max_parallel or (parallel if parallel and parallel > 0 else None)
     reporter = make_reporter(as_json, lambda i: s.title if (s := proj.specs().get(i)) else None)
@@ -225,22 +282,33 @@ def _dry_run_preflight(
 
 
 def _dry_run(graph: Graph, resolved: list[str], queue: bool) -> None:
+    from chant.run import writesets
 
     if not queue and resolved and graph.is_driver(resolved[0]) and graph.members(resolved[0]):
         driver = graph.specs[resolved[0]]
         click.echo(f"Would work: {named(driver.id, driver.title)}\n")
         for phase in graph.phases(driver.id):
             click.echo(f"Phase {phase.number}: {phase.label}")
+            sets = {m: writesets.write_set(graph.specs[m]) for m in phase.members}
+            waits = writesets.plan(list(phase.members), sets)
             for member in phase.members:
                 state = graph.display_status(member)
                 action = "skip (completed)" if state == "completed" else "run"
                 click.echo(f"  {named(member, graph.specs[member].title)} - {action}")
+                for wait in waits[member]:
+                    click.echo(f"    {wait.render()}: never runs at the same time")
             click.echo("")
         wrap = driver.target_files or driver.unchecked
         click.echo("Then: " + ("a wrap-up run of the driver" if wrap else "auto-complete the driver"))
         return
+    from chant.spec import ids
+
     targets = resolved or [s for s in graph.ready() if not graph.is_driver(s)]
-    for spec_id in targets:
+    order = ids.sorted_ids(targets)
+    waits = writesets.plan(order, {s: writesets.write_set(graph.specs[s]) for s in order})
+    for spec_id in order:
         blockers = graph.blockers(spec_id)
         note = f"blocked by {', '.join(map(str, blockers))}" if blockers else "ready"
         click.echo(f"{named(spec_id, graph.specs[spec_id].title)} - {note}")
+        for wait in waits[spec_id]:
+            click.echo(f"  {wait.render()}: never runs at the same time")

@@ -6,7 +6,7 @@ there for real (the kernel's SIGKILL: no ``finally``, no atexit, locks released 
 user feature: nothing but that test should ever set the variable.
 
 Steps, in pipeline order: ``start`` (the in_progress commit is on main), ``agent`` (the agent just
-started), ``check`` (the agent exited), ``merge-commit`` (merge commit made, main not moved),
+started), ``check`` (the agent exited), ``gate`` (the merge gate's scratch worktree is checked out, its commands not run yet), ``merge-commit`` (merge commit made, main not moved),
 ``checkout-update`` (inside git's fast-forward of the checkout: its index.lock taken, part of the files
 written), ``checkout-done`` (files and index at the merge, git killed before its ref update),
 ``status-commit`` (the completion is on main, the checkout's spec file not yet rewritten),
@@ -23,6 +23,7 @@ STEPS = (
     "start",
     "agent",
     "check",
+    "gate",
     "merge-commit",
     "checkout-update",
     "checkout-done",

@@ -72,6 +72,11 @@ class Reporter:
     def note(self, text: str) -> None:
         self._print(text)
 
+    def event(self, name: str, text: str, **data: Any) -> None:
+        """A scheduling event (a spec waiting, a gate, a pause...): ``text`` for people, ``data`` for
+        ``--json`` (event ``name``)."""
+        self._print(text)
+
     def close(self) -> None:
         pass
 
@@ -108,10 +113,15 @@ class JsonReporter(Reporter):
             reason=outcome.reason,
             commits=outcome.commits,
             model=outcome.model,
+            gate_s=None if outcome.gate_s is None else round(outcome.gate_s, 3),
+            attempts=outcome.attempts,
         )
 
     def note(self, text: str) -> None:
         self._emit("note", text=text)
+
+    def event(self, name: str, text: str, **data: Any) -> None:
+        self._emit(name, text=text, **data)
 
 
 class LiveReporter(Reporter):

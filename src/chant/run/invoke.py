@@ -68,6 +68,7 @@ def request(
     log: Callable[[str], None],
     env: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
+    on_usage: Callable[[float | None, int | None, int | None], str | None] | None = None,
 ) -> AgentRequest:
     """The request every provider receives: git's repository-locating variables scrubbed (the agent's own
     git must find its worktree), chant's frozen dates, the ``CHANT_*`` variables plus ``env``."""
@@ -95,4 +96,5 @@ def request(
         settings=project.config.agent_settings(agent),
         log=log,
         cancel=cancel if cancel is not None else threading.Event(),
+        on_usage=on_usage,
     )

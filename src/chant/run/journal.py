@@ -183,6 +183,10 @@ class Tee(Reporter):
         self.inner.note(text)
         self._journal(lambda w: w.note(text))
 
+    def event(self, name: str, text: str, **data: Any) -> None:
+        self.inner.event(name, text, **data)
+        self._journal(lambda w: w.event(name, text, **data))
+
     def close(self) -> None:
         self.inner.close()
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +23,9 @@ from chant.graph import Graph
 from chant.layout import acquire_run_lock, branch_name, pause_request_path, worktree_path
 from chant.locks import FileLock
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, guard, invoke, logs, prompts
+from chant.run import crashpoints, gate, guard, invoke, logs, prompts, ratelimit, retry
+from chant.run.board import Board
+from chant.run.budget import Budget, BudgetError, Ledger, Scope, Spend, parse_seconds
 from chant.run.local_changes import overwritten_by_merge
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
@@ -45,6 +48,11 @@ class RunOptions:
         True  # run specs graded red (chant.spec.quality); `chant work` without a terminal: --force
     )
     cancel: threading.Event = field(default_factory=threading.Event)
+    retries: int | None = None  # --retries: overrides the spec's retries: and defaults.retries
+    budget: Budget | None = None  # --budget: the cap of this whole invocation
+    best_of: int = 1  # --best-of N: candidates per spec (run/bestof.py)
+    agents: list[str] = field(default_factory=list)  # --agents: the candidates' agents, in turn
+    pick: str = "first"  # --pick first|smallest
 
 
 class Stopped(StrEnum):
@@ -73,6 +81,8 @@ class Outcome:
     reason: str | None = None
     commits: list[str] = field(default_factory=list)
     model: str | None = None
+    gate_s: float | None = None  # time spent in the merge gate (None: no gate ran)
+    attempts: int = 1
 
     @property
     def ok(self) -> bool:
@@ -105,6 +115,14 @@ class Prepared:
     # What the agent did outside its branch (refs it moved, .git/config or hooks it wrote): needs attention.
     trespass: list[str] = field(default_factory=list)
     attention: bool = False  # check()'s reason is one a human must look at (needs_attention, not failed)
+    gate_s: float | None = None  # seconds spent in the merge gate
+    gated: gate.GateRun | None = None  # the gate's run on main + this branch, before the main lock
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # recorded as the spec's attempts:
+    feedback: str | None = None  # what the next attempt's prompt says about the last one
+    budget_reason: str | None = None  # a cap this spec's agent crossed (it was stopped, no retry)
+    scopes: list[Scope] = field(default_factory=list)  # the budgets this spec's spend counts against
+    prompt_text: str | None = None  # a task other than the spec's own (resolving a conflict)
+    limit_waited: float = 0.0  # seconds this spec has paused the queue for usage limits, in total
 
 
 class Pipeline:
@@ -120,6 +138,10 @@ class Pipeline:
         self.held: dict[str, FileLock] = {}
         self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
         self._preflight_mutex = threading.Lock()  # parallel prepares: the project is checked once, first
+        self.board = Board()  # the specs running now and their write sets (scheduler + sibling prompts)
+        self.on_event: Callable[..., None] = lambda name, text, **data: None  # the scheduler's reporter
+        self.ledger = Ledger()
+        self.pause = ratelimit.QueuePause(lambda name, text, **data: self.on_event(name, text, **data))
 
     # -- shared helpers ---------------------------------------------------------------------------------
     def main_lock(self) -> MainLock:
@@ -261,11 +283,24 @@ class Pipeline:
         project = self.project
         spec_path = prep.worktree / prep.spec_rel
         values = prompts.variables(project, prep.spec, prep.worktree, prep.branch, spec_path)
-        text = prompts.render(prompts.load_template(project, prep.prompt_name), values)
+        if prep.prompt_text is not None:
+            text = prep.prompt_text
+        else:
+            text = prompts.render(prompts.load_template(project, prep.prompt_name), values)
+            for extra in (self.board.siblings_section(prep.spec.id), prep.feedback):
+                if extra:
+                    text = text.rstrip("\n") + "\n\n" + extra
         prompt_file = project.run_dir / "prompts" / f"{prep.spec.id}.md"
         prompt_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(prompt_file, text)
         model = self._model(prep.spec, prep.agent_name)
+        # A best-of candidate's branch is <branch>--try<k>: its agent gets its own reflog tag, so the
+        # candidates' commits are not taken for each other's trespasses.
+        tag = prep.spec.id + prep.branch[len(self.branch_name(prep.spec.id)) :]
+        timeout = invoke.timeout(project, self.options.timeout)
+        left = self.ledger.time_left(prep.scopes)
+        if left is not None and (timeout is None or left < timeout):
+            timeout = max(0.1, left)  # the time budget is the tighter limit
         request = invoke.request(
             project,
             spec_id=prep.spec.id,
@@ -274,15 +309,17 @@ class Pipeline:
             prompt_file=prompt_file,
             worktree=prep.worktree,
             model=model,
-            timeout=invoke.timeout(project, self.options.timeout),
+            timeout=timeout,
             log=prep.log.write,
             env={
                 "CHANT_SPEC_FILE": str(spec_path),
                 "CHANT_WORKTREE": "1",
                 "CHANT_BRANCH": prep.branch,
+                "CHANT_TASK": "resolve" if prep.prompt_text is not None else "spec",
                 # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
-                "GIT_REFLOG_ACTION": guard.reflog_action(prep.spec.id),
+                "GIT_REFLOG_ACTION": guard.reflog_action(tag),
             },
+            on_usage=self._usage_hook(prep),
         )
         try:
             agent = get_agent(prep.agent_name)
@@ -302,13 +339,57 @@ class Pipeline:
                 result = agent.run(request)
         finally:
             watcher.stop()
-            moved = refs.foreign_updates(prep.spec.id, prep.branch)
+            moved = refs.foreign_updates(tag, prep.branch)
             prep.trespass = [f"updated {ref}" for ref in moved] + git_guard.check_and_restore(prep.spec.id)
             for line in prep.trespass:
                 prep.log.write(f"warning: outside its branch: {line}")
         prep.log.write(f"--- agent exited: ok={result.ok} exit={result.exit_code} model={result.model} ---")
         prep.result = result
         return result
+
+    def _usage_hook(self, prep: Prepared) -> Callable[[float | None, int | None, int | None], str | None]:
+        started = time.monotonic()
+
+        def hook(cost: float | None, tokens_in: int | None, tokens_out: int | None) -> str | None:
+            pending = Spend(cost or 0.0, (tokens_in or 0) + (tokens_out or 0), time.monotonic() - started)
+            reason = self.ledger.crossed(prep.scopes, pending)
+            if reason and prep.budget_reason is None:
+                prep.budget_reason = f"{reason} (agent stopped)"
+                self.on_event(
+                    "budget_stop", f"  {prep.spec.id}: {prep.budget_reason}", id=prep.spec.id, reason=reason
+                )
+            return prep.budget_reason if reason else None
+
+        return hook
+
+    def scopes(self, spec: Spec) -> list[Scope]:
+        """The budgets a spec's spend counts against: its own, its driver's, this invocation's."""
+        config = self.project.config
+        where = self.project.rel(spec.path)
+        try:
+            own = Budget.from_mapping(spec.get("budget"), f"{where}: budget").tighter(
+                Budget.from_mapping(config.get("budget.spec"), "budget.spec in config")
+            )
+            found = [Scope(f"spec:{spec.id}", "spec", own)]
+            driver_id = spec.id.rsplit(".", 1)[0] if "." in spec.id else None
+            driver = self.project.specs().get(driver_id) if driver_id else None
+            if driver is not None:
+                cap = Budget.from_mapping(driver.get("budget"), f"{self.project.rel(driver.path)}: budget")
+                cap = cap.tighter(Budget.from_mapping(config.get("budget.driver"), "budget.driver in config"))
+                found.append(Scope(f"driver:{driver.id}", f"driver {driver.id}", cap))
+            run = Budget.from_mapping(config.get("budget.run"), "budget.run in config")
+            found.append(Scope("run", "run", run.tighter(self.options.budget or Budget())))
+        except BudgetError as exc:
+            raise ChantError(str(exc), hint="budget: takes cost_usd, tokens and time (e.g. 30m)") from None
+        return found
+
+    def run_budget_crossed(self) -> str | None:
+        """This invocation's cap is spent: the schedulers start nothing more."""
+        try:
+            run = Budget.from_mapping(self.project.config.get("budget.run"), "budget.run")
+        except BudgetError:
+            run = Budget()
+        return self.ledger.crossed([Scope("run", "run", run.tighter(self.options.budget or Budget()))])
 
     def _git_guard(self) -> guard.GitGuard:
         """The snapshot of the shared .git/config and hooks, taken before the run's first agent starts."""
@@ -326,6 +407,8 @@ class Pipeline:
         if prep.trespass:
             prep.attention = True
             return "the agent wrote outside its branch: " + "; ".join(prep.trespass)
+        if result is not None and not result.ok and prep.budget_reason:
+            return prep.budget_reason
         if result is not None and not result.ok:
             if pause_request_path(self.project, prep.spec.id).exists():
                 return (
@@ -380,18 +463,28 @@ class Pipeline:
         return outputs.check(root, prep.spec, prep.branch)
 
     # -- integrate + finalize ------------------------------------------------------------------------
-    def integrate(self, prep: Prepared) -> tuple[str | None, list[str]]:
-        """Merge the branch into main with a real merge commit. Returns (merge sha, conflicting files)."""
+    def integrate(self, prep: Prepared, gated: gate.GateRun | None = None) -> tuple[str | None, list[str]]:
+        """Merge the branch into main with a real merge commit. Returns (merge sha, conflicting files).
+        With a merge gate, main only moves to a tree that passed it (``gated``: a run of the gate on a
+        tree computed before the main lock was taken; run again here if the code changed since)."""
         root = self.project.root
         if prep.merged is not None:
             return prep.merged, []
         message = f"chant({prep.spec.id}): merge {prep.branch}\n\n{git.BOOKKEEPING_TRAILER}"
+        cmds = gate.commands(self.project, prep.spec)
+        if gate.skipped_spec_gate(self.project, prep.spec):
+            prep.log.write("[gate] the spec's own gate: commands are not run (verify.run_commands is off)")
         for _attempt in range(5):
             main_tip, branch_tip = git.heads(root, self.main_branch, prep.branch)
             plan = git.merge_tree(root, main_tip, branch_tip)
             if plan.tree is None:
                 return None, plan.conflicts
             merge = git.commit_tree(root, plan.tree, [main_tip, branch_tip], message)
+            if cmds:
+                if gated is None or not gate.same_code(root, gated.tree, plan.tree):
+                    gated = self._gate(prep, merge, plan.tree, cmds)
+                if not gated.ok:
+                    raise GateFailed(gated)
             crashpoints.point("merge-commit")
             try:
                 self.mainline.advance(main_tip, merge, message)
@@ -412,22 +505,209 @@ class Pipeline:
                 ) from None
         raise ChantError(f"{self.main_branch} kept moving while integrating {prep.spec.id}")
 
+    def _gate(self, prep: Prepared, commit: str, tree: str, cmds: list[str]) -> gate.GateRun:
+        run = gate.run(
+            self.project,
+            prep.spec.id,
+            commit,
+            tree,
+            cmds,
+            cancel=self.options.cancel,
+            log=prep.log.write,
+            slot=prep.worktree.name,
+            keep=True,  # removed with the spec's worktree (_cleanup); a re-gate at merge time reuses it
+        )
+        prep.gate_s = (prep.gate_s or 0.0) + run.seconds
+        verdict = "passed" if run.ok else "failed"
+        self.on_event(
+            "gate",
+            f"  gate {verdict} for {prep.spec.id} in {run.seconds:.2f}s",
+            id=prep.spec.id,
+            ok=run.ok,
+            duration_s=round(run.seconds, 3),
+            command=run.command,
+        )
+        return run
+
+    def _gate_in_worker(self, prep: Prepared) -> bool:
+        """Gate in the spec's worker, before its merge, when that can pay: a failed gate can then be
+        retried, a best-of candidate is judged by it, and a spec running alone lands the tree it tested.
+        With siblings running, one of them usually merges first and the tree must be gated again at
+        merge time anyway (bench/parallel_bench.py: 99 gate runs for 50 specs), so it waits for that."""
+        if self.options.best_of > 1 or self._retries(prep.spec) > 0:
+            return True
+        return not any(e.spec_id != prep.spec.id for e in self.board.entries())
+
+    def _gate_early(self, prep: Prepared) -> gate.GateRun | None:
+        """Run the gate before taking the main lock, on main + the branch as they are now: the lock is then
+        held only for the merge (other specs keep starting), and integrate() re-gates only if code on main
+        moved meanwhile (chant's own status commits do not count)."""
+        if prep.merged is not None:
+            return None
+        cmds = gate.commands(self.project, prep.spec)
+        if not cmds:
+            return None
+        root = self.project.root
+        main_tip, branch_tip = git.heads(root, self.main_branch, prep.branch)
+        plan = git.merge_tree(root, main_tip, branch_tip)
+        if plan.tree is None:
+            return None  # a conflict: integrate() reports it
+        commit = git.commit_tree(root, plan.tree, [main_tip, branch_tip], f"chant({prep.spec.id}): gate")
+        return self._gate(prep, commit, plan.tree, cmds)
+
     def check_and_release_worktree(self, prep: Prepared) -> None:
         """Check the branch and remove the worktree: neither needs the main branch, so this runs in the
         spec's own thread as soon as its agent exits, leaving only merge + finalize to the serial part."""
         try:
-            try:
-                prep.reason = self.check(prep)
-            except ChantError as exc:  # e.g. a git failure: this spec fails, its siblings carry on
-                prep.reason = f"could not check the branch: {exc.message}"
-            prep.checked = True
+            if not prep.checked:
+                self._check_safely(prep)
         finally:
             self._remove_worktree(prep)
+
+    def _check_safely(self, prep: Prepared) -> None:
+        try:
+            prep.reason = self.check(prep)
+        except ChantError as exc:  # e.g. a git failure: this spec fails, its siblings carry on
+            prep.reason = f"could not check the branch: {exc.message}"
+        prep.checked = True
+
+    # -- attempts: retries, usage limits, budgets -------------------------------------------------------
+    def _retries(self, spec: Spec) -> int:
+        return retry.allowed(
+            self.options.retries, spec.get("retries"), self.project.config.get("defaults.retries")
+        )
+
+    def _budget_spent(self, spec_id: str) -> str | None:
+        spec = self.project.specs().get(spec_id)
+        return self.ledger.crossed(self.scopes(spec)) if spec is not None else None
+
+    def _attempts(self, prep: Prepared) -> None:
+        """Run the agent, check its branch and gate it, again with what failed (``retries``), waiting out
+        usage limits in between (they are not attempts); the worktree stays for the next attempt."""
+        try:
+            prep.scopes = self.scopes(prep.spec)
+        except ChantError as exc:  # a malformed budget: this spec fails, its siblings carry on
+            prep.reason, prep.checked = exc.message, True
+            return
+        while True:
+            if not self.pause.wait(self.options.cancel):
+                prep.reason, prep.checked = Stopped.INTERRUPTED, True
+                return
+            number = len(prep.attempts) + 1
+            if number > 1:
+                prep.log.write(f"--- attempt {number} ---")
+            began = time.monotonic()
+            started_at = clock.iso()
+            result = self.run_agent(prep)
+            crashpoints.point("check")
+            elapsed = time.monotonic() - began
+            tokens = (result.input_tokens or 0) + (result.output_tokens or 0)
+            self.ledger.add(prep.scopes, Spend(result.cost_usd or 0.0, tokens, elapsed))
+            if self._limited(prep, result):
+                continue
+            self._check_safely(prep)
+            if prep.reason is None and self.project.config.get("merge.resolve") == "agent":
+                prep.reason = self._resolve_early(prep)
+                prep.attention = prep.reason is not None
+            if prep.reason is None and prep.merged is None and self._gate_in_worker(prep):
+                try:
+                    prep.gated = self._gate_early(prep)
+                except git.GitError as exc:
+                    prep.reason = f"could not run the merge gate: {exc.summary}"
+                if prep.gated is not None and not prep.gated.ok:
+                    prep.reason = prep.gated.reason()
+            attempt: dict[str, Any] = {
+                "attempt": number,
+                "started_at": started_at,
+                "agent": prep.agent_name,
+                "model": result.model or self._model(prep.spec, prep.agent_name) or "unknown",
+                "seconds": round(elapsed, 3),
+                "log": self.project.rel(prep.log.path),
+            }
+            if result.cost_usd is not None:
+                attempt["cost_usd"] = round(result.cost_usd, 6)
+            if result.input_tokens or result.output_tokens:
+                attempt["tokens"] = {"input": result.input_tokens or 0, "output": result.output_tokens or 0}
+            prep.attempts.append(attempt)
+            if prep.reason is None:
+                return
+            after = self.ledger.crossed(prep.scopes)
+            if after and prep.budget_reason is None:
+                prep.budget_reason = after
+            if (
+                prep.budget_reason
+                or not retry.retryable(prep.reason, attention=prep.attention)
+                or number > self._retries(prep.spec)
+                or self.options.cancel.is_set()
+            ):
+                if prep.budget_reason and prep.reason != prep.budget_reason:
+                    prep.reason = f"{prep.reason}; no retry: {prep.budget_reason}"
+                # A merged tree that fails the gate is for a human to look at (needs_attention).
+                prep.attention = prep.attention or bool(prep.gated and not prep.gated.ok)
+                return
+            attempt["outcome"], attempt["reason"] = "failed", prep.reason.splitlines()[0][:300]
+            output = "\n".join(filter(None, [result.output, prep.gated.tail if prep.gated else ""]))
+            prep.feedback = retry.feedback(number, prep.reason, output)
+            self.on_event(
+                "retry",
+                f"  {prep.spec.id}: attempt {number} failed ({prep.reason.splitlines()[0]}); retrying",
+                id=prep.spec.id,
+                attempt=number,
+                reason=prep.reason,
+            )
+            prep.reason, prep.checked, prep.gated = None, False, None
+
+    def _resolve_early(self, prep: Prepared) -> str | None:
+        """``merge.resolve: agent``: a branch that would conflict with main gets an agent to resolve it,
+        in its own worktree, before the gate (ops/resolve.py)."""
+        root = self.project.root
+        main_tip, tip = git.heads(root, self.main_branch, prep.branch)
+        if not git.merge_tree(root, main_tip, tip).conflicts:
+            return None
+        from chant.ops import resolve
+
+        try:
+            return resolve.resolve_in(self, prep)
+        except git.GitError as exc:
+            return f"could not resolve the conflict: {exc.summary}"
+
+    def _limited(self, prep: Prepared, result: AgentResult) -> bool:
+        """A rate or usage limit stopped the agent: pause the queue until it resets and say to try again
+        (True), or fail the spec when the reset is further than ``limits.max_wait`` or the time budget."""
+        text = " ".join(filter(None, [result.error, ratelimit_tail(result.output)]))
+        if result.ok or result.cancelled or not (result.rate_limited or ratelimit.detect(result.error or "")):
+            return False
+        if self.project.config.get("limits.pause") is False:
+            return False
+        now = datetime.now(UTC)  # real time, not CHANT_NOW: the wait is real
+        when = ratelimit.resume_at(text, now)
+        wait = ratelimit.DEFAULT_WAIT if when is None else max(0.0, (when - now).total_seconds())
+        try:
+            limit = parse_seconds(self.project.config.get("limits.max_wait") or ratelimit.DEFAULT_MAX_WAIT)
+        except BudgetError:
+            limit = ratelimit.DEFAULT_MAX_WAIT
+        left = self.ledger.time_left(prep.scopes)
+        reason = None
+        if prep.limit_waited + wait > limit:
+            reason = (
+                f"usage limit: resets in {wait:.0f}s, beyond limits.max_wait ({limit:g}s): {result.error}"
+            )
+        elif left is not None and wait > left:
+            reason = f"usage limit: resets in {wait:.0f}s, beyond the time budget ({left:.0f}s left)"
+        if reason:
+            prep.reason, prep.checked = reason, True
+            prep.attempts.append({"attempt": len(prep.attempts) + 1, "outcome": "failed", "reason": reason})
+            return False
+        prep.limit_waited += wait
+        prep.log.write(f"[chant] usage limit: {result.error}; the queue waits {wait:.0f}s, then retries")
+        self.pause.pause(time.time() + wait, (result.error or "rate limited").splitlines()[0][:160])
+        return True
 
     def complete(self, prep: Prepared) -> Outcome:
         """Check (unless done already), integrate and finalize one prepared run (serialised on main)."""
         try:
             reason = prep.reason if prep.checked else self.check(prep)
+            gated = prep.gated
             with self.main_lock():
                 if reason is Stopped.PAUSED:
                     return self._fail(prep, "paused by `chant pause`", "paused", status=Status.PAUSED)
@@ -437,7 +717,13 @@ class Pipeline:
                     state: RunState = "cancelled" if reason is Stopped.INTERRUPTED else "failed"
                     return self._fail(prep, str(reason), state)  # a plain str into the spec and events
                 try:
-                    merge, conflicts = self.integrate(prep)
+                    merge, conflicts = self.integrate(prep, gated)
+                except GateFailed as failed:
+                    if self.options.cancel.is_set():
+                        return self._fail(prep, "interrupted", "cancelled")
+                    return self._fail(
+                        prep, failed.run.reason(), "needs_attention", status=Status.NEEDS_ATTENTION
+                    )
                 except ChantError as exc:
                     return self._fail(prep, exc.message, "needs_attention", status=Status.NEEDS_ATTENTION)
                 if merge is None:
@@ -471,6 +757,7 @@ class Pipeline:
             updates["cost_usd"] = round(result.cost_usd, 6)
         if result is not None and (result.input_tokens or result.output_tokens):
             updates["tokens"] = {"input": result.input_tokens or 0, "output": result.output_tokens or 0}
+        updates.update(self._attempt_fields(prep, "completed", None))
         # force: the merge above already brought the agent's copy of the spec to main, and agents do edit
         # its frontmatter (e.g. `status: pending`). The transition table must not veto finalizing work that
         # is merged: that left merged code under a stale status and crashed the run (we hold the spec lock).
@@ -493,6 +780,8 @@ class Pipeline:
             ended,
             commits=prep.commits,
             model=updates["model"] if updates["model"] is not REMOVE else None,
+            gate_s=prep.gate_s,
+            attempts=max(1, len(prep.attempts)),
         )
 
     def _fail(
@@ -506,6 +795,7 @@ class Pipeline:
     ) -> Outcome:
         # Caller holds the main lock.
         updates: dict[str, Any] = {"failure_reason": reason, **(extra or {})}
+        updates.update(self._attempt_fields(prep, state, reason))
         self.record(
             prep.spec.id, updates, status=status, force=True, message=f"chant({prep.spec.id}): {state}"
         )
@@ -524,7 +814,33 @@ class Pipeline:
             prep.started,
             ended,
             reason=reason,
+            gate_s=prep.gate_s,
+            attempts=max(1, len(prep.attempts)),
         )
+
+    def _attempt_fields(self, prep: Prepared, state: str, reason: str | None) -> dict[str, Any]:
+        """The spend of every attempt (``cost_usd``/``tokens`` summed, failed runs included, so ``chant
+        cost`` sees the losers) and ``attempts:`` unless one attempt simply completed."""
+        if not prep.attempts:
+            return {}
+        last = prep.attempts[-1]
+        last.setdefault("outcome", state)
+        if reason and "reason" not in last:
+            last["reason"] = reason.splitlines()[0][:300]
+        fields: dict[str, Any] = {}
+        # A single successful attempt is the spec's own completion (model, cost, completed_at) already.
+        if self._retries(prep.spec) > 0 or len(prep.attempts) > 1 or state != "completed":
+            fields["attempts"] = prep.attempts
+        costs = [a["cost_usd"] for a in prep.attempts if "cost_usd" in a]
+        if costs:
+            fields["cost_usd"] = round(sum(costs), 6)
+        tokens = [a["tokens"] for a in prep.attempts if "tokens" in a]
+        if tokens:
+            fields["tokens"] = {
+                "input": sum(t["input"] for t in tokens),
+                "output": sum(t["output"] for t in tokens),
+            }
+        return fields
 
     # -- an existing branch, without an agent run (chant finalize / chant merge) --------------------------
     def adopt(self, spec_id: str) -> Prepared:
@@ -592,6 +908,8 @@ class Pipeline:
     def _cleanup(self, prep: Prepared) -> None:
         try:
             self._remove_worktree(prep)
+            if prep.gate_s is not None:
+                gate.remove(self.project, prep.worktree.name)
             if prep.drop_branch:
                 with self._dead_lock:
                     self._dead_branches.append(prep.branch)
@@ -624,12 +942,16 @@ class Pipeline:
         and remove git lock files no running git can own (the pre-flight would refuse the run)."""
         with self.main_lock():
             self.mainline.sweep_stale_locks()
+            gate.sweep(self.project, lambda spec_id: layout.is_running(self.project, spec_id))
 
     # -- whole run of one spec (used by the schedulers) -------------------------------------------------
     def execute(self, spec_id: str, on_start: Callable[[str], None] | None = None) -> Prepared | Outcome:
         """prepare + run agent. Returns the prepared run (to integrate later) or a failed outcome."""
         started = time.monotonic()
         try:
+            spent = self._budget_spent(spec_id)
+            if spent:
+                raise ChantError(f"{spent} (not started)")
             prep = self.prepare(spec_id)
         except ChantError as exc:
             spec = self.project.specs().get(spec_id)
@@ -640,14 +962,27 @@ class Pipeline:
         if on_start:
             on_start(spec_id)
         try:
-            if prep.merged is None:
-                self.run_agent(prep)
-                crashpoints.point("check")
+            if prep.merged is None and self.options.best_of > 1:
+                from chant.run import bestof
+
+                bestof.run(self, prep, self.options.best_of, self.options.agents, self.options.pick)
+            elif prep.merged is None:
+                self._attempts(prep)
             self.check_and_release_worktree(prep)
         except BaseException:
             self._cleanup(prep)
             raise
         return prep
+
+
+def ratelimit_tail(output: str) -> str:
+    return output[-2000:] if output else ""
+
+
+class GateFailed(Exception):
+    def __init__(self, run: gate.GateRun) -> None:
+        super().__init__(run.reason())
+        self.run = run
 
 
 def _run_start(root: Path, spec_id: str, tip: str) -> str | None:

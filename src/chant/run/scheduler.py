@@ -23,7 +23,7 @@ from chant.errors import ChantError
 from chant.graph import Graph, Phase
 from chant.layout import acquire_run_lock
 from chant.project import Project
-from chant.run import crashpoints, journal
+from chant.run import crashpoints, journal, writesets
 from chant.run.events import Reporter
 from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions
 from chant.shell import quote
@@ -59,15 +59,21 @@ class Scheduler:
         self.reporter: Reporter = journal.Tee(project, reporter)  # every run is journalled (run/journal.py)
         self.pipeline = Pipeline(project, options)
         self.pipeline.mainline.on_note = reporter.note
+        self.pipeline.on_event = self.reporter.event
         configured = int(project.config.get("parallel.max", 4) or 4)
         self.max_parallel = max(1, max_parallel or configured)
+        self._told: set[tuple[str, str]] = set()  # (spec, the spec it waits for) already reported
 
     # -- the unit of work shared by every mode ------------------------------------------------------
     def _execute(self, spec_id: str) -> Prepared | Outcome:
         return self.pipeline.execute(spec_id, on_start=self.reporter.started)
 
     def _finish(self, item: Prepared | Outcome) -> Outcome:
-        outcome = item if isinstance(item, Outcome) else self.pipeline.complete(item)
+        try:
+            outcome = item if isinstance(item, Outcome) else self.pipeline.complete(item)
+        finally:
+            # Integrated (or failed): specs that write the same files may start now.
+            self.pipeline.board.release(item.spec_id if isinstance(item, Outcome) else item.spec.id)
         self.reporter.finished(outcome)
         return outcome
 
@@ -83,21 +89,89 @@ class Scheduler:
     def _run_batch_inner(self, spec_ids: list[str]) -> list[Outcome]:
         order = ids.sorted_ids(spec_ids)
         outcomes: dict[str, Outcome] = {}
+        done: dict[str, Prepared | Outcome] = {}
+        waiting = list(order)
+        running: dict[Future[Prepared | Outcome], str] = {}
         with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(order))) as pool:
-            futures = {s: pool.submit(self._execute, s) for s in order}
+
+            def start() -> None:
+                spent = self.pipeline.run_budget_crossed()
+                if spent:
+                    for spec_id in waiting:  # the invocation's budget is spent: nothing more starts
+                        outcomes[spec_id] = self._not_started(spec_id, f"{spent} (not started)")
+                        self.reporter.finished(outcomes[spec_id])
+                    waiting.clear()
+                    return
+                # A spec waits while a running spec, or an earlier one still waiting, may write its files:
+                # reserving for earlier IDs keeps the ID-ordered merges from waiting on each other.
+                for spec_id in list(waiting):
+                    if len(running) >= self.max_parallel:
+                        return
+                    earlier = {w: self._writes(w) for w in waiting[: waiting.index(spec_id)]}
+                    if self._blocked(spec_id, earlier):
+                        continue
+                    waiting.remove(spec_id)
+                    running[self._submit(pool, spec_id)] = spec_id
+
             try:
-                for spec_id in order:
-                    item = _wait_interruptibly(futures[spec_id])
+                start()
+                while len(outcomes) < len(order):
+                    if not running:
+                        start()
+                        continue
+                    finished, _pending = _wait_any(list(running))
+                    for future in finished:
+                        done[running.pop(future)] = future.result()
                     # Integrate each spec as soon as it and every lower ID are done: merges stay in ID
                     # order, but overlap with siblings still running instead of all waiting for the last.
-                    outcomes[spec_id] = self._finish(item)
+                    for spec_id in order:
+                        if spec_id in outcomes:
+                            continue
+                        if spec_id not in done:
+                            break
+                        outcomes[spec_id] = self._finish(done.pop(spec_id))
+                    start()
             except KeyboardInterrupt:
                 self._interrupt()
+                for future, spec_id in list(running.items()):
+                    done[spec_id] = future.result()
                 for spec_id in order:
-                    if spec_id not in outcomes:
-                        outcomes[spec_id] = self._finish(futures[spec_id].result())
+                    if spec_id not in outcomes and spec_id in done:
+                        outcomes[spec_id] = self._finish(done[spec_id])
+                    elif spec_id not in outcomes:
+                        outcomes[spec_id] = self._not_started(spec_id)
                 raise Interrupted([outcomes[s] for s in order]) from None
         return [outcomes[s] for s in order]
+
+    # -- write sets: overlapping specs never run together (run/writesets.py) -------------------------
+    def _writes(self, spec_id: str) -> tuple[str, ...]:
+        spec = self.project.specs().get(spec_id)
+        return writesets.write_set(spec) if spec is not None else ()
+
+    def _blocked(self, spec_id: str, also: dict[str, tuple[str, ...]] | None = None) -> bool:
+        waits = self.pipeline.board.blockers(spec_id, self._writes(spec_id), dict(also or {}))
+        for held in waits:
+            if (spec_id, held.behind) not in self._told:
+                self._told.add((spec_id, held.behind))
+                self.reporter.event(
+                    "spec_wait",
+                    f"  {spec_id} {held.render()}",
+                    id=spec_id,
+                    waits_for=held.behind,
+                    files=list(held.files),
+                )
+        return bool(waits)
+
+    def _submit(self, pool: ThreadPoolExecutor, spec_id: str) -> Future[Prepared | Outcome]:
+        spec = self.project.specs().get(spec_id)
+        title = spec.display_title if spec is not None else spec_id
+        self.pipeline.board.register(spec_id, title, self._writes(spec_id))
+        return pool.submit(self._execute, spec_id)
+
+    def _not_started(self, spec_id: str, reason: str = "interrupted before it started") -> Outcome:
+        spec = self.project.specs().get(spec_id)
+        title = spec.display_title if spec is not None else spec_id
+        return Outcome(spec_id, title, "skipped", reason=reason)
 
     @contextmanager
     def signals_as_flag(self) -> Iterator[None]:
@@ -310,7 +384,9 @@ class Scheduler:
 
     # -- queue (parallel) and chain ---------------------------------------------------------------
     @journal.recorded("queue")
-    def run_queue(self, only: list[str] | None = None, *, stop_on_failure: bool = False) -> RunSummary:
+    def run_queue(  # noqa: PLR0915 - the refill loop: start, wait, record; issues 12/13 just reshaped it
+        self, only: list[str] | None = None, *, stop_on_failure: bool = False
+    ) -> RunSummary:
         """Run ready specs (or just ``only``) at most ``max_parallel`` at a time; refill as deps complete."""
         self.pipeline.recover()
         summary = RunSummary()
@@ -323,6 +399,12 @@ class Scheduler:
             def refill() -> None:
                 if self.pipeline.mainline.left_main:
                     return  # spec state is read from the checkout, which is no longer main's
+                spent = self.pipeline.run_budget_crossed()
+                if spent:
+                    if not summary.stopped:
+                        summary.stopped = spent
+                        self.reporter.note(f"Stopped: {spent}; no more specs start in this run.")
+                    return
                 graph = Graph.of(self.project.specs(refresh=True))
                 for spec_id in graph.ready():
                     if len(running) >= self.max_parallel:
@@ -331,8 +413,10 @@ class Scheduler:
                         continue
                     if only is not None and spec_id not in only:
                         continue
+                    if self._blocked(spec_id):
+                        continue  # picked up again by the refill after the spec it waits for is merged
                     attempted.add(spec_id)
-                    running[pool.submit(self._execute, spec_id)] = spec_id
+                    running[self._submit(pool, spec_id)] = spec_id
 
             refill()
             # A driver whose members all finished earlier (e.g. its wrap-up failed) is still work to do.

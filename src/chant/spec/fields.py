@@ -33,6 +33,8 @@ FIELDS: dict[str, str] = {
     "conflicting_files": TEXT_LIST,
     "derived_fields": TEXT_LIST,
     "blocked_specs": TEXT_LIST,
+    "writes": TEXT_LIST,  # globs the spec may write besides target_files (docs/parallel.md)
+    "gate": TEXT_LIST,  # the spec's own merge gate commands (run only with verify.run_commands)
     "prompt": TEXT,
     "branch": TEXT,
     "model": TEXT,
@@ -54,12 +56,14 @@ FIELDS: dict[str, str] = {
     "started_at": TIMESTAMP,
     "failed_at": TIMESTAMP,
     "replay_count": INT,
+    "retries": INT,
     "cost_usd": NUMBER,
     "needs_approval": BOOL,
     "public": BOOL,
     "approval": MAPPING,
     "retry_state": MAPPING,
     "tokens": MAPPING,
+    "budget": MAPPING,
 }
 
 # Keys of the mappings above whose values have a type too.
