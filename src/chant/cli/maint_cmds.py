@@ -97,7 +97,7 @@ def merge(
     for spec_id in targets:
         try:
             if resolve:
-                from chant.ops.resolve import resolve_branch
+                from chant.run.resolve import resolve_branch
 
                 outcome = resolve_branch(proj, spec_id, agent)
             else:

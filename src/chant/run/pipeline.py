@@ -659,12 +659,12 @@ class Pipeline:
 
     def _resolve_early(self, prep: Prepared) -> str | None:
         """``merge.resolve: agent``: a branch that would conflict with main gets an agent to resolve it,
-        in its own worktree, before the gate (ops/resolve.py)."""
+        in its own worktree, before the gate (run/resolve.py)."""
         root = self.project.root
         main_tip, tip = git.heads(root, self.main_branch, prep.branch)
         if not git.merge_tree(root, main_tip, tip).conflicts:
             return None
-        from chant.ops import resolve
+        from chant.run import resolve
 
         try:
             return resolve.resolve_in(self, prep)
