@@ -223,7 +223,17 @@ SCHEMA = Section(
             {"max": number(1, integer=True)},
             rust=frozenset({"agents", "stagger_delay_ms", "stagger_jitter_ms"}),
         ),
-        "worktree": Section({"root": string}),
+        "worktree": Section(
+            {"root": string, "pool": number(0, integer=True), "clean": choice("untracked", "all")}
+        ),
+        "executor": Section(
+            {
+                "name": choice("local", "ray"),
+                "address": string,
+                "retries": number(0, integer=True),
+                "env": string_list,
+            }
+        ),
         "agents": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "providers": MapOf(AGENT_SETTINGS, _agent_names, "agent"),
         "verify": Section({"run_commands": boolean}),

@@ -407,6 +407,98 @@ def worktree_remove(root: Path, path: Path) -> None:
         run(["worktree", "prune"], root, check=False)
 
 
+def worktree_move(root: Path, src: Path, dst: Path) -> None:
+    """Move a linked worktree (a rename: its files, index and stat data are kept as they are)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    run(["worktree", "move", str(src), str(dst)], root)
+
+
+def switch_new(cwd: Path, branch: str, base: str) -> None:
+    """In the checkout ``cwd``: new branch ``branch`` at ``base``, checked out. A two-way move from the
+    current commit: only the files that differ between the two are rewritten."""
+    run(["switch", "--quiet", "--no-guess", "--create", branch, base], cwd)
+
+
+def switch(cwd: Path, branch: str) -> None:
+    """Check out the existing ``branch`` in ``cwd`` (git refuses if another worktree has it checked out)."""
+    run(["switch", "--quiet", "--no-guess", branch], cwd)
+
+
+def detach(cwd: Path) -> None:
+    """Leave the branch of ``cwd``, staying on its commit: the branch is free again. Only HEAD is written
+    (``checkout --detach`` would rewrite the whole index for nothing)."""
+    run(["update-ref", "--no-deref", "-m", "chant: back to the worktree pool", "HEAD", "HEAD"], cwd)
+
+
+def discard_changes(cwd: Path, *, ignored: bool) -> None:
+    """Tracked files and the index back to HEAD, untracked files removed (ignored ones too if ``ignored``)."""
+    run(["reset", "--quiet", "--hard"], cwd)
+    run(["clean", "-q", "-f", "-f", "-d", *(["-x"] if ignored else [])], cwd)
+
+
+def clean_ignored(cwd: Path, path: str) -> None:
+    """Remove untracked and ignored files under ``path`` of the checkout ``cwd``."""
+    run(["clean", "-q", "-f", "-f", "-d", "-x", "--", path], cwd)
+
+
+def dirty(cwd: Path, *, ignored: bool) -> list[str]:
+    """What ``git status`` reports in ``cwd`` (untracked included; ignored files too if ``ignored``)."""
+    args = ["status", "--porcelain", "-z", "--untracked-files=all"]
+    if ignored:
+        args.append("--ignored")
+    return [e for e in run(args, cwd).stdout.split("\0") if e]
+
+
+def worktree_admin(path: Path) -> Path | None:
+    """The git admin directory (``.git/worktrees/<name>``) of the linked worktree at ``path``, read from
+    its ``.git`` file; ``None`` when ``path`` is not one."""
+    try:
+        text = (path / ".git").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    admin = Path(text.removeprefix("gitdir: "))
+    return admin if admin.is_absolute() else (path / admin).resolve()
+
+
+def worktree_add_reset(root: Path, path: Path, branch: str, rev: str) -> None:
+    """A worktree at ``path`` on ``branch``, (re)set to ``rev`` even if a stale worktree still has it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run(["worktree", "add", "--quiet", "--force", "-B", branch, str(path), rev], root)
+
+
+# -- bundles (the ray executor ships commits to other machines as files) -----------------------------
+def init_bare(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    run(["init", "--quiet", "--bare", str(path)], path)
+
+
+def set_ref(root: Path, ref: str, sha: str) -> None:
+    run(["update-ref", ref, sha], root)
+
+
+def delete_ref(root: Path, ref: str) -> None:
+    run(["update-ref", "-d", ref], root, check=False)
+
+
+def bundle_create(root: Path, path: Path, revs: Sequence[str]) -> bool:
+    """Write the commits of ``revs`` (e.g. ``refs/heads/x``, ``^base``) to the bundle ``path``; ``False``
+    (and no file) when that is nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result = run(["bundle", "create", "--quiet", str(path), *revs], root, check=False)
+    if result.ok:
+        return True
+    if "empty bundle" in result.stderr:
+        return False
+    raise GitError(["bundle", "create", *revs], result.returncode, result.stderr)
+
+
+def bundle_fetch(root: Path, path: Path, refspec: str) -> None:
+    """Fetch ``refspec`` from the bundle file ``path`` into the repository of ``root``."""
+    run(["fetch", "--quiet", "--no-tags", str(path), refspec], root)
+
+
 def worktrees(root: Path) -> list[dict[str, str]]:
     output = run(["worktree", "list", "--porcelain"], root).stdout
     found: list[dict[str, str]] = []
@@ -454,6 +546,13 @@ def commit_tree(root: Path, tree: str, parents: Sequence[str], message: str) -> 
 def update_ref(root: Path, branch: str, new: str, old: str, message: str) -> None:
     """Compare-and-swap ``refs/heads/<branch>`` from ``old`` to ``new``: fails if it moved meanwhile."""
     run(["update-ref", "-m", message, f"refs/heads/{branch}", new, old], root)
+
+
+def two_way_update(root: Path, old: str, new: str) -> bool:
+    """Move the checkout's index and files from commit ``old`` to ``new`` (``read-tree -m -u``), the ref
+    not. Only the paths that differ are looked at: ``merge --ff-only`` stats every file of the checkout
+    first. ``False``, with nothing changed, when git refuses (a change of the user's in the way)."""
+    return run(["read-tree", "-m", "-u", old, new], root, check=False).ok
 
 
 def fast_forward(root: Path, new: str) -> None:

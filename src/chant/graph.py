@@ -179,20 +179,7 @@ class Graph:
     ) -> None:
         """A blocked spec is not run, and that is not a failed run: raise why and how, before anything starts
         (``chant work``, the pipeline and a driver run all refuse with these words)."""
-        from chant.shell import quote
-
-        blockers = self.blockers(spec_id)
-        if not skip_approval and any(b.reason in APPROVAL_REASONS for b in blockers):
-            raise ChantError(
-                f"{spec_id} needs approval before it can run",
-                hint=f"`chant approve {quote(spec_id)} --by NAME`",
-            )
-        deps = [b for b in blockers if b.id]
-        if deps and not skip_deps:
-            raise ChantError(
-                f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
-                hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
-            )
+        refuse_blocked(spec_id, self.blockers(spec_id), skip_deps=skip_deps, skip_approval=skip_approval)
 
     def is_ready(self, spec_id: str) -> bool:
         spec = self.specs[spec_id]
@@ -212,6 +199,34 @@ class Graph:
 
     def ready(self) -> list[str]:
         return [spec_id for spec_id in ids.sorted_ids(self.specs) if self.is_ready(spec_id)]
+
+    @cached_property
+    def _dependents(self) -> dict[str, list[str]]:
+        """``dep -> the specs that depend on it``: built once, for :meth:`replace`."""
+        found: dict[str, list[str]] = {}
+        for spec_id in self.specs:
+            for dep in self._dependencies(spec_id):
+                found.setdefault(dep, []).append(spec_id)
+        return found
+
+    def replace(self, spec: Spec) -> list[str] | None:
+        """Swap in a newer version of a spec of this graph whose status (not its place in the graph)
+        changed; returns the specs whose readiness that can change (it and its dependents), in ID order.
+        ``None`` when its dependencies, type or approval changed too: build a new graph then."""
+        old = self.specs.get(spec.id)
+        if old is None or (
+            list(old.depends_on) != list(spec.depends_on)
+            or old.declares_depends_on != spec.declares_depends_on
+            or old.type != spec.type
+            or old.rejected != spec.rejected
+            or old.needs_approval != spec.needs_approval
+        ):
+            return None
+        self.specs[spec.id] = spec
+        affected = [spec.id, *self._dependents.get(spec.id, ())]
+        for spec_id in affected:
+            self._blockers.pop(spec_id, None)
+        return ids.sorted_ids(affected)
 
     def dependents(self, spec_id: str) -> list[str]:
         return [other for other in ids.sorted_ids(self.specs) if spec_id in self._dependencies(other)]
@@ -284,3 +299,21 @@ def _cycle_in(remaining: dict[str, set[str]]) -> list[str]:
         if node in path:
             return path[path.index(node) :] + [node]
         path.append(node)
+
+
+def refuse_blocked(
+    spec_id: str, blockers: list[Blocker], *, skip_deps: bool = False, skip_approval: bool = False
+) -> None:
+    """:meth:`Graph.refuse_if_blocked` for blockers already known (the pipeline judges them once)."""
+    from chant.shell import quote
+
+    if not skip_approval and any(b.reason in APPROVAL_REASONS for b in blockers):
+        raise ChantError(
+            f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)} --by NAME`"
+        )
+    deps = [b for b in blockers if b.id]
+    if deps and not skip_deps:
+        raise ChantError(
+            f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
+            hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
+        )

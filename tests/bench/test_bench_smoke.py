@@ -65,3 +65,29 @@ def test_mcp_bench_runs_and_checks_every_limit() -> None:
     # Timing verdicts depend on the machine; the size check does not.
     assert "first list (cold)" in proc.stdout and "start-up" in proc.stdout, proc.stderr
     assert "no result over its declared limit: yes" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_scale_bench_runs(tmp_path: Path) -> None:
+    """A tiny big repository and a tiny queue: both parts run end to end and print their rows."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "scale_bench.py"),
+            "--files", "300", "--specs", "2", "--members", "2", "--queue", "2,3", "--parallel", "2",
+            "--cache", str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=115,
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr  # 1: a target missed (a tiny repository is no test)
+    for needle in (
+        "one fresh git worktree add",
+        "[fresh] per spec",
+        "[pool] per spec",
+        "disk",
+        "per spec, 3 / 2",
+    ):
+        assert needle in proc.stdout, proc.stdout

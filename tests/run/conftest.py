@@ -113,11 +113,18 @@ class Work:
         return self.field(spec_id, "status")
 
     def worktrees(self) -> list[str]:
+        """Registered worktrees, without the pool's free slots (run/worktrees.py keeps those on purpose)."""
+        return [p for p in self.all_worktrees() if Path(p).parent.name != ".pool"]
+
+    def all_worktrees(self) -> list[str]:
         return [
             line.split(" ", 1)[1]
             for line in self.git("worktree", "list", "--porcelain").splitlines()
             if line.startswith("worktree ")
         ]
+
+    def pool_slots(self) -> list[str]:
+        return [p for p in self.all_worktrees() if Path(p).parent.name == ".pool"]
 
     def branches(self, pattern: str = "chant/*") -> list[str]:
         return self.git("branch", "--list", pattern, "--format=%(refname:short)").split()

@@ -77,6 +77,12 @@ if TYPE_CHECKING:
 @common.dry_run_option("Print what would run, in which phases, and stop.")
 @click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    help="Where agents run: here (local, the default) or as Ray tasks on a cluster (docs/distributed.md).",
+)
+@click.option("--address", metavar="ADDR", help="The Ray cluster to use with --executor ray (host:port).")
 @common.json_option("Stream JSON events (schema 1), one per line.")
 def work(  # noqa: C901, PLR0915 - option checks, then one dispatch to the scheduler
     spec_ids: tuple[str, ...],
@@ -99,6 +105,8 @@ def work(  # noqa: C901, PLR0915 - option checks, then one dispatch to the sched
     force: bool,
     due: bool,
     as_json: bool,
+    executor: str | None,
+    address: str | None,
 ) -> None:
     """Execute specs: each in its own git worktree, checked, merged into the main branch, finalized.
 
@@ -176,6 +184,8 @@ def work(  # noqa: C901, PLR0915 - option checks, then one dispatch to the sched
         skip_deps=skip_deps,
         skip_approval=skip_approval,
         allow_red=allow_red,
+        executor=executor,
+        address=address,
         retries=retries,
         budget=budget,
         best_of=best_of,

@@ -21,6 +21,7 @@ from chant.locks import FileLock, LockBusy, is_locked, pid_alive
 from chant.project import Project
 from chant.run import mainline
 from chant.run.pipeline import main_branch
+from chant.run.worktrees import POOL_DIR
 from chant.spec.status import Status
 
 FINISHED = (Status.COMPLETED, Status.CANCELLED)
@@ -43,7 +44,7 @@ class CleanupPlan:
         )
 
 
-def plan(project: Project) -> CleanupPlan:
+def plan(project: Project) -> CleanupPlan:  # noqa: C901 - one pass per kind of leftover, each a few lines
     result = CleanupPlan()
     specs = project.specs(refresh=True)
     prefix = f"{project.name}-"
@@ -55,6 +56,8 @@ def plan(project: Project) -> CleanupPlan:
     registered = {Path(e["worktree"]) for e in git.worktrees(project.root)}
     if root.is_dir():
         for path in sorted(root.iterdir()):
+            if path.name == POOL_DIR:
+                continue  # the worktree pool's free slots (run/worktrees.py): clean, kept for reuse
             spec_id = path.name[len(prefix) :] if path.name.startswith(prefix) else path.name
             spec = specs.active.get(spec_id)
             if spec is not None and spec.status == Status.PAUSED:

@@ -263,11 +263,25 @@ class Mainline:
             if crashpoints.armed("checkout-update") or crashpoints.armed("checkout-done"):
                 _die_inside_fast_forward(root, old, new, self.git_dirs()[0])
             try:
-                git.fast_forward(root, new)
+                self._fast_forward(old, new, message)
             except git.GitError:
                 self._journal_done()  # git refused before it changed anything
                 raise
         self._journal_done()
+
+    def _fast_forward(self, old: str, new: str, message: str) -> None:
+        """The checkout from ``old`` to ``new``, then the branch: only the paths the merge changed are
+        touched (``read-tree -m -u``). When git refuses that, its own ``merge --ff-only`` decides -- it
+        refuses too when the user's uncommitted changes are in the way, naming them as before."""
+        root = self.project.root
+        if not git.two_way_update(root, old, new):
+            git.fast_forward(root, new)
+            return
+        try:
+            git.update_ref(root, self.branch, new, old, message.splitlines()[0])
+        except git.GitError:
+            git.two_way_update(root, new, old)  # the branch moved meanwhile: the checkout goes back with it
+            raise
 
     # -- the journal ---------------------------------------------------------------------------------
     def _move(self, old: str, new: str, message: str, *, journal: bool) -> None:
@@ -318,11 +332,16 @@ class MainLock:
 def git_lock_candidates(project: Project, live: Callable[[str], bool]) -> list[Path]:
     """git's lock files in the repository, but those in the worktree of a run that is live (its agent's
     business: the watchdog holds the run lock while any agent process lives)."""
+    from chant.run.worktrees import slot_live
+
     prefix = f"{project.name}-"
     return [
         p
         for p in git.lock_files(project.root)
-        if not (p.parent.parent.name == "worktrees" and live(p.parent.name.removeprefix(prefix)))
+        if not (
+            p.parent.parent.name == "worktrees"
+            and (live(p.parent.name.removeprefix(prefix)) or slot_live(project, p.parent.name))
+        )
     ]
 
 

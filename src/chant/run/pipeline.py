@@ -19,11 +19,23 @@ from typing import Any, Literal
 from chant import clock, git, layout, validate
 from chant.agents import AgentResult, get_agent, process
 from chant.errors import ChantError
-from chant.graph import Graph
-from chant.layout import acquire_run_lock, branch_name, pause_request_path, worktree_path
+from chant.graph import Graph, refuse_blocked
+from chant.layout import acquire_run_lock, branch_name, pause_request_path, worktree_path, worktree_root
 from chant.locks import FileLock
 from chant.project import Project, atomic_write
-from chant.run import crashpoints, gate, guard, invoke, logs, prompts, ratelimit, retry
+from chant.run import (
+    crashpoints,
+    executors,
+    gate,
+    guard,
+    invoke,
+    logs,
+    prompts,
+    ratelimit,
+    readyset,
+    retry,
+    worktrees,
+)
 from chant.run.board import Board
 from chant.run.budget import Budget, BudgetError, Ledger, Scope, Spend, parse_seconds
 from chant.run.local_changes import overwritten_by_merge
@@ -48,6 +60,8 @@ class RunOptions:
         True  # run specs graded red (chant.spec.quality); `chant work` without a terminal: --force
     )
     cancel: threading.Event = field(default_factory=threading.Event)
+    executor: str | None = None  # where agents run: local (default) or ray (run/executors/)
+    address: str | None = None  # the Ray cluster's address
     retries: int | None = None  # --retries: overrides the spec's retries: and defaults.retries
     budget: Budget | None = None  # --budget: the cap of this whole invocation
     best_of: int = 1  # --best-of N: candidates per spec (run/bestof.py)
@@ -115,6 +129,7 @@ class Prepared:
     # What the agent did outside its branch (refs it moved, .git/config or hooks it wrote): needs attention.
     trespass: list[str] = field(default_factory=list)
     attention: bool = False  # check()'s reason is one a human must look at (needs_attention, not failed)
+    lease: worktrees.Lease | None = None  # the pool's worktree this run works in (run/worktrees.py)
     gate_s: float | None = None  # seconds spent in the merge gate
     gated: gate.GateRun | None = None  # the gate's run on main + this branch, before the main lock
     attempts: list[dict[str, Any]] = field(default_factory=list)  # recorded as the spec's attempts:
@@ -138,6 +153,10 @@ class Pipeline:
         self.held: dict[str, FileLock] = {}
         self._preflown: set[str] = set()  # specs (and "" for the project) the pre-flight passed
         self._preflight_mutex = threading.Lock()  # parallel prepares: the project is checked once, first
+        self.executor = executors.make(options.executor, project, options.address)
+        self.pool = worktrees.Pool(
+            project, worktree_root(project), clear_locks=self.mainline.clear_stale_locks
+        )
         self.board = Board()  # the specs running now and their write sets (scheduler + sibling prompts)
         self.on_event: Callable[..., None] = lambda name, text, **data: None  # the scheduler's reporter
         self.ledger = Ledger()
@@ -200,7 +219,12 @@ class Pipeline:
 
     def _prepare_locked(self, spec_id: str, lock: FileLock) -> Prepared:
         project = self.project
-        specs = project.specs(refresh=True)
+        # Blockers judged on the files as they are now: re-reading only the specs that decide them keeps a
+        # 1,000-spec queue from rescanning every spec per spec (run/readyset.py).
+        judged = readyset.fresh_blockers(project, spec_id)
+        if judged is None:
+            graph = Graph.of(project.specs(refresh=True))
+            judged = graph, graph.blockers(spec_id)
         spec = project.reload(spec_id)
         status = spec.status
         if status == Status.CANCELLED:
@@ -211,8 +235,8 @@ class Pipeline:
             raise ChantError(
                 f"{spec_id} is already completed", hint=f"`chant replay {quote(spec_id)}` re-runs it"
             )
-        Graph.of(specs).refuse_if_blocked(
-            spec_id, skip_deps=self.options.skip_deps, skip_approval=self.options.skip_approval
+        refuse_blocked(
+            spec_id, judged[1], skip_deps=self.options.skip_deps, skip_approval=self.options.skip_approval
         )
         branch = self.branch_name(spec_id)
         worktree = self.worktree_path(spec_id)
@@ -250,20 +274,33 @@ class Pipeline:
             [common / "refs" / "heads" / f"{branch}.lock"]
             + [common / "worktrees" / worktree.name / name for name in ("index.lock", "HEAD.lock")]
         )
-        if worktree.exists():
-            git.worktree_remove(project.root, worktree)
+        # Resume on an existing branch so an earlier run's commits are never thrown away.
+        lease = self.pool.acquire(worktree, branch, None if has_branch else base)
         if has_branch:
-            # Resume on the existing branch so an earlier run's commits are never thrown away.
-            git.worktree_add(project.root, worktree, branch, None)
             base = git.merge_base(project.root, self.main_branch, branch) or base
-        else:
-            git.worktree_add(project.root, worktree, branch, base)
+        try:
+            return self._prepared(spec_id, lock, branch, worktree, base, spec_rel, lease)
+        except BaseException:
+            self.pool.release(lease)
+            raise
+
+    def _prepared(
+        self,
+        spec_id: str,
+        lock: FileLock,
+        branch: str,
+        worktree: Path,
+        base: str,
+        spec_rel: str,
+        lease: worktrees.Lease,
+    ) -> Prepared:
+        project = self.project
+        spec = project.reload(spec_id)
         untracked_spec = not git.path_exists_at(project.root, base, spec_rel)
         if untracked_spec:
             copy = worktree / spec_rel
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(spec.path.read_text(encoding="utf-8"), encoding="utf-8")
-        spec = project.reload(spec_id)
         prompt_name = prompts.choose(project, spec, self.options.prompt)
         agent_name = invoke.agent_name(project, self.options.agent, spec)
         log = SpecLog(layout.log_path(project, spec_id), logs.max_bytes(project.config))
@@ -273,6 +310,7 @@ class Pipeline:
             spec, lock, branch, worktree, base, spec_rel, prompt_name, agent_name, log, time.monotonic()
         )
         prep.untracked_spec = untracked_spec
+        prep.lease = lease
         return prep
 
     def _model(self, spec: Spec, agent_name: str) -> str | None:
@@ -335,8 +373,9 @@ class Pipeline:
         try:
             # Every process the agent starts hands the run lock to its watchdog: if this chant dies, the
             # lock stays held until the agent's whole process group is gone.
-            with process.holding(prep.lock.fileno()):
-                result = agent.run(request)
+            # The pool slot's lock goes with it: no other run cleans this worktree while the agent lives.
+            with process.holding(prep.lock.fileno(), prep.lease.fileno() if prep.lease else -1):
+                result = self.executor.run(prep, agent, request)
         finally:
             watcher.stop()
             moved = refs.foreign_updates(tag, prep.branch)
@@ -902,8 +941,11 @@ class Pipeline:
 
     def _remove_worktree(self, prep: Prepared) -> None:
         if not prep.worktree_removed:
-            git.worktree_remove(self.project.root, prep.worktree)
             prep.worktree_removed = True
+            if prep.lease is not None:
+                self.pool.release(prep.lease)
+            else:
+                git.worktree_remove(self.project.root, prep.worktree)
 
     def _cleanup(self, prep: Prepared) -> None:
         try:
@@ -916,9 +958,12 @@ class Pipeline:
         finally:
             prep.lock.release()
 
-    def flush_branches(self) -> None:
-        """Delete merged (or empty) branches in one git call; schedulers call this after each batch."""
+    def flush_branches(self, at_least: int = 0) -> None:
+        """Delete merged (or empty) branches in one git call; schedulers call this after each batch (a
+        long queue every ``at_least`` of them: each live branch is a reflog every agent's ref watch reads)."""
         with self._dead_lock:
+            if len(self._dead_branches) < max(at_least, 1):
+                return
             dead, self._dead_branches = self._dead_branches, []
         if dead:
             crashpoints.point("branch-delete")

@@ -26,6 +26,7 @@ from chant.project import Project
 from chant.run import crashpoints, journal, writesets
 from chant.run.events import Reporter
 from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions
+from chant.run.readyset import ReadySet
 from chant.shell import quote
 from chant.spec import ids
 from chant.spec.edit import REMOVE
@@ -384,7 +385,7 @@ class Scheduler:
 
     # -- queue (parallel) and chain ---------------------------------------------------------------
     @journal.recorded("queue")
-    def run_queue(  # noqa: PLR0915 - the refill loop: start, wait, record; issues 12/13 just reshaped it
+    def run_queue(  # noqa: C901, PLR0915 - the refill loop: start, wait, record; just reshaped by issues 12/13
         self, only: list[str] | None = None, *, stop_on_failure: bool = False
     ) -> RunSummary:
         """Run ready specs (or just ``only``) at most ``max_parallel`` at a time; refill as deps complete."""
@@ -395,6 +396,8 @@ class Scheduler:
         lock = threading.Lock()
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
             running: dict[Future[Prepared | Outcome], str] = {}
+            # Scanned once; then only finished specs and their dependents are re-judged (run/readyset.py).
+            ready = ReadySet(self.project)
 
             def refill() -> None:
                 if self.pipeline.mainline.left_main:
@@ -405,16 +408,18 @@ class Scheduler:
                         summary.stopped = spent
                         self.reporter.note(f"Stopped: {spent}; no more specs start in this run.")
                     return
-                graph = Graph.of(self.project.specs(refresh=True))
-                for spec_id in graph.ready():
+                for spec_id in ready:
                     if len(running) >= self.max_parallel:
                         return
-                    if spec_id in attempted or graph.is_driver(spec_id):
+                    if spec_id in attempted or ready.graph.is_driver(spec_id):
+                        ready.discard(spec_id)
                         continue
                     if only is not None and spec_id not in only:
+                        ready.discard(spec_id)
                         continue
                     if self._blocked(spec_id):
-                        continue  # picked up again by the refill after the spec it waits for is merged
+                        continue  # stays ready: offered again by the refill after the spec it waits for
+                    ready.discard(spec_id)
                     attempted.add(spec_id)
                     running[self._submit(pool, spec_id)] = spec_id
 
@@ -431,6 +436,8 @@ class Scheduler:
                         with lock:
                             summary.outcomes.append(outcome)
                         self.reporter.result(outcome)
+                        ready.finished(outcome.spec_id)
+                        self.pipeline.flush_branches(at_least=BRANCH_BATCH)
                         if not outcome.ok:
                             failed.add(outcome.spec_id)
                     if failed and stop_on_failure:
@@ -441,6 +448,8 @@ class Scheduler:
                         running.clear()
                         break
                     refill()
+                    if not running and not self.pipeline.mainline.left_main and ready.rescan():
+                        refill()  # drained: specs added or approved meanwhile are work of this run too
             except KeyboardInterrupt:
                 self._interrupt()
                 for future in list(running):
@@ -490,6 +499,10 @@ class Scheduler:
             self.reporter.result(outcome)
         self.reporter.note("Interrupted. Run the same command again to resume.")
         return RunSummary(outcomes, interrupted=True)
+
+
+# A queue deletes its merged branches in batches of this many (and the rest at its end).
+BRANCH_BATCH = 32
 
 
 class Interrupted(Exception):

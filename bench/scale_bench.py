@@ -1,0 +1,394 @@
+"""Benchmarks of ``chant work`` at scale (issue 13): a big repository and a long queue.
+
+Usage::
+
+    .venv/bin/python bench/scale_bench.py                     # both parts, today's defaults
+    .venv/bin/python bench/scale_bench.py --part big --files 50000 --specs 10
+    .venv/bin/python bench/scale_bench.py --part queue --queue 100,1000 --parallel 16
+    .venv/bin/python bench/scale_bench.py --json bench/results/scale.json
+
+(big) **A 50,000-file repository.** Generated once with ``git fast-import`` (one commit of small files in
+    nested directories) and cached under the git-ignored ``.cache/bench/``; each mode clones it. Measured in
+    the same run: one fresh ``git worktree add`` of the repository (the floor every worktree-per-task tool
+    pays), then ``chant work --chain`` over 10 instant specs, per spec, with the worktree pool off
+    (``worktree.pool: 0``: a fresh worktree per spec, chant's behaviour before issue 13) and on (the
+    default). The first spec (the pool's first checkout) is shown apart; the target is on the others:
+    <= 0.3x one ``git worktree add``. Then 8 parallel members (a driver, ``--max 8``) whose agents hold
+    still while the disk used by the worktrees is measured.
+(queue) **A long queue.** N ready instant specs in a small repository, ``chant work --parallel 16``: wall
+    per spec at each N; the target is per-spec cost at the largest N within 1.5x of the smallest.
+
+The instant agent ticks its box, writes one file and commits (``sh`` + ``sed`` + two git calls); it also
+appends its start time to a file so per-spec wall times come from one ``chant work`` process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+PY = str(BIN / "python") if (BIN / "python").exists() else sys.executable
+CHANT = [PY, "-m", "chant"]
+CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
+PER_SPEC_TARGET = 0.3  # x one fresh `git worktree add`
+QUEUE_TARGET = 1.5  # per-spec cost at the largest queue / at the smallest
+
+AGENT_SH = """\
+#!/bin/sh
+set -e
+date +%s.%N >> "$BENCH_STARTS"
+if [ -n "$BENCH_HOLD" ]; then
+  touch "$BENCH_HOLD/$CHANT_SPEC_ID"
+  while [ ! -e "$BENCH_HOLD/go" ]; do sleep 0.1; done
+fi
+sed -i 's/- \\[ \\]/- [x]/' "$CHANT_SPEC_FILE"
+echo "done by $CHANT_SPEC_ID" > "out-$CHANT_SPEC_ID.txt"
+git add -- "out-$CHANT_SPEC_ID.txt" "$CHANT_SPEC_FILE"
+git commit -q -m "chant($CHANT_SPEC_ID): done"
+"""
+
+CONFIG = """\
+---
+project:
+  name: bench
+defaults:
+  agent: command
+  timeout: 600
+parallel:
+  max: 16
+agents:
+  command:
+    command: ["sh", "{agent}"]
+{extra}---
+"""
+
+
+def env_for(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHANT_", "GIT_"))}
+    env.update(
+        {
+            "HOME": str(home),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+            "GIT_AUTHOR_NAME": "Bench",
+            "GIT_AUTHOR_EMAIL": "bench@chant.invalid",
+            "GIT_COMMITTER_NAME": "Bench",
+            "GIT_COMMITTER_EMAIL": "bench@chant.invalid",
+            "NO_COLOR": "1",
+        }
+    )
+    home.mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def sh(args: list[str], cwd: Path, env: dict[str, str], **kw: object) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def spec(title: str, *, parent: str | None = None, depends_on_empty: bool = False) -> str:
+    front = ["---", "type: code", "status: pending"]
+    if parent:
+        front.append(f"parent: {parent}")
+    if depends_on_empty:
+        front.append("depends_on: []")
+    return "\n".join([*front, "---", "", f"# {title}", "", "## Acceptance Criteria", "", "- [ ] done", ""])
+
+
+# -- the big repository ----------------------------------------------------------------------------
+def big_source(files: int, env: dict[str, str], cache: Path = CACHE) -> Path:
+    """A bare repository holding one commit of ``files`` small files, made once and cached."""
+    cached = cache / f"big-{files}.git"
+    if (cached / "refs" / "heads" / "main").exists() or (cached / "packed-refs").exists():
+        return cached
+    tmp = cached.with_name(cached.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    sh(["git", "init", "-q", "--bare", "-b", "main", str(tmp)], cache, env)
+    chunks = [b"commit refs/heads/main\ncommitter Bench <bench@chant.invalid> 1700000000 +0000\n"]
+    message = f"{files} files".encode()
+    chunks.append(b"data %d\n%s\n" % (len(message), message))
+    for n in range(files):
+        # 50 top-level packages, 20 modules each, files spread below: a plausible monorepo shape.
+        path = f"pkg{n % 50:02d}/mod{(n // 50) % 20:02d}/file{n:05d}.txt"
+        body = (f"file {n}\n" + "x" * 180 + "\n").encode()
+        chunks.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(body), body))
+    sh(["git", "fast-import", "--quiet"], tmp, env, input=b"".join(chunks).decode(), timeout=600)
+    sh(["git", "gc", "-q", "--prune=now"], tmp, env)
+    tmp.rename(cached)
+    return cached
+
+
+def big_repo(base: Path, source: Path, specs: dict[str, str], env: dict[str, str], extra: str) -> Path:
+    repo = base / "repo"
+    sh(["git", "clone", "-q", "--no-hardlinks", str(source), str(repo)], base, env, timeout=900)
+    sh(["git", "remote", "remove", "origin"], repo, env)
+    setup_chant(base, repo, specs, env, extra)
+    return repo
+
+
+def setup_chant(base: Path, repo: Path, specs: dict[str, str], env: dict[str, str], extra: str) -> None:
+    sh([*CHANT, "init"], repo, env)
+    agent = base / "agent.sh"
+    agent.write_text(AGENT_SH, encoding="utf-8")
+    config = CONFIG.replace("{agent}", str(agent)).replace("{extra}", extra)
+    (repo / ".chant" / "config.md").write_text(config, encoding="utf-8")
+    for spec_id, text in specs.items():
+        (repo / ".chant" / "specs" / f"{spec_id}.md").write_text(text, encoding="utf-8")
+    sh(["git", "add", "-A", "."], repo, env)
+    sh(["git", "commit", "-q", "-m", "bench setup"], repo, env)
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    sh(args, cwd, env, timeout=3600)
+    return time.perf_counter() - start
+
+
+def fresh_worktree_add(repo: Path, env: dict[str, str], rounds: int) -> list[float]:
+    times = []
+    for n in range(rounds):
+        path = repo.parent / f"floor-{n}"
+        times.append(timed(["git", "worktree", "add", "-q", "--detach", str(path), "HEAD"], repo, env))
+        sh(["git", "worktree", "remove", "--force", str(path)], repo, env)
+    return times
+
+
+def disk_kb(path: Path) -> int:
+    if not path.exists():
+        return 0
+    out = subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else 0
+
+
+MODES = {"fresh": "worktree:\n  pool: 0\n", "pool": ""}
+
+
+def bench_big(
+    workdir: Path, files: int, n_specs: int, members: int, modes: list[str], cache: Path = CACHE
+) -> dict[str, object]:
+    env = env_for(workdir / "home")
+    t0 = time.perf_counter()
+    source = big_source(files, env, cache)
+    print(f"[big] source repository ready ({time.perf_counter() - t0:.1f}s): {source}", flush=True)
+    ids = [f"2026-02-01-{i:03d}-big" for i in range(1, n_specs + 1)]
+    result: dict[str, object] = {"files": files, "specs": n_specs, "members": members}
+    for mode in modes:
+        base = workdir / f"big-{mode}"
+        base.mkdir()
+        repo = big_repo(base, source, {i: spec(f"Spec {i}") for i in ids}, env, MODES[mode])
+        floor = fresh_worktree_add(repo, env, 2)  # and once more after the chain: machine noise hits both
+        starts = base / "starts"
+        run_env = dict(env, BENCH_STARTS=str(starts))
+        t_start = time.time()
+        wall = timed([*CHANT, "work", "--chain"], repo, run_env)
+        t_end = t_start + wall
+        floor += fresh_worktree_add(repo, env, 1)
+        marks = [float(x) for x in starts.read_text().split()]
+        if len(marks) != n_specs:
+            raise SystemExit(f"[big] {mode}: {len(marks)} agents ran, expected {n_specs}")
+        edges = [t_start, *marks[1:], t_end]
+        per_spec = [b - a for a, b in zip(edges, edges[1:], strict=False)]
+        rest = per_spec[1:]
+        floor_s = statistics.median(floor)
+        row = {
+            "worktree_add_s": floor_s,
+            "worktree_add_all_s": floor,
+            "chain_wall_s": wall,
+            "first_spec_s": per_spec[0],
+            "per_spec_after_first_s": statistics.mean(rest),
+            "per_spec_after_first_median_s": statistics.median(rest),
+            "ratio_after_first": statistics.mean(rest) / floor_s,
+            "ratio_first": per_spec[0] / floor_s,
+        }
+        print(
+            f"[big] {mode}: {json.dumps({k: v for k, v in row.items() if k != 'worktree_add_all_s'})}",
+            flush=True,
+        )
+        row.update(disk_parallel(base, repo, env, members))
+        print(
+            f"[big] {mode}: disk for {members} parallel agents: {row['disk_parallel_kb'] / 1024:.0f} MiB",
+            flush=True,
+        )
+        result[mode] = row
+        shutil.rmtree(base, ignore_errors=True)
+    return result
+
+
+def disk_parallel(base: Path, repo: Path, env: dict[str, str], members: int) -> dict[str, object]:
+    """Disk taken by the worktrees while ``members`` agents of one driver run at once."""
+    driver = "2026-02-01-900-drv"
+    specs = {driver: spec("Driver").replace("- [ ] done", "- [x] done").replace("type: code", "type: driver")}
+    for m in range(1, members + 1):
+        specs[f"{driver}.{m}"] = spec(f"Member {m}", parent=driver, depends_on_empty=True)
+    for spec_id, text in specs.items():
+        (repo / ".chant" / "specs" / f"{spec_id}.md").write_text(text, encoding="utf-8")
+    sh(["git", "add", "-A", ".chant"], repo, env)
+    sh(["git", "commit", "-q", "-m", "driver"], repo, env)
+    hold = base / "hold"
+    hold.mkdir()
+    run_env = dict(env, BENCH_STARTS=str(base / "starts-driver"), BENCH_HOLD=str(hold))
+    worktrees = repo / ".chant" / "run" / "worktrees"
+    found: dict[str, object] = {}
+
+    def measure() -> None:
+        deadline = time.monotonic() + 1800
+        while len([p for p in hold.iterdir() if p.name != "go"]) < members and time.monotonic() < deadline:
+            time.sleep(0.2)
+        found["disk_parallel_kb"] = disk_kb(worktrees)
+        found["disk_main_checkout_kb"] = disk_kb(repo) - found["disk_parallel_kb"]  # type: ignore[operator]
+        (hold / "go").touch()
+
+    watcher = threading.Thread(target=measure, daemon=True)
+    watcher.start()
+    start = time.perf_counter()
+    sh([*CHANT, "work", "--max", str(members), driver], repo, run_env, timeout=3600)
+    found["parallel_wall_s"] = time.perf_counter() - start
+    watcher.join(timeout=5)
+    found["disk_after_kb"] = disk_kb(worktrees)
+    return found
+
+
+# -- the long queue --------------------------------------------------------------------------------
+def bench_queue(workdir: Path, sizes: list[int], parallel: int) -> dict[str, object]:
+    result: dict[str, object] = {"parallel": parallel}
+    for size in sizes:
+        base = workdir / f"queue-{size}"
+        repo = base / "repo"
+        repo.mkdir(parents=True)
+        env = env_for(base / "home")
+        sh(["git", "init", "-q", "-b", "main"], repo, env)
+        (repo / "README").write_text("queue bench\n", encoding="utf-8")
+        ids = [f"2026-02-01-{ident(i)}-q" for i in range(1, size + 1)]
+        setup_chant(base, repo, {i: spec(f"Spec {i}") for i in ids}, env, "")
+        run_env = dict(env, BENCH_STARTS=str(base / "starts"))
+        wall = timed([*CHANT, "work", "--parallel", str(parallel)], repo, run_env)
+        ran = len((base / "starts").read_text().split())
+        if ran != size:
+            raise SystemExit(f"[queue] {size}: {ran} agents ran")
+        result[str(size)] = {"wall_s": wall, "per_spec_s": wall / size}
+        print(
+            f"[queue] {size} specs --parallel {parallel}: {wall:.1f}s, {wall / size * 1000:.0f} ms/spec",
+            flush=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+    return result
+
+
+def ident(n: int) -> str:
+    """The day's sequence number in chant's base 36, three digits (sorts numerically)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    for _ in range(3):
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("big", "queue", "all"), default="all")
+    parser.add_argument("--files", type=int, default=50000)
+    parser.add_argument("--specs", type=int, default=10)
+    parser.add_argument("--members", type=int, default=8)
+    parser.add_argument("--modes", default="fresh,pool", help="big repo: fresh (pool off), pool")
+    parser.add_argument("--queue", default="100,1000", help="queue sizes, comma-separated")
+    parser.add_argument("--parallel", type=int, default=16)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the generated repository is kept")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="chant-scale-bench-"))
+    figures: dict[str, object] = {}
+    try:
+        if args.part in ("big", "all"):
+            modes = args.modes.split(",")
+            figures["big"] = bench_big(workdir, args.files, args.specs, args.members, modes, args.cache)
+        if args.part in ("queue", "all"):
+            sizes = [int(s) for s in args.queue.split(",")]
+            figures["queue"] = bench_queue(workdir, sizes, args.parallel)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    failed = report(figures)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+def report(figures: dict[str, object]) -> bool:
+    print(f"\nchant scale bench; python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
+    print(f"{'measurement':<62} {'value':>10} {'target':>8}  verdict")
+    print("-" * 92)
+    failed = False
+
+    def row(label: str, value: str, target: str = "", ok: bool | None = None) -> None:
+        nonlocal failed
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        failed |= ok is False
+        print(f"{label:<62} {value:>10} {target:>8}  {verdict}")
+
+    big = figures.get("big")
+    if isinstance(big, dict):
+        print(f"(big) {big['files']} files, chant work --chain over {big['specs']} instant specs")
+        samples = [
+            s
+            for mode in ("fresh", "pool")
+            if isinstance(big.get(mode), dict)
+            for s in big[mode]["worktree_add_all_s"]
+        ]
+        floor = statistics.median(samples)
+        row(f"  one fresh git worktree add, median of {len(samples)} (all modes)", f"{floor:.2f}s")
+        for mode in ("fresh", "pool"):
+            m = big.get(mode)
+            if not isinstance(m, dict):
+                continue
+            row(f"  [{mode}] one fresh git worktree add, this mode's median", f"{m['worktree_add_s']:.2f}s")
+            row(f"  [{mode}] first spec", f"{m['first_spec_s']:.2f}s")
+            row(f"  [{mode}] per spec after the first", f"{m['per_spec_after_first_s']:.2f}s")
+            ratio = m["per_spec_after_first_s"] / floor
+            row(
+                f"  [{mode}]   / one worktree add (the median above)",
+                f"{ratio:.2f}x",
+                f"<={PER_SPEC_TARGET}x",
+                ratio <= PER_SPEC_TARGET if mode == "pool" else None,
+            )
+            row(f"  [{mode}]   first spec / one worktree add", f"{m['first_spec_s'] / floor:.2f}x")
+            row(
+                f"  [{mode}] disk, {big['members']} parallel agents' worktrees",
+                f"{m['disk_parallel_kb'] / 1024:.0f}MiB",
+            )
+            row(f"  [{mode}] disk, the main checkout", f"{m['disk_main_checkout_kb'] / 1024:.0f}MiB")
+            row(f"  [{mode}] driver of parallel members: wall", f"{m['parallel_wall_s']:.1f}s")
+    queue = figures.get("queue")
+    if isinstance(queue, dict):
+        sizes = sorted(int(k) for k in queue if k.isdigit())
+        print(f"(queue) instant specs, --parallel {queue['parallel']}")
+        for size in sizes:
+            row(f"  {size} specs: per spec", f"{queue[str(size)]['per_spec_s'] * 1000:.0f}ms")
+        if len(sizes) >= 2:
+            ratio = queue[str(sizes[-1])]["per_spec_s"] / queue[str(sizes[0])]["per_spec_s"]
+            row(
+                f"  per spec, {sizes[-1]} / {sizes[0]}",
+                f"{ratio:.2f}x",
+                f"<={QUEUE_TARGET}x",
+                ratio <= QUEUE_TARGET,
+            )
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
