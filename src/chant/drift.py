@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from chant import clock, git
 from chant import schedule as schedule_mod
-from chant.globs import directory_glob, expand, safe_is_dir
+from chant.globs import directory_glob, expand, glob_regex, safe_is_dir
 from chant.graph import Graph
 from chant.project import Project
 from chant.spec import ids
@@ -197,29 +197,6 @@ class DriftResult:
 
 
 # -- glob and baseline ---------------------------------------------------------------------------------
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """``**`` spans directories (zero or more), ``*`` and ``?`` stay within one."""
-    out = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(pattern[i])
-            i += 1
-    return re.compile(out + r"\Z")
-
-
 def _baseline(project: Project, spec: Spec) -> str | None:
     recorded = spec.get("input_baseline")
     if recorded and git.head(project.root, str(recorded)):
