@@ -532,8 +532,8 @@ def run_cli_in_process(argv: list[str]) -> tuple[int, str, str]:
 def check_library(root: Path) -> tuple[bool, SpecParseErrorLike | None]:
     """The loader and the library calls every command builds on; returns (bad spec loaded, its error)."""
     from chant.graph import Graph
+    from chant.lint import lint, relative_paths
     from chant.project import Project
-    from chant.spec.lint import lint, relative_paths
 
     project = Project(root)
     specs = project.specs()
@@ -572,7 +572,7 @@ def run_case_in_process(root: Path, index: int, case: Case, report: Report) -> N
             report.parse_errors_with_line += error.line is not None
     except Hang:
         record("library", "hang", case.note)
-    except Exception:  # noqa: BLE001 - that is what we are looking for
+    except Exception:  # that is what we are looking for
         record("library", "traceback", traceback.format_exc(limit=-3))
     for argv in IN_PROCESS_COMMANDS:
         where = "chant " + " ".join(argv)
@@ -582,7 +582,7 @@ def run_case_in_process(root: Path, index: int, case: Case, report: Report) -> N
         except Hang:
             record(where, "hang", case.note)
             continue
-        except Exception:  # noqa: BLE001
+        except Exception:
             record(where, "traceback", traceback.format_exc(limit=-3))
             continue
         if "Traceback" in out + err:

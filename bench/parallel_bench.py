@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline_bench import CHANT, env_for, make_repo, spec  # noqa: E402
+from pipeline_bench import CHANT, env_for, make_repo, spec
 
 PARALLEL = 8
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import make_repo  # noqa: E402 - bench/ is not a package
+from run import make_repo  # bench/ is not a package
 
 
 def _measure(label: str, rounds: int, action: Callable[[], object]) -> None:
@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         repo = make_repo(Path(tmp), args.size)
         from chant import validate
         from chant.graph import Graph
+        from chant.lint import lint, relative_paths
         from chant.ops.doctor import doctor
         from chant.project import Project
-        from chant.spec.lint import lint, relative_paths
 
         project = Project(repo)
         specs = project.specs()

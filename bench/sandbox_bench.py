@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from chant.agents import sandbox  # noqa: E402
-from chant.agents.tools import Toolbox  # noqa: E402
+from chant.agents import sandbox
+from chant.agents.tools import Toolbox
 
 TARGET_MS = 20.0
 COMMANDS = {

@@ -11,19 +11,22 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chant.errors import ChantError
 
-ERROR = "error"
-WARNING = "warning"
+if TYPE_CHECKING:
+    from chant.lint import Severity
+
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
 
 
 @dataclass(frozen=True)
 class Issue:
     key: str  # dotted path ("defaults.timeout"); "" for the whole file
     line: int | None  # 1-based line in config.md
-    severity: str  # error | warning
+    severity: Severity
     message: str
     hint: str
 

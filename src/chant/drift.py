@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from chant import clock, git
 from chant import schedule as schedule_mod
+from chant.globs import directory_glob, expand, glob_regex, safe_is_dir
 from chant.graph import Graph
-from chant.paths import directory_glob, expand, safe_is_dir
 from chant.project import Project
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec
@@ -38,11 +38,14 @@ RERUN_TYPES = ("research", "documentation")
 _GENERIC_DIRS = {"src", "lib", "app", "apps", "services", "service", "packages", "pkg", "internal", "tests"}
 
 
+ChangeKind = Literal["modified", "added", "deleted"]
+
+
 @dataclass
 class FileChange:
     path: str
     source: str  # the frontmatter field that matched it
-    kind: str  # modified | added | deleted
+    kind: ChangeKind
     date: str | None = None
     added: int = 0
     removed: int = 0
@@ -194,29 +197,6 @@ class DriftResult:
 
 
 # -- glob and baseline ---------------------------------------------------------------------------------
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """``**`` spans directories (zero or more), ``*`` and ``?`` stay within one."""
-    out = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(pattern[i])
-            i += 1
-    return re.compile(out + r"\Z")
-
-
 def _baseline(project: Project, spec: Spec) -> str | None:
     recorded = spec.get("input_baseline")
     if recorded and git.head(project.root, str(recorded)):
@@ -286,7 +266,7 @@ def check_spec(project: Project, spec: Spec, *, trees: dict[str, dict[str, str]]
             seen.add(path)
             if before.get(path) == now.get(path):
                 continue
-            kind = "added" if path not in before else "deleted" if path not in now else "modified"
+            kind: ChangeKind = "added" if path not in before else "deleted" if path not in now else "modified"
             report.changes.append(_describe(project, report.baseline, path, field_name, kind))
         report.counts[field_name] = len(now)
         report.input_count += len(now)
@@ -335,7 +315,9 @@ def next_check(project: Project, spec: Spec) -> str | None:
     return moment.strftime("%Y-%m-%d")
 
 
-def _describe(project: Project, baseline: str | None, path: str, field_name: str, kind: str) -> FileChange:
+def _describe(
+    project: Project, baseline: str | None, path: str, field_name: str, kind: ChangeKind
+) -> FileChange:
     root = project.root
     change = FileChange(path, field_name, kind)
     log = git.run(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from chant import clock
 from chant.errors import ChantError
@@ -213,10 +216,6 @@ def delete_branches(root: Path, branches: Sequence[str]) -> None:
         run(["branch", "-D", *branches], root, check=False)
 
 
-def rename_branch(root: Path, old: str, new: str) -> None:
-    run(["branch", "-M", old, new], root)
-
-
 def merge_base(root: Path, a: str, b: str) -> str | None:
     result = run(["merge-base", a, b], root, check=False)
     return result.stdout.strip() or None
@@ -228,22 +227,9 @@ def rev_list(root: Path, spec: str) -> list[str]:
     return [line for line in output.splitlines() if line]
 
 
-def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
-    if not shas:
-        return {}
-    output = run(["show", "-s", "--format=%H%x00%B%x01", *shas], root).stdout
-    messages: dict[str, str] = {}
-    for record in output.split("\x01"):
-        record = record.strip("\n")
-        if "\x00" in record:
-            sha, body = record.split("\x00", 1)
-            messages[sha.strip()] = body
-    return messages
-
-
 def log_messages(root: Path, spec: str, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
     """``(sha, message)`` of the commits in ``spec`` (e.g. ``base..branch``), oldest first: one git call
-    where ``rev_list`` + ``commit_messages`` take two (the pipeline runs this once per spec). With
+    where ``rev_list`` and a ``git show`` per commit took two (the pipeline runs this once per spec). With
     ``paths``: only the commits that changed one of them."""
     limit = ["--", *paths] if paths else []
     output = run(["log", "--reverse", "--format=%H%x00%B%x01", spec, *limit], root).stdout
@@ -390,6 +376,25 @@ def stale_locks(root: Path, locks: Sequence[Path], *, min_age: float, now: float
 
 
 # -- worktrees -----------------------------------------------------------------------------------
+# git writes a new worktree's admin directory (.git/worktrees/<x>/) file by file, and every command that
+# enumerates worktrees (another `worktree add`, `switch`, `worktree move`) reads all of them: one caught
+# half-written fails with "failed to read .git/worktrees/<x>/commondir: Success". Parallel specs of one chant
+# did exactly that under load, so this process changes and enumerates worktree metadata one at a time.
+_WORKTREE_METADATA = threading.RLock()
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_at_a_time(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    @wraps(func)
+    def locked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _WORKTREE_METADATA:
+            return func(*args, **kwargs)
+
+    return locked
+
+
+@_one_at_a_time
 def worktree_add(root: Path, path: Path, branch: str, base: str | None) -> None:
     """New branch ``branch`` at ``base`` checked out at ``path``; an existing branch is checked out as is."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -399,6 +404,7 @@ def worktree_add(root: Path, path: Path, branch: str, base: str | None) -> None:
         run(["worktree", "add", "-b", branch, str(path), base], root)
 
 
+@_one_at_a_time
 def worktree_add_detached(root: Path, path: Path, rev: str) -> None:
     """A checkout of ``rev`` at ``path`` on no branch: whatever is done there moves no ref."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -412,6 +418,7 @@ def checkout_detached(worktree: Path, rev: str) -> None:
     run(["clean", "-q", "-f", "-d", "-x"], worktree)
 
 
+@_one_at_a_time
 def worktree_remove(root: Path, path: Path) -> None:
     removed = run(["worktree", "remove", "--force", "--force", str(path)], root, check=False).ok
     if path.exists():
@@ -424,18 +431,21 @@ def worktree_remove(root: Path, path: Path) -> None:
         run(["worktree", "prune"], root, check=False)
 
 
+@_one_at_a_time
 def worktree_move(root: Path, src: Path, dst: Path) -> None:
     """Move a linked worktree (a rename: its files, index and stat data are kept as they are)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     run(["worktree", "move", str(src), str(dst)], root)
 
 
+@_one_at_a_time
 def switch_new(cwd: Path, branch: str, base: str) -> None:
     """In the checkout ``cwd``: new branch ``branch`` at ``base``, checked out. A two-way move from the
     current commit: only the files that differ between the two are rewritten."""
     run(["switch", "--quiet", "--no-guess", "--create", branch, base], cwd)
 
 
+@_one_at_a_time
 def switch(cwd: Path, branch: str) -> None:
     """Check out the existing ``branch`` in ``cwd`` (git refuses if another worktree has it checked out)."""
     run(["switch", "--quiet", "--no-guess", branch], cwd)
@@ -479,6 +489,7 @@ def worktree_admin(path: Path) -> Path | None:
     return admin if admin.is_absolute() else (path / admin).resolve()
 
 
+@_one_at_a_time
 def worktree_add_reset(root: Path, path: Path, branch: str, rev: str) -> None:
     """A worktree at ``path`` on ``branch``, (re)set to ``rev`` even if a stale worktree still has it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -751,6 +762,7 @@ def move(root: Path, src: Path, dst: Path) -> None:
     run(["mv", "--", str(src), str(dst)], root)
 
 
+@_one_at_a_time
 def worktree_prune(root: Path) -> None:
     run(["worktree", "prune"], root, check=False)
 

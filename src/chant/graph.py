@@ -9,13 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from chant.errors import ChantError
 from chant.spec import ids
 from chant.spec.model import DRIVER_TYPES, Spec
 from chant.spec.status import Status, is_unknown_status, parse_status
 
+if TYPE_CHECKING:
+    from chant.project import SpecSet
+
 SATISFYING = (Status.COMPLETED, Status.CANCELLED)
+# Blocker reasons that an approval decision, not other work, resolves.
+APPROVAL_REASONS = ("awaiting approval", "rejected")
 
 
 @dataclass(frozen=True)
@@ -71,10 +77,7 @@ class Graph:
         return parse_status(spec.frontmatter.get("status"))
 
     @classmethod
-    def of(cls, spec_set: object) -> Graph:
-        from chant.project import SpecSet
-
-        assert isinstance(spec_set, SpecSet)
+    def of(cls, spec_set: SpecSet) -> Graph:
         return cls(spec_set.active.values(), spec_set.archived, spec_set.invalid)
 
     # -- drivers and members ----------------------------------------------------------------------
@@ -171,11 +174,19 @@ class Graph:
         self._blockers[spec_id] = found
         return found
 
+    def refuse_if_blocked(
+        self, spec_id: str, *, skip_deps: bool = False, skip_approval: bool = False
+    ) -> None:
+        """A blocked spec is not run, and that is not a failed run: raise why and how, before anything starts
+        (``chant work``, the pipeline and a driver run all refuse with these words)."""
+        refuse_blocked(spec_id, self.blockers(spec_id), skip_deps=skip_deps, skip_approval=skip_approval)
+
     def is_ready(self, spec_id: str) -> bool:
         spec = self.specs[spec_id]
         return self._status(spec) == Status.PENDING and not self._blockers_of(spec_id)
 
     def is_blocked(self, spec_id: str) -> bool:
+        """Pending with a blocker (the tests' reading of ``display_status``; chant itself asks that)."""
         spec = self.specs[spec_id]
         return self._status(spec) == Status.PENDING and bool(self._blockers_of(spec_id))
 
@@ -288,3 +299,21 @@ def _cycle_in(remaining: dict[str, set[str]]) -> list[str]:
         if node in path:
             return path[path.index(node) :] + [node]
         path.append(node)
+
+
+def refuse_blocked(
+    spec_id: str, blockers: list[Blocker], *, skip_deps: bool = False, skip_approval: bool = False
+) -> None:
+    """:meth:`Graph.refuse_if_blocked` for blockers already known (the pipeline judges them once)."""
+    from chant.shell import quote
+
+    if not skip_approval and any(b.reason in APPROVAL_REASONS for b in blockers):
+        raise ChantError(
+            f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)} --by NAME`"
+        )
+    deps = [b for b in blockers if b.id]
+    if deps and not skip_deps:
+        raise ChantError(
+            f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
+            hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
+        )

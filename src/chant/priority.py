@@ -14,9 +14,12 @@ The Rust tool has no ``priority`` field of its own, but its documentation and us
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chant.spec import ids
+
+if TYPE_CHECKING:
+    from chant.graph import Graph
 
 NAMES = ("critical", "high", "medium", "low", "lowest")
 DEFAULT = NAMES.index("medium")
@@ -46,16 +49,13 @@ def problem(value: object) -> str | None:
     return f"unknown priority '{value}' (expected {', '.join(NAMES)}, or P0-P4)"
 
 
-def next_order(graph: object) -> list[str]:
+def next_order(graph: Graph) -> list[str]:
     """The ready specs, the one to work next first: by priority, then by how many unfinished specs wait on
     it (directly or through others: its dependency depth), then by ID.
 
     A driver is one unit of work (``chant work DRIVER`` runs its members), so the members of an unfinished
     driver are not candidates themselves; what waits on them counts for the driver.
     """
-    from chant.graph import Graph
-
-    assert isinstance(graph, Graph)
     waiting = unblocks(graph)
     ready = [s for s in graph.ready() if _unit(graph, s) == s]
 
@@ -66,7 +66,7 @@ def next_order(graph: object) -> list[str]:
     return sorted(ready, key=key)
 
 
-def unblocks(graph: object) -> dict[str, int]:
+def unblocks(graph: Graph) -> dict[str, int]:
     """unit of work -> how many unfinished specs outside it wait on it, directly or transitively."""
     found: dict[str, set[str]] = {}
     for spec_id, blocked in _waiting(graph).items():
@@ -75,7 +75,7 @@ def unblocks(graph: object) -> dict[str, int]:
     return {unit: len(blocked) for unit, blocked in found.items()}
 
 
-def _unit(graph: Any, spec_id: str) -> str:
+def _unit(graph: Graph, spec_id: str) -> str:
     """The outermost unfinished driver that runs ``spec_id``, or the spec itself."""
     from chant.graph import SATISFYING
 
@@ -85,11 +85,10 @@ def _unit(graph: Any, spec_id: str) -> str:
     return spec_id
 
 
-def _waiting(graph: object) -> dict[str, set[str]]:
+def _waiting(graph: Graph) -> dict[str, set[str]]:
     """spec -> every unfinished spec that depends on it, directly or transitively."""
-    from chant.graph import SATISFYING, Graph
+    from chant.graph import SATISFYING
 
-    assert isinstance(graph, Graph)
     dependents: dict[str, set[str]] = {}
     for spec_id, spec in graph.specs.items():
         if spec.status in SATISFYING:

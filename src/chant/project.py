@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from chant import __version__
+from chant import __version__, fsutil
 from chant import config as config_mod
 from chant.errors import ChantError, NotFoundError, SpecParseError
 from chant.locks import locked
@@ -24,7 +24,7 @@ from chant.spec.model import KEEP_BODY_BYTES, Spec, read_spec_file
 from chant.spec.status import Status, check_transition
 
 # Not imported here, on purpose: chant.git (subprocess), tempfile and chant.spec.edit (YAML) are only needed
-# when writing, and `chant list` must start fast (DESIGN §4). They are imported inside the writers.
+# when writing, and `chant list` must start fast (docs/design.md, "Hot read path"). They are imported inside the writers.
 
 CHANT_DIR = ".chant"
 CACHE_VERSION = 4
@@ -142,8 +142,8 @@ class Project:
             entry = cache.get(key)
             version = stamp(mtime_ns, inode)
             stamps[key] = (size, version)
-            if entry is not None and entry[0] == size and entry[1] == version:
-                spec = Spec(spec_id, path, entry[2], None, entry[4], title=entry[3])
+            if entry is not None and entry[_SIZE] == size and entry[_VERSION] == version:
+                spec = Spec(spec_id, path, entry[_FRONTMATTER], None, entry[_BODY_LINE], title=entry[_TITLE])
                 fresh[key] = entry
             else:
                 parsed = True
@@ -154,7 +154,7 @@ class Project:
                         continue  # removed since the scan (a concurrent delete): not a spec any more
                     result.invalid[spec_id] = SpecParseError(self.rel(path), exc.detail, exc.line)
                     continue
-                except Exception as exc:  # noqa: BLE001 - one file must never take the listing down
+                except Exception as exc:  # one file must never take the listing down
                     result.invalid[spec_id] = SpecParseError(
                         self.rel(path), f"cannot read this spec ({type(exc).__name__}: {str(exc)[:200]})", 1
                     )
@@ -178,7 +178,7 @@ class Project:
         # Every spec file's (size, stamp) when all of them are cached and valid: the CLI's fast path keys
         # its precomputed listing on exactly this (chant.cli.fast); None otherwise.
         self.clean_stamps = (
-            {key: (entry[0], entry[1]) for key, entry in fresh.items()}
+            {key: (entry[_SIZE], entry[_VERSION]) for key, entry in fresh.items()}
             if not result.invalid and len(fresh) == len(active)
             else None
         )
@@ -340,14 +340,7 @@ def _scan_specs(
 
 
 def _spec_files(directory: Path) -> list[Path]:
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        base = Path(dirpath)
-        for name in filenames:
-            if name.endswith(".md") and not name.startswith("."):
-                found.append(_child(base, name))
-    return found
+    return [path for _key, path, *_stat in _scan_specs(directory)]
 
 
 # -- the index cache ----------------------------------------------------------------------------------
@@ -357,6 +350,12 @@ def _spec_files(directory: Path) -> list[Path]:
 # lives in chant's own git-ignored run directory; still, nothing in it is trusted unless the header and the
 # checksum match and every entry has the expected shape, and any surprise means "no cache" (never a crash).
 _Entry = tuple[int, int, dict[str, Any], str | None, int]
+# An _Entry's positions (Final, so that mypy knows each one's type).
+_SIZE: Final = 0
+_VERSION: Final = 1
+_FRONTMATTER: Final = 2
+_TITLE: Final = 3
+_BODY_LINE: Final = 4
 
 
 def _cache_header() -> bytes:
@@ -406,18 +405,11 @@ def _write_cache(path: Path, entries: dict[str, _Entry]) -> None:
         entries = {key: value for key, value in entries.items() if _marshallable(value)}
         payload = marshal.dumps(entries)
     blob = _cache_header() + zlib.crc32(payload).to_bytes(4, "little") + payload
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    ensure_run_dir(path.parent)
     try:
-        ensure_run_dir(path.parent)
-        # No fsync: losing the cache costs one re-parse, and a torn file fails the checksum.
-        with open(tmp, "wb") as handle:
-            handle.write(blob)
-        os.replace(tmp, path)
+        fsutil.write_atomic(str(path), blob, fsync=False)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass  # the cache is an optimisation; a read-only checkout still works
+        pass  # the cache is an optimisation; a read-only checkout still works
 
 
 def _marshallable(value: Any) -> bool:
@@ -449,40 +441,8 @@ def ensure_run_dir(run_dir: Path) -> None:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory + rename, so readers never see half a file.
-
-    A new file gets the mode the umask gives (the kernel applies it to ``0o666``; ``mkstemp``'s 0600 made
-    config.md and prompts private); an existing file keeps its own mode.
-    """
-    fd, tmp = _create_temp(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _create_temp(path: Path) -> tuple[int, str]:
-    for _attempt in range(100):
-        tmp = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name next to {path}")
-
-
-def parse_spec_file(path: Path) -> Spec:
-    return Spec.from_text(path.name[:-3], path, read_spec_file(path))
+    """Write ``text`` (UTF-8, newlines as given) via a temp file + rename, fsync'ed (:mod:`chant.fsutil`)."""
+    fsutil.write_atomic(str(path), text.encode("utf-8"), fsync=True)
 
 
 __all__ = ["Project", "SpecSet", "find_root", "atomic_write", "document"]

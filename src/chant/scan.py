@@ -40,6 +40,11 @@ def scan_md(directory: str, prefix: str = "") -> list[tuple[str, int, int, int]]
     return found
 
 
+# Run locks are `.chant/run/locks/<RUN_LOCK_PREFIX><id>.lock` (chant.layout owns them; here so that the
+# fast listing path can probe one without importing anything).
+RUN_LOCK_PREFIX = "run-"
+
+
 def stamp(mtime_ns: int, inode: int) -> int:
     """One int for "this version of the file": chant's writes replace files (new inode), so a same-size
     rewrite within one mtime tick (``completed`` -> ``cancelled``) still changes the stamp."""

@@ -21,15 +21,18 @@ import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chant.errors import ChantError
 from chant.project import Project
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
-ERROR = "error"
-WARNING = "warning"
+if TYPE_CHECKING:
+    from chant.lint import Severity
+
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
 
 # Lint rules that do not stop a run: dependencies are the scheduler's business (a blocker, which
 # --skip-deps overrides), so the pre-flight leaves them to it.
@@ -51,7 +54,7 @@ class Problem:
     rule: str  # a short name, as in lint's error[rule]
     message: str
     fix: str  # the command (shell-quoted) or the edit that fixes it
-    severity: str = ERROR
+    severity: Severity = ERROR
     spec_id: str | None = None
     path: str | None = None  # project-relative file, when the problem is in a file
     line: int | None = None
@@ -175,12 +178,12 @@ def raise_for(problems: list[Problem]) -> None:
 
 
 def lint_project(project: Project, only: set[str] | None = None) -> list[Any]:
-    """``chant lint``'s diagnostics (:class:`chant.spec.lint.Diagnostic`): config.md first, then each
+    """``chant lint``'s diagnostics (:class:`chant.lint.Diagnostic`): config.md first, then each
     spec's findings together, in ID order -- the lint rules and the pre-flight's data checks (whose fix is
     appended to the message)."""
     from chant.graph import Graph
+    from chant.lint import Diagnostic, lint, relative_paths
     from chant.spec import ids
-    from chant.spec.lint import Diagnostic, lint, relative_paths
 
     specs = project.specs()
     chosen = [s for s in specs.ordered() if only is None or s.id in only]
@@ -358,7 +361,7 @@ def spec_problems(context: _Context, spec: Spec) -> list[Problem]:
     else:
         prompt_ok = True
     if spec.get("output_schema") not in (None, ""):
-        from chant.ops import outputs
+        from chant.run import outputs
 
         if (schema_problem := outputs.problem(project.root, spec)) is not None:
             add(
@@ -540,7 +543,7 @@ def config_or_default(project: Project) -> Any:
 def _lint_errors(project: Project, specs: list[Spec]) -> dict[str, list[Problem]]:
     """Each spec's own lint errors (minus dependency rules): work refuses what lint rejects."""
     from chant.graph import Graph
-    from chant.spec.lint import lint
+    from chant.lint import lint
 
     graph = Graph.of(project.specs())
     only = {s.id for s in specs}
@@ -569,7 +572,7 @@ def _rel(project: Project, spec: Spec) -> str:
 
 
 def _key_line(spec: Spec, key: str) -> int | None:
-    from chant.spec.lint import _line_of
+    from chant.lint import _line_of
 
     return _line_of(spec, key, key=True)
 

@@ -23,7 +23,7 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from chant import clock, git
 from chant.errors import ChantError
@@ -32,10 +32,12 @@ from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
-PASSED = "passed"
-FAILED = "failed"
-NOT_CHECKED = "not checked"
-SKIPPED = "skipped"
+CheckStatus = Literal["passed", "failed", "skipped", "not checked"]
+CheckMethod = Literal["command", "target", "agent", "none"]
+PASSED: CheckStatus = "passed"
+FAILED: CheckStatus = "failed"
+NOT_CHECKED: CheckStatus = "not checked"
+SKIPPED: CheckStatus = "skipped"
 DEFAULT_TIMEOUT = 120.0
 COMMANDS_DISABLED = "commands disabled (--run-commands or verify.run_commands: true runs them)"
 
@@ -45,8 +47,8 @@ _BACKTICK = re.compile(r"`([^`\n]+)`")
 @dataclass
 class CheckResult:
     text: str
-    status: str  # passed | failed | skipped | not checked
-    method: str  # command | target | agent | none
+    status: CheckStatus
+    method: CheckMethod
     detail: str = ""
 
     def to_dict(self) -> dict[str, str]:
@@ -157,7 +159,7 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w/.\s-]", " ", text).split())
 
 
-def parse_answers(output: str, criteria: list[str]) -> dict[str, tuple[str, str]]:
+def parse_answers(output: str, criteria: list[str]) -> dict[str, tuple[CheckStatus, str]]:
     """``criterion -> (passed|failed|skipped, reason)`` from ``PASS:``/``FAIL:``/``SKIP:`` lines.
 
     Lines may sit in a code fence, carry list markers or bold, and quote the criterion loosely; a criterion
@@ -169,8 +171,8 @@ def parse_answers(output: str, criteria: list[str]) -> dict[str, tuple[str, str]
         match = _ANSWER.match(line.strip().strip("`"))
         if match:
             answers.append((match.group(1).upper(), match.group(2).strip()))
-    verdicts = {"PASS": PASSED, "FAIL": FAILED, "SKIP": SKIPPED}
-    found: dict[str, tuple[str, str]] = {}
+    verdicts: dict[str, CheckStatus] = {"PASS": PASSED, "FAIL": FAILED, "SKIP": SKIPPED}
+    found: dict[str, tuple[CheckStatus, str]] = {}
     unmatched: list[tuple[str, str]] = []
     by_length = sorted(criteria, key=len, reverse=True)
     for verdict, rest in answers:
@@ -222,10 +224,11 @@ def verify_prompt(project: Project, spec: Spec, criteria: list[str]) -> str:
 
 def ask_agent(
     project: Project, spec: Spec, criteria: list[str], timeout: float | None, agent_name: str | None
-) -> dict[str, tuple[str, str]]:
+) -> dict[str, tuple[CheckStatus, str]]:
     from chant.ops import ask
+    from chant.run import invoke
 
-    name = ask.agent_name(project, agent_name, spec.get("agent"))
+    name = invoke.agent_name(project, agent_name, spec)
     question = ask.Question(
         key=f"verify-{spec.id}",
         prompt=verify_prompt(project, spec, criteria),
@@ -234,7 +237,9 @@ def ask_agent(
         env={"CHANT_SPEC_FILE": str(spec.path), "CHANT_VERIFY": "1"},
         label=f"verify {spec.id}",
     )
-    result = ask.ask(project, question, agent=name, worktree=project.root, timeout=timeout)
+    # The model that did the work answers for it (the spec's model:, as a run would choose it).
+    model = invoke.model(project, spec, name, None, recorded=True)
+    result = ask.ask(project, question, agent=name, worktree=project.root, timeout=timeout, model=model)
     if result.error and result.error.startswith("agent: "):
         return {c: (NOT_CHECKED, result.error) for c in criteria}
     problem = ask.failure(result, name)

@@ -46,7 +46,7 @@ class FakeLLM:
 @contextmanager
 def serve(fake: FakeLLM) -> Iterator[FakeLLM]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        def do_POST(self) -> None:  # http.server naming
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             reply = fake.next_reply(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, body))

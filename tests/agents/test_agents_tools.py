@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chant.agents.paths import glob_regex
 from chant.agents.tools import TOOL_NAMES, TOOL_SCHEMAS, Toolbox
+from chant.globs import glob_regex
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chant.paths import expand
+from chant.globs import expand
 from chant.project import Project
 from chant.run import prompts
 

@@ -299,7 +299,7 @@ def test_memory_of_a_read_command_stays_small(hostile_repo: Path, chant_env: dic
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=cap,  # noqa: PLW1509 - a resource limit, no threads in the test process
+        preexec_fn=cap,  # a resource limit, no threads in the test process
     )
     assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr, proc.stderr
     assert "error[parse]" in proc.stdout

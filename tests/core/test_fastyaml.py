@@ -207,7 +207,7 @@ def _check(text: str, text_keys: frozenset[str] = frozenset()) -> bool:
         return False
     try:
         ref = yamlio.load(text, text_keys)
-    except Exception as exc:  # noqa: BLE001 - libyaml rejects it: the fast reader must not accept it
+    except Exception as exc:  # libyaml rejects it: the fast reader must not accept it
         raise AssertionError(f"fast reader accepted what libyaml rejects ({exc}):\n{text}") from None
     if ref is None:
         ref = {}  # a document of comments only: the frontmatter reader treats both as "no fields"

@@ -412,10 +412,10 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
             return True
 
-        def do_CONNECT(self) -> None:  # noqa: N802
+        def do_CONNECT(self) -> None:
             self._proxied()
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        def do_POST(self) -> None:  # http.server naming
             if self._proxied():
                 return
             body = self._body()
@@ -433,7 +433,7 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             else:
                 self._reply(404, "application/json", b'{"error": {"message": "not found"}}')
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self._proxied():
                 return
             server.note(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, None))
@@ -442,7 +442,7 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             else:
                 self._reply(404, "application/json", b'{"error": {"message": "not found"}}')
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             if self._proxied():
                 return
             server.note(Seen("HEAD", self.path, {}, None))

@@ -16,6 +16,7 @@ AGENT = """\
 import os, pathlib, sys
 prompt = sys.stdin.read()
 pathlib.Path("verify-prompt.txt").write_text(prompt)
+pathlib.Path("verify-model.txt").write_text(os.environ.get("CHANT_MODEL", "(none)"))
 print("Checked the repository.")
 print("```")
 print("PASS: The README explains the project")
@@ -75,10 +76,33 @@ def repo(chant_repo: Path, git: Any) -> Path:
     (specs / f"{DOC}.md").write_text(SPEC)
     (specs / f"{OK}.md").write_text(GREEN)
     (specs / f"{TODO}.md").write_text("---\nstatus: pending\n---\n\n# Later\n")
-    (root / ".gitignore").write_text("verify-prompt.txt\n")
+    (root / ".gitignore").write_text("verify-prompt.txt\nverify-model.txt\n")
     git("add", "-A")
     git("commit", "-qm", "specs")
     return root
+
+
+@pytest.mark.parametrize(
+    ("recorded", "expected"),
+    [
+        ("model: big-model-1\n", "big-model-1"),
+        ("model: auto-completed\n", "config-model"),
+        ("", "config-model"),
+    ],
+)
+def test_the_agent_answers_with_the_model_that_did_the_work(
+    repo: Path, run_chant: Any, git: Any, recorded: str, expected: str
+) -> None:
+    # verify built its own agent request and ignored the spec's model: (issue 16 item 2); now the one
+    # request builder (run/invoke.py) picks it, as a run does, else agents.<name>.model
+    config = repo / ".chant/config.md"
+    config.write_text(config.read_text().replace("  command:\n", "  command:\n    model: config-model\n"))
+    (repo / ".chant/specs" / f"{DOC}.md").write_text(
+        SPEC.replace("type: documentation\n", f"type: documentation\n{recorded}")
+    )
+    git("commit", "-qam", "model")
+    run_chant("verify", DOC)
+    assert (repo / "verify-model.txt").read_text() == expected
 
 
 def test_commands_targets_and_agent(repo: Path, run_chant: Any, git: Any) -> None:

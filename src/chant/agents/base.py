@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from chant.errors import ChantError
+
 AGENT_NAMES: tuple[str, ...] = ("claude", "codex", "gemini", "openai", "ollama", "command")
 
 # Provider modules are imported on first use so `import chant.agents` stays cheap.
@@ -61,15 +63,15 @@ class Agent(Protocol):
     def run(self, request: AgentRequest) -> AgentResult: ...
 
 
-class UnknownAgentError(ValueError):
-    """Shaped like ``chant.errors.ChantError`` (message, hint, exit_code) so the CLI can print it."""
-
-    exit_code = 1
+class UnknownAgentError(ChantError, ValueError):
+    """An ``agent:`` no provider answers to: printed as ``error:``/``hint:`` like any ChantError (chant.errors
+    imports nothing, so agents/ may use it); still a ValueError for callers that turn it into a result."""
 
     def __init__(self, name: str) -> None:
-        self.message = f"unknown agent {name!r}; known agents: {', '.join(AGENT_NAMES)}"
-        self.hint = "set `agent:` in .chant/config.md to one of the known names"
-        super().__init__(self.message)
+        super().__init__(
+            f"unknown agent {name!r}; known agents: {', '.join(AGENT_NAMES)}",
+            hint="set `agent:` in .chant/config.md to one of the known names",
+        )
 
 
 def get_agent(name: str) -> Agent:

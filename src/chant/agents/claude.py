@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from chant.agents.base import AgentRequest
-from chant.agents.cli import CliAgent, StreamParser, extra_args
+from chant.agents.cli_agent import CliAgent, StreamParser, extra_args
 from chant.agents.program import command_prefix
 from chant.agents.text import as_float, as_int, auth_failure, clip, log_lines, summarize
 

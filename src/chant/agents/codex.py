@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import CliAgent, SettingError, StreamParser, extra_args
+from chant.agents.cli_agent import CliAgent, SettingError, StreamParser, extra_args
 from chant.agents.program import command_prefix
 from chant.agents.text import add_opt, as_int, auth_failure, clip, log_lines, summarize
 

@@ -11,7 +11,7 @@ import shlex
 import sys
 
 from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.cli import SettingError, StreamParser, agent_env, run_cli
+from chant.agents.cli_agent import SettingError, StreamParser, agent_env, run_cli
 from chant.agents.text import as_float, as_int
 
 RESULT_MARKER = "CHANT_RESULT "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chant.agents.base import AgentRequest
-from chant.agents.cli import CliAgent, StreamParser, extra_args
+from chant.agents.cli_agent import CliAgent, StreamParser, extra_args
 from chant.agents.program import command_prefix
 from chant.agents.text import add_opt, as_int, auth_failure, clip, summarize
 

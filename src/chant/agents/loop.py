@@ -7,6 +7,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -78,6 +79,17 @@ class _Totals:
     input_tokens: int | None = None
     output_tokens: int | None = None
     output: OutputTail = field(default_factory=OutputTail)
+
+
+def run_http_agent(
+    request: AgentRequest, wire: Callable[[AgentRequest], WireFormat], agent: str
+) -> AgentResult:
+    """The whole provider for an HTTP chat API (openai, ollama): a model is required, then the tool loop
+    over that API's ``wire``."""
+    model = request.model or request.settings.get("model")
+    if not model:
+        return AgentResult(False, None, f"the {agent} agent needs a model (set `model` in config)", None)
+    return run_tool_loop(request, wire(request), str(model), agent=agent)
 
 
 def run_tool_loop(request: AgentRequest, wire: WireFormat, model: str, agent: str = "openai") -> AgentResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chant.agents.base import AgentRequest, AgentResult
-from chant.agents.loop import ToolCall, Turn, parse_arguments, run_tool_loop
+from chant.agents.loop import ToolCall, Turn, parse_arguments, run_http_agent
 from chant.agents.text import as_int
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -15,10 +15,7 @@ class OpenAIAgent:
     name = "openai"
 
     def run(self, request: AgentRequest) -> AgentResult:
-        model = request.model or request.settings.get("model")
-        if not model:
-            return AgentResult(False, None, "the openai agent needs a model (set `model` in config)", None)
-        return run_tool_loop(request, OpenAIWire(request), str(model), agent=self.name)
+        return run_http_agent(request, OpenAIWire, self.name)
 
 
 class OpenAIWire:

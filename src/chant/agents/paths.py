@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
+
+from chant.globs import glob_regex
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".mypy_cache"})
 
@@ -32,37 +32,6 @@ def confine(root: Path, raw: str, *, for_write: bool = False) -> Path:
     if for_write and rel.parts and rel.parts[0] == ".git":
         raise PathRefused("writing inside .git is not allowed")
     return resolved
-
-
-@lru_cache(maxsize=128)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a glob where ``**`` spans directories and ``*``/``?`` stay within one path segment."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 1 :]:
-            end = pattern.index("]", i + 1)
-            body = pattern[i + 1 : end].replace("\\", "\\\\")
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            out.append(f"[{body}]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 def walk_files(root: Path, pattern: str) -> Iterator[str]:

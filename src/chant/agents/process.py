@@ -73,6 +73,7 @@ def kill_all(grace: float = 1.0) -> int:
 
 
 def live_groups() -> list[int]:
+    """The process groups of agents running now (a test hook: the supervision tests watch them)."""
     with _live_lock:
         return sorted(_live_groups)
 

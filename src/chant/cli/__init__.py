@@ -7,6 +7,7 @@ the click group in ``chant.cli._group``.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from chant import __version__
@@ -88,8 +89,21 @@ def __getattr__(name: str) -> Any:
 
 def main(argv: list[str] | None = None) -> Any:
     args = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(argv, args)
+    except Exception as exc:  # a bug: ChantError and click's errors were handled in _group.run
+        from chant.cli import crash
+
+        sys.exit(crash.report(exc, args))
+
+
+def _main(argv: list[str] | None, args: list[str]) -> Any:
+    if "CHANT_CRASH_TEST" in os.environ:
+        from chant.cli import crash
+
+        crash.maybe_crash_for_test()
     if len(args) == 1 and args[0] in ("--version", "-V"):
-        # The same line click's version option prints, without importing click (DESIGN §4).
+        # The same line click's version option prints, without importing click (docs/design.md, "Hot read path").
         sys.stdout.write(f"chant {__version__}\n")
         sys.stdout.flush()
         return 0

@@ -16,7 +16,7 @@ from chant.cli import common
     type=click.Choice(["spec", "driver", "agent", "model", "day"]),
     help="Tables to print (repeatable; default: all).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema 1): totals and every grouping.")
+@common.json_option("Print JSON (schema 1): totals and every grouping.")
 def cost(since: str | None, dimensions: tuple[str, ...], as_json: bool) -> None:
     """What the agents cost, from what each run recorded: by spec, driver, agent, model and day."""
     from chant.cli.render import emit_json

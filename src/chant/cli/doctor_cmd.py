@@ -10,7 +10,7 @@ _ICONS = {"ok": "✓", "error": "✗", "warning": "!", "skipped": "–"}
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable report (schema 1).")
+@common.json_option()
 def doctor(as_json: bool) -> None:
     """Check the project and its environment the way `chant work` would, and more: config.md, the git
     repository and main branch, git identity, git lock files, agents (on PATH), every spec that can still

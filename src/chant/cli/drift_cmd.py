@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
+@common.spec_id_argument("spec_id", required=False)
 @click.option(
     "--all", "show_all", is_flag=True, help="Every completed spec, with the cascade through depends_on."
 )
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything drifted (for CI).")
 @click.option(
     "--report",

@@ -1,4 +1,4 @@
-"""The click-free fast path of ``chant list``, ``chant ready`` and ``chant status`` (DESIGN §4).
+"""The click-free fast path of ``chant list``, ``chant ready`` and ``chant status`` (docs/design.md, "Hot read path").
 
 Only the simple, well-formed invocations are answered here (``list`` with its filter flags, ``ready
 [--json]``, ``status [--brief|--json]``); anything else -- ``--help``, ``--opt=value``, unknown or repeated
@@ -20,25 +20,26 @@ import os
 import sys
 import zlib
 
-from chant import __version__, colour
-from chant.scan import scan_md, stamp
-from chant.states import ICONS, SPEC_TYPES, STATES, named
+from chant import __version__, render
+from chant.scan import RUN_LOCK_PREFIX, scan_md, stamp
+from chant.states import SPEC_TYPES, STATES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    # (id, title, type, status, state, labels joined by NUL or None, " [blocked by ...]" or "", failure_reason)
     Row = tuple[Any, ...]
+
+# A row: id, title, type, stored status, display state, labels joined by NUL (or None), the
+# "  [blocked by ...]" suffix (or ""), failure_reason. Tuples, not named tuples: marshal stores them as is.
+ID, TITLE, TYPE, STATUS, STATE, LABELS, BLOCKED, REASON = range(8)
+# The view: the signature of the spec files it was built from, the archived IDs, config.md's stamp, the
+# project name (or None), the rows, then marshal'ed blobs of the JSON rows and of what each row reads.
+SIGNATURE, ARCHIVED, CONFIG, NAME, ROWS, FULL, READS = range(7)
 
 VIEW_FILE = "index.view.bin"
 VIEW_VERSION = 2
-_STATES = STATES
-_STATUS_CHOICES = frozenset(
-    ("pending", "in_progress", "paused", "completed", "failed", "needs_attention", "cancelled", "ready")
-    + ("blocked",)
-)
-_ICONS = ICONS
+_STATUS_CHOICES = frozenset(STATES)  # stored statuses plus the computed ready / blocked
 
 # Rows of the last views built in this process: taken from a stale view, or computed (read by the tests).
 BUILD_STATS = {"reused": 0, "computed": 0}
@@ -109,12 +110,8 @@ def _find_root() -> str | None:
 
 
 def _archived_ids(archive_dir: str) -> list[str]:
-    """IDs in ``.chant/archive/`` as the loader sees them (``project._spec_files``), sorted."""
-    found: set[str] = set()
-    for _dirpath, dirnames, filenames in os.walk(archive_dir):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.update(n[:-3] for n in filenames if n.endswith(".md") and not n.startswith("."))
-    return sorted(found)
+    """IDs in ``.chant/archive/`` as the loader sees them (the same walk: ``scan.scan_md``), sorted."""
+    return sorted({key.rsplit("/", 1)[-1][:-3] for key, *_stat in scan_md(archive_dir)})
 
 
 def _config_stamp(chant_dir: str) -> tuple[int, int] | None:
@@ -145,14 +142,14 @@ def _read_view(path: str) -> tuple[Any, ...] | None:
     if not (
         type(view) is tuple
         and len(view) == 7
-        and type(view[0]) is str
-        and type(view[4]) is list
-        and type(view[5]) is bytes
-        and type(view[6]) is bytes
+        and type(view[SIGNATURE]) is str
+        and type(view[ROWS]) is list
+        and type(view[FULL]) is bytes
+        and type(view[READS]) is bytes
     ):
         return None
-    for row in view[4]:
-        if not (type(row) is tuple and len(row) == 8 and type(row[0]) is str and type(row[4]) is str):
+    for row in view[ROWS]:
+        if not (type(row) is tuple and len(row) == 8 and type(row[ID]) is str and type(row[STATE]) is str):
             return None
     return view
 
@@ -163,27 +160,24 @@ def _write_view(path: str, view: tuple[Any, ...]) -> None:
     except ValueError:  # e.g. a datetime in failure_reason: no view, the slow path stays correct
         return
     blob = _header() + zlib.crc32(payload).to_bytes(4, "little") + payload
-    tmp = f"{path}.{os.getpid()}.tmp"
+    from chant import fsutil  # only when the view is (re)written: warm runs never need it
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(blob)
-        os.replace(tmp, path)
+        fsutil.write_atomic(path, blob, fsync=False)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass  # no view: the next run computes the rows again
 
 
 def _valid(
     view: tuple[Any, ...], scanned: list[tuple[str, int, int, int]], archived: list[str], config: Any
 ) -> bool:
     """The view was computed from exactly these files (same order, sizes, stamps), archive and config."""
-    if view[1] != archived or view[2] != config or not view[0]:
+    if view[ARCHIVED] != archived or view[CONFIG] != config or not view[SIGNATURE]:
         return False
     return bool(
-        view[0] == _signature([(key, size, stamp(mtime_ns, ino)) for key, size, mtime_ns, ino in scanned])
+        view[SIGNATURE]
+        == _signature([(key, size, stamp(mtime_ns, ino)) for key, size, mtime_ns, ino in scanned])
     )
 
 
@@ -232,14 +226,14 @@ def _reusable(stale: tuple[Any, ...], stamps: dict[str, tuple[int, int]]) -> tup
     the old view) and the IDs whose change invalidates every row that reads them."""
     from chant.spec.ids import parent_id as ids_parent
 
-    parts = stale[0].split("\0")
+    parts = stale[SIGNATURE].split("\0")
     old = {parts[i]: (int(parts[i + 1]), int(parts[i + 2])) for i in range(0, len(parts) - 2, 3)}
     changed = {key for key in old.keys() | stamps.keys() if old.get(key) != stamps.get(key)}
     touched = {key.rsplit("/", 1)[-1][:-3] for key in changed}
     # A member added, removed or edited changes its driver's list of members (the implicit order, the
     # inherited dependencies): every row that reads the driver is recomputed too.
     touched.update([parent for spec_id in list(touched) if (parent := ids_parent(spec_id)) is not None])
-    positions = {row[0]: position for position, row in enumerate(stale[4]) if row[0] not in touched}
+    positions = {row[ID]: position for position, row in enumerate(stale[ROWS]) if row[ID] not in touched}
     return positions, touched
 
 
@@ -275,7 +269,7 @@ def _build(
         # for a config that reads, so warm runs need not check again (the view is keyed on its stamp).
         # Usually the fast YAML reader parses config.md; a nested one costs the cold run PyYAML's import.
         proj.config  # noqa: B018 - raises chant.config.ConfigError
-        name = stale[3] if stale is not None else None  # same config.md as when the stale view was made
+        name = stale[NAME] if stale is not None else None  # same config.md as when the stale view was made
         if name is None and need_name:
             name = proj.name
     except ChantError:
@@ -289,7 +283,7 @@ def _build(
     touched: set[str] = set()
     canon = {spec_id: spec_id for spec_id in graph.specs}
     if stale is not None:
-        old_rows, old_full, old_reads = stale[4], marshal.loads(stale[5]), marshal.loads(stale[6])
+        old_rows, old_full, old_reads = stale[ROWS], marshal.loads(stale[FULL]), marshal.loads(stale[READS])
         if len(old_full) == len(old_rows) == len(old_reads):
             positions, touched = _reusable(stale, proj.stamps)
     for spec_id in ids.sorted_ids(graph.specs):
@@ -315,7 +309,7 @@ def _build(
                 s["status"],
                 s["state"],
                 "\0".join(labels) if labels else None,
-                f"  [blocked by {', '.join(s['blocked_by'])}]" if s["blocked_by"] else "",
+                render.blocked_suffix(s["blocked_by"]),
                 spec.get("failure_reason"),
             )
         )
@@ -335,38 +329,14 @@ def _build(
     return view, list(specs.active)
 
 
-# -- output (the same bytes as chant.cli.query_cmds) ------------------------------------------------------
-def _rows_text(rows: list[Row]) -> str:
-    if not rows:
-        return ""
-    width = max(len(r[0]) for r in rows)
-    icons = _ICONS
-    if colour.enabled():  # the same columns, the icon and state painted (click path: query_cmds._print_rows)
-        return "".join(
-            f"{r[0].ljust(width)}  {colour.paint(icons.get(r[4], '?') + ' ' + r[4], r[4])}"
-            f"{' ' * (15 - len(r[4]))} {r[1] or '(untitled)'}{r[6]}\n"
-            for r in rows
-        )
-    return (
-        "\n".join(
-            [
-                f"{r[0].ljust(width)}  {icons.get(r[4], '?')} {r[4].ljust(15)} {r[1] or '(untitled)'}{r[6]}"
-                for r in rows
-            ]
-        )
-        + "\n"
-    )
-
-
-def _json(payload: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps({"schema": 1, **payload}, indent=2, ensure_ascii=False) + "\n"
+# -- output (chant.render, the renderer of chant.cli.query_cmds too) ---------------------------------------
+def _lines(rows: list[Row], chosen: list[int]) -> list[tuple[str, str | None, str, str]]:
+    return [(r[ID], r[TITLE], r[STATE], r[BLOCKED]) for r in (rows[i] for i in chosen)]
 
 
 def _dicts(view: tuple[Any, ...], chosen: list[int]) -> list[dict[str, Any]]:
     """The JSON rows (query.summary's dicts) of the chosen positions, from the view's second blob."""
-    full = marshal.loads(view[5])
+    full = marshal.loads(view[FULL])
     keys = _ROW_KEYS
     return [dict(zip(keys, full[i], strict=True)) for i in chosen]
 
@@ -378,34 +348,34 @@ def _select(rows: list[Row], opts: dict[str, Any], *, ready: bool, include_cance
     labels = set(opts["labels"])
     chosen = []
     for position, r in enumerate(rows):
-        state = r[4]
+        state = r[STATE]
         if ready and state != "ready":
             continue
         if status is not None:
             if status == "pending":
-                if r[3] != "pending":
+                if r[STATUS] != "pending":
                     continue
             elif state != status:
                 continue
         elif state == "cancelled" and not include_cancelled:
             continue
-        if type_ is not None and r[2] != type_:
+        if type_ is not None and r[TYPE] != type_:
             continue
-        if labels and (r[5] is None or not labels.intersection(r[5].split("\0"))):
+        if labels and (r[LABELS] is None or not labels.intersection(r[LABELS].split("\0"))):
             continue
         chosen.append(position)
     return chosen
 
 
 def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, Any]]:
-    """= chant.run.recovery.annotate: in_progress specs (in load order) whose run lock nobody holds (for a
+    """= chant.run.recovery.stranded_entries: in_progress specs (in load order) whose run lock nobody holds (for a
     driver: nor the run lock of an in_progress member)."""
-    by_id = {r[0]: r for r in rows if r[3] == "in_progress"}
+    by_id = {r[ID]: r for r in rows if r[STATUS] == "in_progress"}
     found = []
     locks = os.path.join(root, ".chant", "run", "locks")
 
     def held(spec_id: str) -> bool:
-        lock = os.path.join(locks, f"run-{spec_id}.lock")
+        lock = os.path.join(locks, f"{RUN_LOCK_PREFIX}{spec_id}.lock")  # = chant.layout.run_lock_path
         if not os.path.exists(lock):
             return False
         from pathlib import Path
@@ -420,37 +390,28 @@ def _stranded(root: str, rows: list[Row], order: list[str]) -> list[dict[str, An
             continue
         if held(spec_id) or any(held(m) for m in by_id if m.startswith(f"{spec_id}.")):
             continue
-        from chant.shell import quote
-
-        found.append(
-            {
-                "id": spec_id,
-                "title": r[1],
-                "status": "in_progress",
-                "reason": f"stranded: no chant is running it (recover with `chant reset {quote(spec_id)}` or `chant work {quote(spec_id)}`)",
-            }
-        )
+        found.append(render.stranded_entry(spec_id, r[TITLE]))
     return found
 
 
 def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[str, Any]) -> str:
-    counts = {state: 0 for state in _STATES if state != "pending"}
+    counts = {state: 0 for state in STATES if state != "pending"}
     attention: list[dict[str, Any]] = []
     in_progress: list[dict[str, Any]] = []
     ready: list[dict[str, Any]] = []
     for r in rows:
-        state = r[4]
+        state = r[STATE]
         counts[state] = counts.get(state, 0) + 1
         if state in ("failed", "needs_attention"):
-            attention.append({"id": r[0], "title": r[1], "status": state, "reason": r[7]})
+            attention.append({"id": r[ID], "title": r[TITLE], "status": state, "reason": r[REASON]})
         elif state in ("in_progress", "paused"):
-            in_progress.append({"id": r[0], "title": r[1], "status": state})
+            in_progress.append({"id": r[ID], "title": r[TITLE], "status": state})
         elif state == "ready":
-            ready.append({"id": r[0], "title": r[1]})
+            ready.append({"id": r[ID], "title": r[TITLE]})
     attention += _stranded(root, rows, order)
     total = len(rows)
     if "--json" in opts:
-        return _json(
+        return render.json_text(
             {
                 "total": total,
                 "counts": counts,
@@ -460,60 +421,26 @@ def _status(root: str, name: str, rows: list[Row], order: list[str], opts: dict[
                 "invalid": [],
             }
         )
-    c = counts
     if "--brief" in opts:
-        parts = [
-            (c.get("completed", 0), "done"),
-            (c.get("in_progress", 0), "running"),
-            (c.get("ready", 0), "ready"),
-            (c.get("failed", 0) + c.get("needs_attention", 0), "failed"),
-        ]
-        text = ", ".join(f"{n} {word}" for n, word in parts if n)
-        if not text:
-            text = f"{total} spec(s), none ready" if total else "no specs"
-        return f"chant: {text}\n"
-    icons = _ICONS
-    out = [f"chant status ({name}): {total} spec{'' if total == 1 else 's'}"]
-    paint = colour.enabled()
-    for state in _STATES:
-        if c.get(state):
-            label = colour.paint(f"{icons.get(state, '?')} {state.replace('_', ' ')}", state, paint)
-            out.append(f"  {label}{' ' * (16 - len(state))} {c[state]}")
-    if attention:
-        out.append("\nNeeds attention:")
-        for item in attention:
-            reason = f" - {item['reason']}" if item.get("reason") else ""
-            out.append(
-                f"  {icons.get(item['status'], '?')} {named(item['id'], item['title'])} {item['status']}{reason}"
-            )
-    if in_progress:
-        out.append("\nIn progress:")
-        for item in in_progress:
-            out.append(f"  {icons.get(item['status'], '?')} {named(item['id'], item['title'])}")
-    if ready:
-        out.append(f"\nReady ({len(ready)}):")
-        for item in ready[:10]:
-            out.append(f"  ○ {named(item['id'], item['title'])}")
-        if len(ready) > 10:
-            out.append(f"  ... and {len(ready) - 10} more")
-    return "\n".join(out) + "\n"
+        return render.status_brief(total, counts)
+    return render.status_text(name, total, counts, attention, in_progress, ready)
 
 
 def _output(command: str, opts: dict[str, Any], root: str, view: tuple[Any, ...], order: list[str]) -> str:
-    rows: list[Row] = view[4]
+    rows: list[Row] = view[ROWS]
     if command == "status":
-        return _status(root, view[3], rows, order, opts)
+        return _status(root, view[NAME], rows, order, opts)
     if command == "ready":
         chosen = _select(rows, opts, ready=True, include_cancelled=False)
         if "--json" in opts:
-            return _json({"specs": _dicts(view, chosen)})
-        return _rows_text([rows[i] for i in chosen]) if chosen else "No ready specs.\n"
+            return render.json_text({"specs": _dicts(view, chosen)})
+        return render.rows_text(_lines(rows, chosen)) if chosen else "No ready specs.\n"
     chosen = _select(rows, opts, ready="--ready" in opts, include_cancelled="--all" in opts)
     if "--count" in opts:
-        return _json({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
+        return render.json_text({"count": len(chosen)}) if "--json" in opts else f"{len(chosen)}\n"
     if "--json" in opts:
-        return _json({"specs": _dicts(view, chosen), "invalid": []})
-    return _rows_text([rows[i] for i in chosen])
+        return render.json_text({"specs": _dicts(view, chosen), "invalid": []})
+    return render.rows_text(_lines(rows, chosen))
 
 
 def run(args: list[str]) -> int | None:
@@ -542,7 +469,7 @@ def run(args: list[str]) -> int | None:
         archive_dir = os.path.join(chant_dir, "archive")
         archived = _archived_ids(archive_dir) if os.path.isdir(archive_dir) else []
         if not _valid(view, scanned, archived, config):
-            if view[1] == archived and view[2] == config and view[0]:
+            if view[ARCHIVED] == archived and view[CONFIG] == config and view[SIGNATURE]:
                 stale = view  # only spec files changed: the rows of the others can be reused
             view = None
         else:
@@ -554,11 +481,11 @@ def run(args: list[str]) -> int | None:
         if built is None:
             return None
         view, order = built
-    elif request[0] == "status" and view[3] is None:
+    elif request[0] == "status" and view[NAME] is None:
         name = _project_name(root)
         if name is None:
             return None
-        view = (*view[:3], name, *view[4:])
+        view = (*view[:NAME], name, *view[NAME + 1 :])
         _write_view(view_path, view)
     text = _output(request[0], request[1], root, view, order)
     try:

@@ -7,6 +7,7 @@ import click
 from chant.cli import common, render
 from chant.graph import Graph
 from chant.spec import ids, quality
+from chant.spec.status import Status
 from chant.states import named
 
 
@@ -71,7 +72,12 @@ def _mermaid(graph: Graph) -> list[str]:
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "mermaid", "json"]),
+    default="text",
+    show_default=True,
+    help="A tree for people, a Mermaid graph, or JSON.",
 )
 def dag(fmt: str) -> None:
     """Print the dependency graph: a tree (dependencies above dependents, members under drivers)."""
@@ -94,8 +100,8 @@ def dag(fmt: str) -> None:
 
 
 @click.command()
-@click.argument("driver_id", shell_complete=common.complete_ids)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.spec_id_argument("driver_id")
+@common.json_option()
 def group(driver_id: str, as_json: bool) -> None:
     """Show a driver's members with their status and the phases `chant work` will run."""
     from chant.ops.reports import group_graph, group_report
@@ -111,7 +117,7 @@ def group(driver_id: str, as_json: bool) -> None:
     phases = graph.phases(driver.id)
     archived = "  [archived]" if driver.archived else ""
     click.echo(f"Driver: {named(driver.id, driver.title)} [{graph.display_status(driver.id)}]{archived}")
-    done = sum(1 for m in members if graph.specs[m].status.value == "completed")
+    done = sum(1 for m in members if graph.specs[m].status == Status.COMPLETED)
     click.echo(f"Members: {done}/{len(members)} completed\n")
     for phase in phases:
         click.echo(f"Phase {phase.number}: {phase.label}")
@@ -122,16 +128,23 @@ def group(driver_id: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@common.spec_id_argument("spec_id", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per finding, or JSON.",
+)
+@common.json_option("Same as --format json.")
 @click.option("--quality", "all_quality", is_flag=True, help="List every quality finding (amber ones too).")
 def lint(spec_id: str | None, fmt: str, as_json: bool, all_quality: bool) -> None:
     """Check specs and .chant/config.md, including what `chant work` would refuse (unknown agent or
     prompt, target files outside the repository, IDs that are not branch names), then grade each spec's
     quality (docs/specs-quality.md). Exits 1 when any error is found (warnings and grades alone exit 0)."""
+    from chant.lint import relative_paths
     from chant.ops.reports import lint_only, lint_report
-    from chant.spec.lint import relative_paths
 
     proj = common.project(read_config=False)
     specs = proj.specs()

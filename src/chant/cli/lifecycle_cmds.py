@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from chant import layout
 from chant.cli import common
 from chant.errors import ChantError
 from chant.shell import quote
@@ -20,7 +21,7 @@ def _work(spec_id: str) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--discard", is_flag=True, help="Also delete the spec's branch and the commits on it.")
 @click.option("--work", "then_work", is_flag=True, help="Run `chant work` on it afterwards.")
 def reset(spec_id: str, discard: bool, then_work: bool) -> None:
@@ -37,7 +38,7 @@ def reset(spec_id: str, discard: bool, then_work: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 def replay(spec_id: str) -> None:
     """Re-run a completed spec, keeping original_completed_at and counting replays."""
     from chant.ops.lifecycle import prepare_replay
@@ -50,7 +51,7 @@ def replay(spec_id: str) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--run", "which", default=None, metavar="latest", help="Only the latest run.")
 @click.option("-n", "--lines", type=click.IntRange(min=0), default=None, help="Only the last N lines.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines while the spec runs.")
@@ -60,7 +61,7 @@ def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> Non
 
     proj = common.project()
     spec = proj.resolve(spec_id, archived=True)
-    path = proj.logs_dir / f"{spec.id}.log"
+    path = layout.log_path(proj, spec.id)
     if not path.exists():
         raise ChantError(
             f"No log for {spec.id} yet", hint=f"it appears when `chant work {quote(spec.id)}` starts"
@@ -77,7 +78,7 @@ def log(spec_id: str, which: str | None, lines: int | None, follow: bool) -> Non
     for line in out:
         click.echo(line)
     if follow:
-        _follow(path, len(data), proj.lock_path(f"run-{spec.id}"))
+        _follow(path, len(data), layout.run_lock_path(proj, spec.id))
 
 
 def _follow(path: Path, position: int, run_lock: Path) -> None:
@@ -102,7 +103,7 @@ def _follow(path: Path, position: int, run_lock: Path) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--by", required=True, help="Who approves.")
 def approve(spec_id: str, by: str) -> None:
     """Approve a spec that needs approval, so `chant work` will run it."""
@@ -115,7 +116,7 @@ def approve(spec_id: str, by: str) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--by", required=True, help="Who rejects.")
 @click.option("--reason", required=True, help="Why.")
 def reject(spec_id: str, by: str, reason: str) -> None:

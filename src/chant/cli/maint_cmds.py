@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from chant.cli import common, render
 from chant.errors import ChantError
 from chant.shell import quote
+from chant.spec.status import Status
 
-
-def _outcome_line(outcome: object) -> str:
+if TYPE_CHECKING:
     from chant.run.pipeline import Outcome
 
-    assert isinstance(outcome, Outcome)
+
+def _outcome_line(outcome: Outcome) -> str:
     if outcome.ok:
         return f"{outcome.spec_id}: completed ({len(outcome.commits)} commit(s) merged)"
     return f"{outcome.spec_id}: {outcome.state}: {outcome.reason}"
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 def finalize(spec_id: str) -> None:
     """Check, merge and complete a spec whose agent finished but chant did not record it (chant died, a
     paused run a human continued, a conflict resolved by merging into the branch)."""
-    from chant.ops.finish import finalize as do_finalize
+    from chant.ops.finalize import finalize as do_finalize
 
     proj = common.project()
     outcome = do_finalize(proj, proj.resolve(spec_id).id)
@@ -33,15 +36,15 @@ def finalize(spec_id: str) -> None:
 
 
 @click.command()
-@click.argument("spec_ids", nargs=-1, shell_complete=common.complete_ids)
+@common.spec_id_argument("spec_ids", nargs=-1)
 @click.option(
     "--list", "as_list", is_flag=True, help="Show chant branches: ready, conflicts, merged, no-commits."
 )
 @click.option(
     "--all", "merge_all", is_flag=True, help="Merge every branch of an unfinished spec that is ready."
 )
-@click.option("--dry-run", is_flag=True, help="Say what would be merged and stop.")
-@click.option("--json", "as_json", is_flag=True, help="With --list: JSON.")
+@common.dry_run_option("Say what would be merged and stop.")
+@common.json_option("With --list: JSON.")
 @click.option(
     "--resolve",
     is_flag=True,
@@ -59,13 +62,13 @@ def merge(
 ) -> None:
     """Integrate kept branches (e.g. after the main branch moved) exactly as `chant work` does: a
     --no-ff merge computed with git merge-tree, then finalize. Your checkout is only fast-forwarded."""
-    from chant.ops import finish
+    from chant.ops import finalize as ops_finalize
 
     proj = common.project()
     if as_list:
         if spec_ids or merge_all:
             raise click.UsageError("--list takes no IDs and no --all")
-        states = finish.branch_states(proj)
+        states = ops_finalize.branch_states(proj)
         if as_json:
             render.emit_json({"branches": [s.to_dict() for s in states]})
             return
@@ -78,14 +81,14 @@ def merge(
     if bool(spec_ids) == merge_all:
         raise click.UsageError("give spec IDs or --all (or --list)")
     if merge_all:
-        targets = [s.spec_id for s in finish.mergeable(finish.branch_states(proj))]
+        targets = [s.spec_id for s in ops_finalize.mergeable(ops_finalize.branch_states(proj))]
         if not targets:
             click.echo("Nothing to merge (see `chant merge --list`).")
             return
     else:
         targets = [proj.resolve(s).id for s in spec_ids]
     if dry_run:
-        by_id = {s.spec_id: s for s in finish.branch_states(proj, targets)}
+        by_id = {s.spec_id: s for s in ops_finalize.branch_states(proj, targets)}
         for spec_id in targets:
             state = by_id.get(spec_id)
             click.echo(f"Would merge {spec_id}: " + (state.state if state else "no branch"))
@@ -94,11 +97,11 @@ def merge(
     for spec_id in targets:
         try:
             if resolve:
-                from chant.ops.resolve import resolve_branch
+                from chant.run.resolve import resolve_branch
 
                 outcome = resolve_branch(proj, spec_id, agent)
             else:
-                outcome = finish.finalize(proj, spec_id)
+                outcome = ops_finalize.finalize(proj, spec_id)
         except ChantError as exc:
             click.echo(f"{spec_id}: {exc.message}", err=True)
             failed += 1
@@ -110,8 +113,8 @@ def merge(
 
 
 @click.command()
-@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
-@click.option("--dry-run", is_flag=True, help="List what would be archived.")
+@common.spec_id_argument("spec_id", required=False)
+@common.dry_run_option("List what would be archived.")
 def archive(spec_id: str | None, dry_run: bool) -> None:
     """Move completed and cancelled specs to .chant/archive/YYYY-MM-DD/ (git mv, one commit). A driver
     goes with its members, once all of them are done. Archived specs still satisfy dependencies."""
@@ -131,8 +134,8 @@ def archive(spec_id: str | None, dry_run: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.spec_id_argument()
+@common.json_option()
 def diagnose(spec_id: str, as_json: bool) -> None:
     """Explain a spec's state (status, failure, run lock, worktree, branch commits and criteria, log tail)
     and print the command that moves it on."""
@@ -173,7 +176,7 @@ def diagnose(spec_id: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--dry-run", is_flag=True, help="List what would be removed.")
+@common.dry_run_option("List what would be removed.")
 def cleanup(dry_run: bool) -> None:
     """Remove leftovers of finished runs: orphan worktrees, branches of completed/cancelled/deleted specs,
     stale lock files, rendered prompts; then `git worktree prune`. Live runs are never touched."""
@@ -201,7 +204,7 @@ def cleanup(dry_run: bool) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0),
@@ -215,13 +218,13 @@ def pause(spec_id: str, timeout: float) -> None:
 
     proj = common.project()
     spec = do_pause(proj, proj.resolve(spec_id), timeout=timeout)
-    if spec.status.value != "paused":
+    if spec.status != Status.PAUSED:
         raise ChantError(f"{spec.id} ended as {spec.status.value} before it could be paused")
     click.echo(f"Paused {spec.id} (resume with `chant work {quote(spec.id)}`)")
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 def takeover(spec_id: str) -> None:
     """Pause a spec and hand its branch to you: prints the worktree, branch and log tail."""
     from chant.ops.pause import takeover as do_takeover

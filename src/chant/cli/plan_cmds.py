@@ -15,12 +15,12 @@ from chant.states import named
 def _agent_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
-            click.option("--dry-run", is_flag=True, help="Print the agent's proposal; write nothing."),
+            common.dry_run_option("Print the agent's proposal; write nothing."),
             click.option("--agent", help="Agent provider to ask (default: defaults.agent)."),
             click.option("--model", help="Model to ask the agent for."),
             click.option("--timeout", type=float, metavar="SECONDS", help="Stop the agent after this long."),
             click.option("--no-commit", is_flag=True, help="Write the files but do not commit them."),
-            click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1)."),
+            common.json_option(),
         ]
     ):
         func = option(func)
@@ -28,7 +28,7 @@ def _agent_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @_agent_options
 def split(
     spec_id: str,

@@ -22,7 +22,7 @@ def _shown(value: Any) -> str:
 
 
 @click.command("set")
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.argument("assignments", nargs=-1, metavar="KEY=VALUE...")
 @click.option(
     "--add", "adds", multiple=True, metavar="KEY=VALUE", help="Append to a list field (repeatable)."
@@ -32,7 +32,7 @@ def _shown(value: Any) -> str:
 )
 @click.option("--unset", "unsets", multiple=True, metavar="KEY", help="Remove a field (repeatable).")
 @click.option("--no-commit", is_flag=True, help="Write the file but do not commit it.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def set_cmd(
     spec_id: str,
     assignments: tuple[str, ...],
@@ -98,7 +98,7 @@ def _grade(proj: Any, spec_id: str) -> Any:
 
 @click.command("next")
 @click.option("--all", "show_all", is_flag=True, help="List every ready spec in the order `next` picks them.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def next_cmd(show_all: bool, as_json: bool) -> None:
     """Print the ready spec to work next: by priority, then by how many specs wait on it, then by ID."""
     from chant import priority

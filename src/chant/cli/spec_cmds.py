@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,12 +13,26 @@ from chant.cli import common, render
 from chant.errors import ChantError
 from chant.shell import quote
 from chant.spec.model import SPEC_TYPES
+from chant.spec.status import Status
 from chant.states import named
+
+if TYPE_CHECKING:
+    from chant.graph import Graph
+    from chant.project import Project
+    from chant.spec.model import Spec
+    from chant.spec.quality import Assessment
 
 
 @click.command()
 @click.argument("description", required=False)
-@click.option("--type", "type_", type=click.Choice(SPEC_TYPES), default="code", show_default=True)
+@click.option(
+    "--type",
+    "type_",
+    type=click.Choice(SPEC_TYPES),
+    default="code",
+    show_default=True,
+    help="What kind of work the spec is (picks its prompt).",
+)
 @click.option("--template", "template_name", metavar="NAME", help="Start from .chant/templates/NAME.md.")
 @click.option("--var", "variables", multiple=True, metavar="K=V", help="A template variable (repeatable).")
 @click.option("--group", metavar="DRIVER", help="Create the next member <driver>.N of this driver.")
@@ -44,7 +58,7 @@ from chant.states import named
     help="Markdown for the spec's body, after the title ('-' reads stdin).",
 )
 @click.option("--no-commit", is_flag=True, help="Write the file but do not commit it.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def add(
     description: str | None,
     type_: str,
@@ -109,92 +123,109 @@ def add(
 
 
 def _count_files(root: Any, pattern: str) -> int:
-    from chant.paths import expand
+    from chant.globs import expand
 
     return len(expand(root, [pattern]))
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--body", is_flag=True, help="Also print the markdown body.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def show(spec_id: str, body: bool, as_json: bool) -> None:
     """Show one spec: fields, dependencies, members, inputs and acceptance criteria."""
+    from chant.ops.reports import spec_detail
+
     proj = common.project()
     spec = proj.resolve(spec_id, archived=True)
     graph = common.graph_of(proj)
-    in_graph = spec.id in graph.specs
     if as_json:
-        from chant.ops.reports import spec_detail
-
         render.emit_json({"spec": spec_detail(proj, spec, graph, body=body)})
         return
+    click.echo("\n".join(_show_lines(proj, graph, spec, body=body)))
+
+
+def _show_lines(proj: Project, graph: Graph, spec: Spec, *, body: bool) -> list[str]:
+    """``chant show``'s text: the heading fields, then one section per kind of field."""
+    in_graph = spec.id in graph.specs
     state = graph.display_status(spec.id) if in_graph else spec.status.value
-    click.echo(f"Spec: {spec.id}{'  [archived]' if spec.archived else ''}")
-    click.echo(f"Title: {spec.display_title}")
-    click.echo(f"Type: {spec.type}")
-    click.echo(f"Status: {spec.status.value}" + (f" ({state})" if state != spec.status.value else ""))
-    if in_graph and spec.status.value == "pending":
+    out = [
+        f"Spec: {spec.id}{'  [archived]' if spec.archived else ''}",
+        f"Title: {spec.display_title}",
+        f"Type: {spec.type}",
+        f"Status: {spec.status.value}" + (f" ({state})" if state != spec.status.value else ""),
+    ]
+    if in_graph and spec.status == Status.PENDING:
         blockers = graph.blockers(spec.id)
         if blockers:
-            click.echo("Blocked by: " + ", ".join(map(str, blockers)))
-    click.echo(f"File: {proj.rel(spec.path)}")
-    shown = {"type", "status"}
+            out.append("Blocked by: " + ", ".join(map(str, blockers)))
+    out.append(f"File: {proj.rel(spec.path)}")
     if spec.depends_on:
-        click.echo("\nDepends on:")
+        out.append("\nDepends on:")
         for dep in spec.depends_on:
             reason = graph.dependency_state(dep) if in_graph else None
-            click.echo(f"  - {dep} ({reason or 'satisfied'})")
-    shown.add("depends_on")
-    for key, label in (
-        ("informed_by", "Informed by"),
-        ("tracks", "Tracks"),
-        ("origin", "Origin"),
-        ("context", "Context"),
-    ):
-        patterns = spec.values(key)
-        shown.add(key)
-        if patterns:
-            click.echo(f"\n{label}:")
-            for pattern in patterns:
-                n = _count_files(proj.root, pattern)
-                click.echo(f"  - {pattern} ({n} file{'s' if n != 1 else ''})")
-    members = graph.members(spec.id) if in_graph else []
-    if members:
-        click.echo("\nMembers:")
-        for member in members:
-            m = graph.specs[member]
-            mark = "x" if m.status.value == "completed" else " "
-            click.echo(f"  [{mark}] {named(member, m.title)} - {graph.display_status(member)}")
-    shown.add("members")
+            out.append(f"  - {dep} ({reason or 'satisfied'})")
+    out += _input_lines(proj, spec)
+    out += _member_lines(graph, spec) if in_graph else []
     if spec.target_files:
-        click.echo("\nTarget files:")
-        for target in spec.target_files:
-            click.echo(f"  - {target}")
-    shown.add("target_files")
-    extra = [(k, v) for k, v in spec.frontmatter.items() if k not in shown]
-    if extra:
-        click.echo("")
-        for key, value in extra:
-            lines = field_lines(key, value)
-            if key == "branch" and isinstance(value, str) and not _branch_exists(proj.root, value):
-                lines[0] += "  (deleted)"  # e.g. a failed run whose empty branch chant removed
-            click.echo("\n".join(lines))
+        out.append("\nTarget files:")
+        out += [f"  - {target}" for target in spec.target_files]
+    out += _other_field_lines(proj, spec)
     if spec.criteria:
-        click.echo("\nAcceptance Criteria:")
-        for item in spec.criteria:
-            click.echo(f"  [{'x' if item.checked else ' '}] {item.text}")
+        out.append("\nAcceptance Criteria:")
+        out += [f"  [{'x' if item.checked else ' '}] {item.text}" for item in spec.criteria]
     if in_graph:
         assessment = _assessment(proj, graph, spec.id)
-        click.echo(f"\nQuality: {assessment.grade}")
-        for finding in assessment.findings:
-            click.echo(f"  {finding.level}: {finding.message}\n    fix: {finding.fix}")
+        out.append(f"\nQuality: {assessment.grade}")
+        out += [f"  {f.level}: {f.message}\n    fix: {f.fix}" for f in assessment.findings]
     if body:
-        click.echo("\n--- Body ---")
-        click.echo(spec.body.rstrip("\n"))
+        out += ["\n--- Body ---", spec.body.rstrip("\n")]
+    return out
 
 
-def _assessment(proj: Any, graph: Any, spec_id: str) -> Any:
+# The fields show gives a section of their own; the rest are listed after them.
+_INPUTS = (("informed_by", "Informed by"), ("tracks", "Tracks"), ("origin", "Origin"), ("context", "Context"))
+_SHOWN = {"type", "status", "depends_on", "members", "target_files", *(key for key, _label in _INPUTS)}
+
+
+def _input_lines(proj: Project, spec: Spec) -> list[str]:
+    out = []
+    for key, label in _INPUTS:
+        patterns = spec.values(key)
+        if patterns:
+            out.append(f"\n{label}:")
+            for pattern in patterns:
+                n = _count_files(proj.root, pattern)
+                out.append(f"  - {pattern} ({n} file{'s' if n != 1 else ''})")
+    return out
+
+
+def _member_lines(graph: Graph, spec: Spec) -> list[str]:
+    members = graph.members(spec.id)
+    if not members:
+        return []
+    out = ["\nMembers:"]
+    for member in members:
+        m = graph.specs[member]
+        mark = "x" if m.status == Status.COMPLETED else " "
+        out.append(f"  [{mark}] {named(member, m.title)} - {graph.display_status(member)}")
+    return out
+
+
+def _other_field_lines(proj: Project, spec: Spec) -> list[str]:
+    extra = [(k, v) for k, v in spec.frontmatter.items() if k not in _SHOWN]
+    if not extra:
+        return []
+    out = [""]
+    for key, value in extra:
+        lines = field_lines(key, value)
+        if key == "branch" and isinstance(value, str) and not _branch_exists(proj.root, value):
+            lines[0] += "  (deleted)"  # e.g. a failed run whose empty branch chant removed
+        out += lines
+    return out
+
+
+def _assessment(proj: Project, graph: Graph, spec_id: str) -> Assessment:
     from chant.ops.reports import assessment
 
     return assessment(proj, graph, spec_id)
@@ -229,12 +260,12 @@ def field_lines(key: str, value: Any) -> list[str]:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 def edit(spec_id: str) -> None:
     """Open a spec in $VISUAL/$EDITOR (default vi) and check it afterwards."""
     import shlex
 
-    from chant.spec.lint import lint, relative_paths
+    from chant.lint import lint, relative_paths
 
     proj = common.project()
     # Broken files resolve too: editing is how their owner fixes them.
@@ -261,7 +292,7 @@ def edit(spec_id: str) -> None:
 
 
 @click.command()
-@click.argument("spec_id", shell_complete=common.complete_ids)
+@common.spec_id_argument()
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--delete", is_flag=True, help="Delete the spec file, its log, worktree and branch (committed)."

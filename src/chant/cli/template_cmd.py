@@ -13,7 +13,7 @@ def template() -> None:
 
 
 @template.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def list_templates(as_json: bool) -> None:
     """List the project's templates."""
     from chant.ops import templates
@@ -36,7 +36,7 @@ def list_templates(as_json: bool) -> None:
 
 @template.command("show")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def show_template(name: str, as_json: bool) -> None:
     """Show a template: its variables (required, defaults) and its text."""
     from chant.ops import templates

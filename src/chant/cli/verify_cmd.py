@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from chant.cli import common, render
+
+if TYPE_CHECKING:
+    from chant.verify import SpecVerification
 
 LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": "NOT CHECKED"}
 
 
 @click.command()
-@click.argument("spec_id", required=False, shell_complete=common.complete_ids)
+@common.spec_id_argument("spec_id", required=False)
 @click.option("--all", "verify_all", is_flag=True, help="Every completed spec (the default without an ID).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when a check failed (for CI).")
 @click.option("--no-agent", is_flag=True, help="Check only commands and target files; no agent.")
@@ -27,7 +32,7 @@ LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "not checked": 
     help="Seconds allowed per command (and for the agent).",
 )
 @click.option("--agent", help="Agent provider for the criteria commands cannot check.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema 1).")
+@common.json_option()
 def verify(
     spec_id: str | None,
     verify_all: bool,
@@ -75,10 +80,7 @@ def verify(
         raise SystemExit(1)
 
 
-def _print(report: object) -> None:
-    from chant.verify import SpecVerification
-
-    assert isinstance(report, SpecVerification)
+def _print(report: SpecVerification) -> None:
     click.echo(f"{report.spec_id} ({report.title}): {report.status.upper()}")
     width = max((len(r.text) for r in report.results), default=0)
     width = min(width, 60)

@@ -84,8 +84,15 @@ def site_build(out: Path | None, no_drift: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="The built site (default: ./public).",
 )
-@click.option("-p", "--port", type=click.IntRange(0, 65535), default=SITE_PORT, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "-p",
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=SITE_PORT,
+    show_default=True,
+    help="0: any free port.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def site_serve(out: Path | None, port: int, host: str) -> None:
     """Serve a built site for a quick look (read-only files; no actions, no live updates)."""
     from chant.web.site import DEFAULT_OUT

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from chant.cli import common
-from chant.shell import quote
 from chant.states import named
+
+if TYPE_CHECKING:
+    from chant.graph import Graph
+    from chant.project import Project
 
 
 @click.command()
-@click.argument("spec_ids", nargs=-1, shell_complete=common.complete_ids)
+@common.spec_id_argument("spec_ids", nargs=-1)
 @click.option(
     "--parallel",
     "parallel",
@@ -69,7 +74,7 @@ from chant.states import named
 )
 @click.option("--skip-deps", is_flag=True, help="Run even if dependencies are not complete.")
 @click.option("--skip-approval", is_flag=True, help="Run even if approval is pending.")
-@click.option("--dry-run", is_flag=True, help="Print what would run, in which phases, and stop.")
+@common.dry_run_option("Print what would run, in which phases, and stop.")
 @click.option("--force", is_flag=True, help="Run specs graded red too (see `chant lint`), without asking.")
 @click.option("--due", is_flag=True, help="Reset and run the completed specs their schedule: says are due.")
 @click.option(
@@ -78,8 +83,8 @@ from chant.states import named
     help="Where agents run: here (local, the default) or as Ray tasks on a cluster (docs/distributed.md).",
 )
 @click.option("--address", metavar="ADDR", help="The Ray cluster to use with --executor ray (host:port).")
-@click.option("--json", "as_json", is_flag=True, help="Stream JSON events (schema 1), one per line.")
-def work(
+@common.json_option("Stream JSON events (schema 1), one per line.")
+def work(  # noqa: C901, PLR0915 - option checks, then one dispatch to the scheduler
     spec_ids: tuple[str, ...],
     parallel: int | None,
     chain: bool,
@@ -158,13 +163,14 @@ def work(
     graph = Graph.of(proj.specs())
     if len(resolved) == 1 and parallel is None and not chain:
         from chant.ops.lifecycle import already_completed
+        from chant.spec.status import Status
 
         done = already_completed(graph, resolved[0])
         if done:  # a no-op, not a failure: nothing is written
             click.echo(done)
             return
-        if not dry_run:
-            _refuse_if_blocked(graph, resolved[0], skip_deps=skip_deps, skip_approval=skip_approval)
+        if not dry_run and graph.specs[resolved[0]].status == Status.PENDING:
+            graph.refuse_if_blocked(resolved[0], skip_deps=skip_deps, skip_approval=skip_approval)
     if dry_run:
         _dry_run(graph, resolved, parallel is not None or chain)
         _dry_run_preflight(proj, graph, resolved, agent, prompt, force)
@@ -205,41 +211,17 @@ def work(
         raise SystemExit(summary.exit_code)
 
 
-def _refuse_if_blocked(graph: object, spec_id: str, *, skip_deps: bool, skip_approval: bool) -> None:
-    """A blocked spec is not run, and that is not a failed run: say why and how, before anything starts."""
-    from chant.errors import ChantError
-    from chant.graph import Graph
-
-    assert isinstance(graph, Graph)
-    if graph.specs[spec_id].status.value != "pending":
-        return
-    blockers = graph.blockers(spec_id)
-    if not skip_approval and any(b.reason in ("awaiting approval", "rejected") for b in blockers):
-        raise ChantError(
-            f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)} --by NAME`"
-        )
-    deps = [b for b in blockers if b.id]
-    if deps and not skip_deps:
-        raise ChantError(
-            f"{spec_id} is blocked by " + ", ".join(map(str, deps)),
-            hint="finish those first (`chant work --chain` runs ready specs in order), or pass --skip-deps",
-        )
-
-
-def _refuse_red(proj: object, graph: object, resolved: list[str], *, force: bool) -> bool:
+def _refuse_red(proj: Project, graph: Graph, resolved: list[str], *, force: bool) -> bool:
     """Specs graded red (chant.spec.quality) would likely waste an agent run: on a terminal chant asks,
     without one it refuses unless --force (a cron job or CI run has nobody to notice). Returns whether the
     run may start red specs (the pipeline's pre-flight refuses any others it meets)."""
     import sys
 
     from chant.errors import ChantError
-    from chant.graph import Graph
-    from chant.project import Project
     from chant.spec import quality
     from chant.spec.status import Status
     from chant.validate import config_or_default
 
-    assert isinstance(proj, Project) and isinstance(graph, Graph)
     if force:
         return True
     chosen = resolved or [s for s, spec in graph.specs.items() if spec.status == Status.PENDING]
@@ -260,64 +242,39 @@ def _refuse_red(proj: object, graph: object, resolved: list[str], *, force: bool
     return True
 
 
-def _reset_due(proj: object, dry_run: bool) -> list[str]:
-    """Reset every due spec (a driver with its members) through ops.lifecycle.reset; return what to run."""
-    from chant import clock
-    from chant.graph import Graph
-    from chant.ops.lifecycle import reset
-    from chant.project import Project
-    from chant.schedule import due_specs
+def _reset_due(proj: Project, dry_run: bool) -> list[str]:
+    """Reset every due spec (ops.lifecycle.reset_due), say so; return what to run."""
+    from chant.ops.lifecycle import reset_due
 
-    assert isinstance(proj, Project)
-    found, invalid = due_specs(proj.specs().ordered(), clock.now())
+    done, invalid = reset_due(proj, dry_run=dry_run)
     for spec_id, reason in invalid.items():
         click.echo(f"warning: {spec_id}: {reason}", err=True)
-    graph = Graph.of(proj.specs())
     to_run: list[str] = []
-    for spec in found:
-        if graph.driver_of(spec.id) in {s.id for s in found}:
-            continue  # its driver's reset covers it
-        if dry_run:
-            click.echo(f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}")
-            to_run.append(spec.id)
-            continue
-        done = reset(proj, spec)
-        click.echo(
-            f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}; reset to pending"
-        )
-        to_run += done
+    for due in done:
+        spec = due.spec
+        tail = "" if dry_run else "; reset to pending"
+        click.echo(f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}{tail}")
+        to_run += due.to_run
     return to_run
 
 
-def _reset_if_due(proj: object, spec_id: str) -> None:
-    """`chant work ID` on a completed spec whose schedule: says it is due runs it again (reset first)."""
-    from chant import clock
-    from chant.ops.lifecycle import reset
-    from chant.project import Project
-    from chant.schedule import due_specs
+def _reset_if_due(proj: Project, spec_id: str) -> None:
+    from chant.ops.lifecycle import reset_if_due
 
-    assert isinstance(proj, Project)
-    spec = proj.resolve(spec_id)
-    if not spec.get("schedule"):
-        return
-    found, _invalid = due_specs([spec], clock.now())
-    if found:
-        reset(proj, spec)
+    spec = reset_if_due(proj, spec_id)
+    if spec is not None:
         click.echo(
             f"Due: {spec.id} ({spec.display_title}), schedule: {spec.get('schedule')}; reset to pending"
         )
 
 
 def _dry_run_preflight(
-    proj: object, graph: object, resolved: list[str], agent: str | None, prompt: str | None, force: bool
+    proj: Project, graph: Graph, resolved: list[str], agent: str | None, prompt: str | None, force: bool
 ) -> None:
     """What the real run's pre-flight would say, and with which agent (nothing is written either way)."""
     from chant import validate
-    from chant.graph import Graph
-    from chant.project import Project
     from chant.spec.status import Status
 
-    assert isinstance(proj, Project) and isinstance(graph, Graph)
     chosen = resolved or [s for s in graph.ready() if not graph.is_driver(s)]
     chosen += [m for s in list(chosen) for m in graph.members(s) if graph.specs[m].status != Status.COMPLETED]
     specs = [graph.specs[s] for s in dict.fromkeys(chosen) if s in graph.specs]
@@ -334,11 +291,9 @@ def _dry_run_preflight(
         click.echo(f"  {problem.severity}: {problem.render()}\n    fix: {problem.fix}")
 
 
-def _dry_run(graph: object, resolved: list[str], queue: bool) -> None:
-    from chant.graph import Graph
+def _dry_run(graph: Graph, resolved: list[str], queue: bool) -> None:
     from chant.run import writesets
 
-    assert isinstance(graph, Graph)
     if not queue and resolved and graph.is_driver(resolved[0]) and graph.members(resolved[0]):
         driver = graph.specs[resolved[0]]
         click.echo(f"Would work: {named(driver.id, driver.title)}\n")

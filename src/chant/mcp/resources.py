@@ -64,7 +64,7 @@ def register(chant: Chant) -> None:
             project = settings.project()
             invalid = [e.message for e in project.specs().invalid.values()]
             built = query.status_report(Graph.of(project.specs()), invalid)
-            recovery.annotate(project, built)
+            built.attention += recovery.stranded_entries(project)
             return paging.dumps({"schema": 1, **built.to_dict()})
 
         return guarded(read)()

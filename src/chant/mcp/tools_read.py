@@ -41,7 +41,7 @@ def _invalid(project: Any) -> list[str]:
     return [e.message for e in project.specs().invalid.values()]
 
 
-def register(chant: Chant) -> None:
+def register(chant: Chant) -> None:  # noqa: PLR0915 - the tool table: one closure per tool, registered here
     tool = chant.tool
 
     @tool("chant_spec_list", schemas.SPEC_LIST, read_only=True)
@@ -124,7 +124,7 @@ def register(chant: Chant) -> None:
 
         project = settings.project()
         built = query.status_report(Graph.of(project.specs()), _invalid(project))
-        recovery.annotate(project, built)  # specs a dead chant left in_progress, as `chant status` says
+        built.attention += recovery.stranded_entries(project)  # specs a dead chant left, as `chant status`
         report = built.to_dict()
         truncated: dict[str, int] = {}
         for key in ("attention", "in_progress", "ready", "invalid"):

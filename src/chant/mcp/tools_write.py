@@ -35,7 +35,7 @@ def check_paths(root: Any, field: str, values: list[str]) -> None:
             )
 
 
-def register(chant: Chant) -> None:
+def register(chant: Chant) -> None:  # noqa: C901, PLR0915 - the tool table: one closure per tool, registered here
     tool = chant.tool
 
     @tool("chant_add", schemas.CREATED)
@@ -228,7 +228,7 @@ def register(chant: Chant) -> None:
     @tool("chant_finalize", schemas.OUTCOME)
     def finalize(settings: Settings, id: SpecId) -> dict[str, Any]:
         """Check, merge and complete a spec whose agent finished but chant did not record it."""
-        from chant.ops.finish import finalize as do_finalize
+        from chant.ops.finalize import finalize as do_finalize
 
         project = settings.project()
         outcome = do_finalize(project, project.resolve(id).id)

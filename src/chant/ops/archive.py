@@ -14,10 +14,11 @@ from pathlib import Path
 from chant import git
 from chant.errors import ChantError
 from chant.graph import Graph
+from chant.layout import branch_name
 from chant.locks import locked
 from chant.ops.cancel import descendants
 from chant.project import Project
-from chant.run.pipeline import branch_name, main_branch
+from chant.run.pipeline import main_branch
 from chant.shell import quote
 from chant.spec import ids
 from chant.spec.model import Spec

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chant import clock, git
-from chant.agents import AgentRequest, AgentResult, get_agent
+from chant.agents import AgentResult, get_agent
 from chant.project import Project, atomic_write
+from chant.run import invoke
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,6 @@ class Question:
     log_name: str  # file under .chant/logs/
     env: dict[str, str]  # extra CHANT_* variables
     label: str  # the log's section header: "verify <id>", "split <id>"
-
-
-def agent_name(project: Project, override: str | None, spec_agent: object = None) -> str:
-    """--agent > the spec's ``agent:`` > ``defaults.agent``."""
-    return override or str(spec_agent or project.config.get("defaults.agent", "claude"))
 
 
 def ask(
@@ -49,37 +45,23 @@ def ask(
     atomic_write(prompt_file, question.prompt)
     log_path = project.logs_dir / question.log_name
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    settings = project.config.agent_settings(agent)
-    env = git.clean_env()
-    env.update(
-        {
-            "CHANT_SPEC_ID": question.spec_id,
-            "CHANT_PROMPT_FILE": str(prompt_file),
-            "CHANT_PROJECT_ROOT": str(project.root),
-            "CHANT_WORKTREE_PATH": str(worktree),
-            **question.env,
-        }
-    )
-    if timeout is None:
-        configured = project.config.get("defaults.timeout")
-        timeout = float(configured) if configured else None
-    chosen = model or settings.get("model") or project.config.get("defaults.model")
     with open(log_path, "a", encoding="utf-8") as log:
 
         def write(line: str) -> None:
             log.write(line.rstrip("\n") + "\n")
 
         write(f"=== {question.label} at {clock.iso()} with {agent} ===")
-        request = AgentRequest(
+        request = invoke.request(
+            project,
             spec_id=question.spec_id,
+            agent=agent,
             prompt=question.prompt,
             prompt_file=prompt_file,
             worktree=worktree,
-            env=env,
-            model=str(chosen) if chosen else None,
-            timeout=timeout,
-            settings=settings,
+            model=model or invoke.model(project, None, agent, None),
+            timeout=invoke.timeout(project, timeout),
             log=write,
+            env=question.env,
         )
         try:
             return get_agent(agent).run(request)
@@ -98,7 +80,7 @@ def failure(result: AgentResult, agent: str) -> str | None:
 @contextmanager
 def scratch_worktree(project: Project, label: str) -> Iterator[Path]:
     """A detached checkout of HEAD for one question, removed afterwards whatever happens."""
-    from chant.run.pipeline import worktree_root
+    from chant.layout import worktree_root
 
     path = worktree_root(project) / f"{project.name}-{label}-{os.urandom(3).hex()}"
     head = git.head(project.root)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from chant import layout
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import is_locked
 from chant.project import Project
 from chant.spec.model import Spec
 from chant.spec.status import Status
@@ -13,7 +13,7 @@ from chant.spec.status import Status
 def cancel(project: Project, spec: Spec) -> Spec:
     if spec.status == Status.CANCELLED:
         raise ChantError(f"{spec.id} is already cancelled")
-    if is_locked(project.lock_path(f"run-{spec.id}")):
+    if layout.is_running(project, spec.id):
         raise ChantError(f"{spec.id} is being worked by a running chant", hint="stop that run first (Ctrl-C)")
     return project.update_spec(spec.id, {}, status=Status.CANCELLED, commit=f"chant({spec.id}): cancel")
 
@@ -41,7 +41,7 @@ def plan_delete(project: Project, spec: Spec, *, cascade: bool, force: bool) -> 
         )
     doomed = [spec.id, *members]
     for spec_id in doomed:
-        if is_locked(project.lock_path(f"run-{spec_id}")):
+        if layout.is_running(project, spec_id):
             raise ChantError(
                 f"{spec_id} is being worked by a running chant", hint="stop that run first (Ctrl-C)"
             )
@@ -57,15 +57,15 @@ def plan_delete(project: Project, spec: Spec, *, cascade: bool, force: bool) -> 
 def delete(project: Project, doomed: list[str]) -> None:
     """Remove the specs' files, logs, worktrees and branches; commit the deletion (one commit)."""
     from chant import git
+    from chant.layout import branch_name
     from chant.ops.lifecycle import remove_worktree
-    from chant.run.pipeline import branch_name
 
     paths = []
     for spec_id in doomed:
         path = project.spec_path(spec_id)
         remove_worktree(project, spec_id)
         git.delete_branch(project.root, branch_name(project, spec_id))
-        (project.logs_dir / f"{spec_id}.log").unlink(missing_ok=True)
+        layout.log_path(project, spec_id).unlink(missing_ok=True)
         path.unlink(missing_ok=True)
         paths.append(path)
     what = doomed[0] if len(doomed) == 1 else f"{doomed[0]} and {len(doomed) - 1} member(s)"

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chant import git
+from chant import git, layout
 from chant.errors import ChantError
+from chant.layout import worktree_root
 from chant.locks import FileLock, LockBusy, is_locked, pid_alive
 from chant.project import Project
 from chant.run import mainline
-from chant.run.pipeline import main_branch, worktree_root
+from chant.run.pipeline import main_branch
 from chant.run.worktrees import POOL_DIR
 from chant.spec.status import Status
 
@@ -43,13 +44,13 @@ class CleanupPlan:
         )
 
 
-def plan(project: Project) -> CleanupPlan:
+def plan(project: Project) -> CleanupPlan:  # noqa: C901 - one pass per kind of leftover, each a few lines
     result = CleanupPlan()
     specs = project.specs(refresh=True)
     prefix = f"{project.name}-"
 
     def live(spec_id: str) -> bool:
-        return is_locked(project.lock_path(f"run-{spec_id}"))
+        return layout.is_running(project, spec_id)
 
     root = worktree_root(project)
     registered = {Path(e["worktree"]) for e in git.worktrees(project.root)}
@@ -67,7 +68,7 @@ def plan(project: Project) -> CleanupPlan:
         if path.parent == root and path not in result.worktrees and not path.exists():
             result.worktrees.append(path)  # registered but gone: `worktree prune` drops it
 
-    branch_prefix = str(project.config.get("defaults.branch_prefix", "chant/"))
+    branch_prefix = layout.branch_prefix(project)
     for branch in git.list_branches(project.root, f"{branch_prefix}*"):
         spec_id = branch[len(branch_prefix) :]
         spec = specs.active.get(spec_id)

@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal, cast
 
-from chant import git
+from chant import git, layout
 from chant.errors import ChantError
-from chant.graph import Graph
+from chant.graph import APPROVAL_REASONS, Graph
+from chant.layout import branch_name, pause_request_path, worktree_path
 from chant.locks import is_locked
-from chant.ops.local_changes import blocking_changes
 from chant.project import Project
 from chant.run import mainline, recovery
+from chant.run.local_changes import blocking_changes
 from chant.run.logs import latest_run
-from chant.run.pipeline import branch_name, main_branch, pause_request_path, worktree_path
+from chant.run.pipeline import main_branch
 from chant.shell import quote
 from chant.spec.model import Spec
 from chant.spec.status import Status
+
+# One word for where a spec stands: what diagnose worked out, else its stored status (docs/json.md).
+DiagnoseState = Literal[
+    "running",
+    "stranded",
+    "failed",
+    "conflict",
+    "uncommitted-changes",
+    "paused",
+    "cancelled",
+    "done",
+    "needs-approval",
+    "blocked",
+    "ready",
+    "pending",
+    "in_progress",
+    "completed",
+    "needs_attention",
+]
 
 
 @dataclass
@@ -25,7 +46,7 @@ class Diagnosis:
     id: str
     title: str
     status: str
-    state: str  # one word: running, stranded, failed, conflict, paused, ready, blocked, done, ...
+    state: DiagnoseState
     failure_reason: str | None
     running: bool
     worktree: str | None
@@ -48,20 +69,20 @@ class Diagnosis:
 
 def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
     root = project.root
-    sid = spec.id
-    running = recovery.running(project, sid)
-    wt = worktree_path(project, sid)
-    branch = branch_name(project, sid)
+    spec_id = spec.id
+    running = recovery.running(project, spec_id)
+    wt = worktree_path(project, spec_id)
+    branch = branch_name(project, spec_id)
     has_branch = git.branch_exists(root, branch)
     try:
         main = main_branch(project)
     except ChantError:
         main = "HEAD"
     d = Diagnosis(
-        sid,
+        spec_id,
         spec.display_title,
         spec.status.value,
-        spec.status.value,
+        cast("DiagnoseState", spec.status.value),  # until _explain says more
         spec.get("failure_reason"),
         running,
         str(wt) if wt.exists() else None,
@@ -90,14 +111,14 @@ def diagnose(project: Project, spec: Spec, *, tail: int = 15) -> Diagnosis:
         text = git.show_file(root, branch, project.rel(spec.path))
         if text is not None:
             try:
-                d.unchecked_on_branch = [c.text for c in Spec.from_text(sid, spec.path, text).unchecked]
+                d.unchecked_on_branch = [c.text for c in Spec.from_text(spec_id, spec.path, text).unchecked]
             except ChantError:
                 d.unchecked_on_branch = ["(the branch's copy of the spec does not parse)"]
-    log = project.logs_dir / f"{sid}.log"
+    log = layout.log_path(project, spec_id)
     if log.exists():
         d.log_tail = latest_run(log.read_text(encoding="utf-8", errors="replace")).splitlines()[-tail:]
     graph = Graph.of(project.specs())
-    _explain(d, spec, graph, main, pause_requested=pause_request_path(project, sid).exists())
+    d = _explain(d, spec, graph, main, pause_requested=pause_request_path(project, spec_id).exists())
     _repository_state(project, d)
     return d
 
@@ -129,91 +150,134 @@ def _repository_state(project: Project, d: Diagnosis) -> None:
         d.fix = "chant cleanup" + (f"  (then {d.fix})" if d.fix else "")
 
 
-def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_requested: bool) -> None:
-    sid = d.id
-    q = quote(sid)  # for the commands it prints: IDs come from file names
-    work_done = bool(d.branch_commits) and not d.unchecked_on_branch
-    status = spec.status
+@dataclass(frozen=True)
+class _Verdict:
+    """What :func:`_explain` adds to the facts: the one-word state, why, and the command that moves it on."""
+
+    state: DiagnoseState
+    diagnosis: str
+    fix: str | None
+    blocked_by: tuple[str, ...] = ()
+
+
+def _explain(d: Diagnosis, spec: Spec, graph: Graph, main: str, *, pause_requested: bool) -> Diagnosis:
+    """``d`` (the facts) with its state, diagnosis and fix: one rule per stored status."""
     if d.running:
-        d.state = "running"
-        d.diagnosis = "a chant process is running it right now (its run lock is held)"
-        if pause_requested:
-            d.diagnosis += "; a pause was requested and is being applied"
-        d.fix = f"chant log {q} -f"
-        return
-    if status == Status.IN_PROGRESS:
-        d.state = "stranded"
-        d.diagnosis = (
-            "in_progress but no chant is running it: the chant that ran it died (kill -9, crash, reboot)"
+        verdict = _running(d, pause_requested)
+    else:
+        verdict = _BY_STATUS.get(spec.status, _pending)(d, spec, graph, main)
+        if d.failure_reason and spec.status not in (Status.FAILED, Status.NEEDS_ATTENTION):
+            verdict = replace(verdict, diagnosis=f"{verdict.diagnosis} (last failure: {d.failure_reason})")
+    blocked_by = list(verdict.blocked_by) if verdict.blocked_by else d.blocked_by
+    return replace(
+        d, state=verdict.state, diagnosis=verdict.diagnosis, fix=verdict.fix, blocked_by=blocked_by
+    )
+
+
+def _work_done(d: Diagnosis) -> bool:
+    return bool(d.branch_commits) and not d.unchecked_on_branch
+
+
+def _running(d: Diagnosis, pause_requested: bool) -> _Verdict:
+    diagnosis = "a chant process is running it right now (its run lock is held)"
+    if pause_requested:
+        diagnosis += "; a pause was requested and is being applied"
+    return _Verdict("running", diagnosis, f"chant log {quote(d.id)} -f")
+
+
+def _stranded(d: Diagnosis, spec: Spec, graph: Graph, main: str) -> _Verdict:
+    q = quote(d.id)  # for the commands it prints: IDs come from file names
+    work_done = _work_done(d)
+    diagnosis = "in_progress but no chant is running it: the chant that ran it died (kill -9, crash, reboot)"
+    fix = f"chant finalize {q}" if work_done and not d.branch_commits_merged else f"chant work {q}"
+    if d.branch_commits_merged:
+        diagnosis += (
+            f"; its branch is already merged into {main}: `chant work` records the completion "
+            "without running the agent again"
         )
-        d.fix = f"chant finalize {q}" if work_done and not d.branch_commits_merged else f"chant work {q}"
-        if d.branch_commits_merged:
-            d.diagnosis += (
-                f"; its branch is already merged into {main}: `chant work` records the completion "
-                "without running the agent again"
-            )
-        elif not work_done:
-            d.diagnosis += "; `chant work` resumes its branch, `chant reset` makes it pending"
-    elif status == Status.FAILED:
-        d.state = "failed"
-        d.diagnosis = f"the last run failed: {d.failure_reason or 'no reason recorded'}"
-        d.fix = f"chant finalize {q}" if work_done else f"chant work {q}"
-        if work_done:
-            d.diagnosis += "; the branch now has commits and every criterion ticked"
-    elif status == Status.NEEDS_ATTENTION and d.local_changes and not spec.values("conflicting_files"):
-        d.state = "uncommitted-changes"
+    elif not work_done:
+        diagnosis += "; `chant work` resumes its branch, `chant reset` makes it pending"
+    return _Verdict("stranded", diagnosis, fix)
+
+
+def _failed(d: Diagnosis, spec: Spec, graph: Graph, main: str) -> _Verdict:
+    q = quote(d.id)
+    diagnosis = f"the last run failed: {d.failure_reason or 'no reason recorded'}"
+    if _work_done(d):
+        return _Verdict(
+            "failed",
+            diagnosis + "; the branch now has commits and every criterion ticked",
+            f"chant finalize {q}",
+        )
+    return _Verdict("failed", diagnosis, f"chant work {q}")
+
+
+def _needs_attention(d: Diagnosis, spec: Spec, graph: Graph, main: str) -> _Verdict:
+    q = quote(d.id)
+    files = spec.values("conflicting_files")
+    if d.local_changes and not files:
         names = ", ".join(d.local_changes)
-        d.diagnosis = f"its branch merges cleanly, but your uncommitted changes to {names} are in the way"
-        d.fix = f"commit or stash your changes to {names}, then `chant finalize {q}`"
-    elif status == Status.NEEDS_ATTENTION:
-        d.state = "conflict"
-        files = spec.values("conflicting_files")
-        d.diagnosis = f"its branch could not be merged: {d.failure_reason or 'merge conflict'}"
-        if d.branch_merged:
-            d.diagnosis += "; the branch has since been merged by hand"
-            d.fix = f"chant finalize {q}"
-        elif d.branch:
-            d.diagnosis += f" ({', '.join(files)})" if files else ""
-            d.fix = (
-                f"merge {main} into {d.branch} (e.g. `chant takeover {q}`, then `git merge {quote(main)}` in the "
-                f"worktree), resolve, commit, then `chant finalize {q}`; or `chant merge {q}` once "
-                f"{main} no longer conflicts"
-            )
-        else:
-            d.fix = f"chant reset {q}"
-    elif status == Status.PAUSED:
-        d.state = "paused"
-        d.diagnosis = "paused by `chant pause`/`chant takeover`"
-        d.fix = f"chant finalize {q}" if work_done else f"chant work {q}"
-    elif status == Status.COMPLETED:
-        d.state = "done"
-        d.diagnosis = "completed"
-        if d.branch:
-            d.diagnosis += f"; its branch {d.branch} is left over"
-            d.fix = "chant cleanup"
-        else:
-            d.fix = None
-    elif status == Status.CANCELLED:
-        d.state = "cancelled"
-        d.diagnosis = "cancelled; dependents treat it as done"
-        d.fix = f"chant reset {q}  (to revive it) or `chant archive {q}`"
-    else:  # pending
-        blockers = graph.blockers(sid) if sid in graph.specs else []
-        d.blocked_by = [str(b) for b in blockers]
-        if any(b.reason in ("awaiting approval", "rejected") for b in blockers):
-            d.state = "needs-approval"
-            d.diagnosis = "waiting for approval"
-            d.fix = f"chant approve {q} --by NAME"
-        elif blockers:
-            d.state = "blocked"
-            d.diagnosis = "blocked by " + ", ".join(d.blocked_by)
-            first = next((b.id for b in blockers if b.id), None)
-            d.fix = f"chant diagnose {quote(first)}" if first else None
-        else:
-            d.state = "ready"
-            d.diagnosis = "pending and ready" + (
-                "; its branch is kept and will be resumed" if d.branch else ""
-            )
-            d.fix = f"chant work {q}"
-    if d.failure_reason and status != Status.FAILED and status != Status.NEEDS_ATTENTION:
-        d.diagnosis += f" (last failure: {d.failure_reason})"
+        return _Verdict(
+            "uncommitted-changes",
+            f"its branch merges cleanly, but your uncommitted changes to {names} are in the way",
+            f"commit or stash your changes to {names}, then `chant finalize {q}`",
+        )
+    diagnosis = f"its branch could not be merged: {d.failure_reason or 'merge conflict'}"
+    if d.branch_merged:
+        return _Verdict(
+            "conflict", diagnosis + "; the branch has since been merged by hand", f"chant finalize {q}"
+        )
+    if d.branch:
+        return _Verdict(
+            "conflict",
+            diagnosis + (f" ({', '.join(files)})" if files else ""),
+            f"merge {main} into {d.branch} (e.g. `chant takeover {q}`, then `git merge {quote(main)}` in the "
+            f"worktree), resolve, commit, then `chant finalize {q}`; or `chant merge {q}` once "
+            f"{main} no longer conflicts",
+        )
+    return _Verdict("conflict", diagnosis, f"chant reset {q}")
+
+
+def _paused(d: Diagnosis, spec: Spec, graph: Graph, main: str) -> _Verdict:
+    q = quote(d.id)
+    fix = f"chant finalize {q}" if _work_done(d) else f"chant work {q}"
+    return _Verdict("paused", "paused by `chant pause`/`chant takeover`", fix)
+
+
+def _completed(d: Diagnosis, spec: Spec, graph: Graph, main: str) -> _Verdict:
+    if d.branch:
+        return _Verdict("done", f"completed; its branch {d.branch} is left over", "chant cleanup")
+    return _Verdict("done", "completed", None)
+
+
+def _cancelled(d: Diagnosis, spec: Spec, graph: Graph, main: str) -> _Verdict:
+    q = quote(d.id)
+    return _Verdict(
+        "cancelled",
+        "cancelled; dependents treat it as done",
+        f"chant reset {q}  (to revive it) or `chant archive {q}`",
+    )
+
+
+def _pending(d: Diagnosis, spec: Spec, graph: Graph, main: str) -> _Verdict:
+    q = quote(d.id)
+    blockers = graph.blockers(d.id) if d.id in graph.specs else []
+    blocked_by = tuple(str(b) for b in blockers)
+    if any(b.reason in APPROVAL_REASONS for b in blockers):
+        return _Verdict("needs-approval", "waiting for approval", f"chant approve {q} --by NAME", blocked_by)
+    if blockers:
+        first = next((b.id for b in blockers if b.id), None)
+        fix = f"chant diagnose {quote(first)}" if first else None
+        return _Verdict("blocked", "blocked by " + ", ".join(blocked_by), fix, blocked_by)
+    ready = "pending and ready" + ("; its branch is kept and will be resumed" if d.branch else "")
+    return _Verdict("ready", ready, f"chant work {q}", blocked_by)
+
+
+_BY_STATUS: dict[Status, Callable[[Diagnosis, Spec, Graph, str], _Verdict]] = {
+    Status.IN_PROGRESS: _stranded,
+    Status.FAILED: _failed,
+    Status.NEEDS_ATTENTION: _needs_attention,
+    Status.PAUSED: _paused,
+    Status.COMPLETED: _completed,
+    Status.CANCELLED: _cancelled,
+}

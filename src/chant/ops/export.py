@@ -19,6 +19,7 @@ from chant.errors import ChantError
 from chant.graph import Graph
 from chant.spec.model import KNOWN_FIELDS, Spec
 from chant.spec.model import _jsonable as jsonable
+from chant.spec.status import Status
 
 FORMATS = ("json", "csv", "md")
 FORMAT_ALIASES = {"markdown": "md"}
@@ -93,7 +94,7 @@ def value(graph: Graph, spec: Spec, name: str) -> Any:
     if name == "driver":
         return graph.driver_of(spec.id)
     if name == "blocked_by":
-        return [str(b) for b in graph.blockers(spec.id)] if spec.status.value == "pending" else []
+        return [str(b) for b in graph.blockers(spec.id)] if spec.status == Status.PENDING else []
     if name == "criteria":
         return len(spec.criteria)
     if name == "criteria_checked":

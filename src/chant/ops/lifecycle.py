@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from chant import clock, git
+from chant import clock, git, layout
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import is_locked
 from chant.project import Project
 from chant.shell import quote
 from chant.spec.edit import REMOVE, untick_criteria
 from chant.spec.model import Spec
 from chant.spec.status import Status
-
-
-def _branch(project: Project, spec_id: str) -> str:
-    return f"{project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
 
 
 def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool = True) -> list[str]:
@@ -30,7 +26,7 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
         graph = Graph.of(project.specs())
         ids += [m for m in graph.members(spec.id) if graph.specs[m].status != Status.PENDING]
     for spec_id in ids:
-        if is_locked(project.lock_path(f"run-{spec_id}")):
+        if layout.is_running(project, spec_id):
             raise ChantError(
                 f"{spec_id} is being worked by a running chant",
                 hint=f"stop that run first (Ctrl-C, or `chant pause {quote(spec_id)}`)",
@@ -42,7 +38,7 @@ def reset(project: Project, spec: Spec, *, discard: bool = False, members: bool 
             raise ChantError(f"{spec_id} is already pending")
         remove_worktree(project, spec_id)
         if discard:
-            git.delete_branch(project.root, _branch(project, spec_id))
+            git.delete_branch(project.root, layout.branch_name(project, spec_id))
         updates: dict[str, Any] = {"failure_reason": REMOVE, "conflicting_files": REMOVE, "branch": REMOVE}
         if current.get("completed_at"):
             if not current.get("original_completed_at"):
@@ -71,7 +67,7 @@ def remove_worktree(project: Project, spec_id: str) -> bool:
     from pathlib import Path
 
     from chant import git
-    from chant.run.pipeline import branch_name, worktree_path
+    from chant.layout import branch_name, worktree_path
 
     ref = f"refs/heads/{branch_name(project, spec_id)}"
     removed = False
@@ -110,3 +106,41 @@ def set_approval(project: Project, spec: Spec, *, approved: bool, by: str, reaso
         approval["reason"] = reason
     verb = "approve" if approved else "reject"
     return project.update_spec(spec.id, {"approval": approval}, commit=f"chant({spec.id}): {verb}")
+
+
+# -- schedules: what `chant work --due` and `chant work ID` reset before they run ---------------------------
+@dataclass(frozen=True)
+class DueSpec:
+    spec: Spec
+    to_run: list[str]  # what its reset made pending (a driver and its members), or the spec in a dry run
+
+
+def reset_due(project: Project, *, dry_run: bool) -> tuple[list[DueSpec], dict[str, str]]:
+    """Reset every spec whose ``schedule:`` says it is due (a driver with its members; not in a dry run);
+    returns them in load order, and ``spec ID -> why its schedule is invalid``."""
+    from chant.schedule import due_specs
+
+    found, invalid = due_specs(project.specs().ordered(), clock.now())
+    graph = Graph.of(project.specs())
+    ids = {spec.id for spec in found}
+    done: list[DueSpec] = []
+    for spec in found:
+        if graph.driver_of(spec.id) in ids:
+            continue  # its driver's reset covers it
+        done.append(DueSpec(spec, [spec.id] if dry_run else reset(project, spec)))
+    return done, invalid
+
+
+def reset_if_due(project: Project, spec_id: str) -> Spec | None:
+    """`chant work ID` on a completed spec whose ``schedule:`` says it is due runs it again: reset it first.
+    Returns the spec when it was reset."""
+    from chant.schedule import due_specs
+
+    spec = project.resolve(spec_id)
+    if not spec.get("schedule"):
+        return None
+    found, _invalid = due_specs([spec], clock.now())
+    if not found:
+        return None
+    reset(project, spec)
+    return spec

@@ -62,7 +62,7 @@ def propose(
     timeout: float | None = None,
     model: str | None = None,
 ) -> proposals.Proposal:
-    from chant.ops.ask import agent_name
+    from chant.run.invoke import agent_name
 
     return proposals.request(
         project,

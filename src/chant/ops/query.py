@@ -10,6 +10,7 @@ from chant import states
 from chant.graph import Graph
 from chant.spec import ids
 from chant.spec.model import Spec
+from chant.spec.status import Status
 
 if TYPE_CHECKING:
     from chant.project import Project
@@ -25,7 +26,7 @@ def summary(graph: Graph, spec: Spec) -> dict[str, Any]:
         "status": spec.status.value,
         "state": graph.display_status(spec.id),
         "depends_on": spec.depends_on,
-        "blocked_by": [str(b) for b in graph.blockers(spec.id)] if spec.status.value == "pending" else [],
+        "blocked_by": [str(b) for b in graph.blockers(spec.id)] if spec.status == Status.PENDING else [],
         "labels": spec.labels,
         "driver": graph.driver_of(spec.id),
     }
@@ -48,7 +49,7 @@ def select(
             continue
         if status is not None:
             if status == "pending":
-                if spec.status.value != "pending":
+                if spec.status != Status.PENDING:
                     continue
             elif state != status:
                 continue

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chant import priority
+from chant import layout, priority
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import is_locked
 from chant.project import Project
 from chant.spec import edit, yamlio
 from chant.spec.edit import REMOVE
@@ -228,7 +227,7 @@ def _status_change(project: Project, spec: Spec, values: dict[str, Any]) -> Stat
     target = Status(values["status"])
     if target == spec.status:
         return None
-    if is_locked(project.lock_path(f"run-{spec.id}")):
+    if layout.is_running(project, spec.id):
         raise SetError(
             f"{spec.id} is being worked by a running chant; its status is that run's to write",
             hint=f"stop the run first (Ctrl-C, or `chant pause {spec.id}`)",
@@ -261,7 +260,7 @@ def _validate(project: Project, spec: Spec, updates: dict[str, Any]) -> list[str
 
 def _lint_one(graph: Graph, specs: Any, spec_id: str, project: Project) -> list[Any]:
     """Lint findings about ``spec_id`` (and those a change to it causes elsewhere, e.g. a cycle)."""
-    from chant.spec.lint import lint, relative_paths
+    from chant.lint import lint, relative_paths
 
     rel = relative_paths(specs.active, specs.invalid, project.root)
     return [d for d in lint(graph, {}, rel) if d.spec_id == spec_id or spec_id in d.message]

@@ -56,7 +56,7 @@ def propose(
     timeout: float | None = None,
     model: str | None = None,
 ) -> proposals.Proposal:
-    from chant.ops.ask import agent_name
+    from chant.run.invoke import agent_name
 
     check_splittable(project, spec)
     return proposals.request(
@@ -64,7 +64,7 @@ def propose(
         key=f"split-{spec.id}",
         spec_id=spec.id,
         prompt=split_prompt(project, spec),
-        agent=agent_name(project, agent, spec.get("agent")),
+        agent=agent_name(project, agent, spec),
         need_title=False,
         timeout=timeout,
         model=model,

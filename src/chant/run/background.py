@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chant import layout
 from chant.errors import ChantError
 from chant.graph import Graph
-from chant.locks import is_locked
 from chant.project import Project
 from chant.spec.status import Status
 
@@ -63,7 +63,7 @@ class Runner:
                 raise ChantError(
                     f"{spec.id} is already completed", hint=f"`chant replay {spec.id}` re-runs it"
                 )
-            if is_locked(project.lock_path(f"run-{spec.id}")):
+            if layout.is_running(project, spec.id):
                 raise ChantError(f"{spec.id} is already being worked by a running chant")
             blockers = [str(b) for b in graph.blockers(spec.id)] if spec.status == Status.PENDING else []
             if blockers:

@@ -68,7 +68,7 @@ def _candidate(pipeline: Pipeline, prep: Prepared, k: int, agent: str) -> Prepar
     )
 
 
-def run(pipeline: Pipeline, prep: Prepared, count: int, agents: list[str], how: str) -> None:
+def run(pipeline: Pipeline, prep: Prepared, count: int, agents: list[str], how: str) -> None:  # noqa: PLR0915 - one pass over the candidates
     """Run ``count`` candidates of ``prep``'s spec; leave ``prep`` as the kept one (or failed)."""
     root = pipeline.project.root
     names = agents or [prep.agent_name]

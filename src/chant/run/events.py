@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from chant import colour
-from chant.cli.render import JSON_SCHEMA, duration
 from chant.graph import Phase
+from chant.render import JSON_SCHEMA, duration
 from chant.run.pipeline import Outcome
 from chant.states import named
 

@@ -7,7 +7,7 @@ terminal shows a driver's results at the end of each phase; a watcher must not w
 
 Readers (the dashboard, MCP's progress) tail these files instead of polling git. A run is live while its
 journal file is flock'ed: the lock dies with the process, so a ``kill -9``'d run is never shown as running
-(the same rule as the run locks, DESIGN §2.2).
+(the same rule as the run locks, docs/design.md, "Locks are flocks").
 
 The writer is a tee added by the scheduler next to whatever reporter the caller chose, so CLI, MCP and the
 dashboard's own runs are all journalled. Writing never breaks a run: an unwritable journal is dropped.
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chant.cli.render import JSON_SCHEMA
 from chant.graph import Phase
 from chant.locks import is_locked
 from chant.project import Project
+from chant.render import JSON_SCHEMA
 from chant.run.events import JsonReporter, Reporter
 from chant.run.pipeline import Outcome
 
@@ -55,7 +55,7 @@ class _Writer(JsonReporter):
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+        handle = open(path, "a", encoding="utf-8")  # open for the whole run
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -41,7 +41,7 @@ class SpecLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         first = not self.path.exists() or self.path.stat().st_size == 0
         self._spec_id = spec_id
-        self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the run
+        self._handle = open(self.path, "a", encoding="utf-8")  # kept open for the run
         self._size = self._handle.tell()
         header = [] if first else ["", RUN_SEPARATOR]
         header += [
@@ -74,7 +74,7 @@ class SpecLog:
         self._handle.close()
         older = self.path.with_name(self.path.name + ".1")
         os.replace(self.path, older)
-        self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the run
+        self._handle = open(self.path, "a", encoding="utf-8")  # kept open for the run
         note = (
             f"# chant run: {self._spec_id} (continued: the log reached logs.max_bytes = {self.max_bytes}; "
             f"its earlier part is in {older.name})\n"

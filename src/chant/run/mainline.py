@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from chant import git
+from chant import git, layout
 from chant.errors import ChantError
 from chant.locks import FileLock, is_locked, locked
 from chant.project import Project
@@ -107,7 +107,7 @@ class Mainline:
         ours = [
             p
             for p in git_lock_candidates(
-                self.project, lambda sid: self.project.lock_path(f"run-{sid}") in live
+                self.project, lambda sid: layout.run_lock_path(self.project, sid) in live
             )
             if p.is_relative_to(common / "refs" / "heads" / prefix.rstrip("/"))
             or p.parent.parent == common / "worktrees"

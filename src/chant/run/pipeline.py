@@ -7,27 +7,28 @@ lock, so concurrent members and concurrent chant processes never race on it.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from chant import clock, git, validate
-from chant.agents import AgentRequest, AgentResult, get_agent, process
+from chant import clock, git, layout, validate
+from chant.agents import AgentResult, get_agent, process
 from chant.errors import ChantError
-from chant.graph import Graph
-from chant.locks import FileLock, LockBusy, holder, is_locked, pid_alive
-from chant.ops.local_changes import overwritten_by_merge
+from chant.graph import Graph, refuse_blocked
+from chant.layout import acquire_run_lock, branch_name, pause_request_path, worktree_path, worktree_root
+from chant.locks import FileLock
 from chant.project import Project, atomic_write
 from chant.run import (
     crashpoints,
     executors,
     gate,
     guard,
+    invoke,
     logs,
     prompts,
     ratelimit,
@@ -37,6 +38,7 @@ from chant.run import (
 )
 from chant.run.board import Board
 from chant.run.budget import Budget, BudgetError, Ledger, Scope, Spend, parse_seconds
+from chant.run.local_changes import overwritten_by_merge
 from chant.run.logs import SpecLog
 from chant.run.mainline import Mainline, MainLock
 from chant.shell import quote
@@ -67,11 +69,26 @@ class RunOptions:
     pick: str = "first"  # --pick first|smallest
 
 
+class Stopped(StrEnum):
+    """A run stopped from outside (``chant pause``, Ctrl-C): not a judgement of the agent's work. As str
+    values they read as the reason recorded; compare with ``is``, so that no message can pass for one."""
+
+    PAUSED = "paused"
+    INTERRUPTED = "interrupted"
+
+
+# check()'s answer: None = acceptable work, Stopped = not judged, str = why the work is refused.
+Verdict = Stopped | str | None
+
+# How one spec's run ended (docs/json.md: spec_end.state).
+RunState = Literal["completed", "failed", "needs_attention", "skipped", "cancelled", "paused"]
+
+
 @dataclass
 class Outcome:
     spec_id: str
     title: str
-    state: str  # completed | failed | needs_attention | skipped | cancelled
+    state: RunState
     duration: float = 0.0
     started: float = 0.0
     ended: float = 0.0
@@ -102,7 +119,7 @@ class Prepared:
     commits: list[str] = field(default_factory=list)
     drop_branch: bool = False  # merged (or empty): delete it once its worktree is gone
     checked: bool = False
-    reason: str | None = None  # check()'s verdict once ``checked``
+    reason: Verdict = None  # check()'s verdict once ``checked``
     worktree_removed: bool = False
     merged: str | None = None  # adopted branch already merged into main (by hand): finalize on this commit
     # Silent mode (.chant/ git-ignored): the spec is not in the worktree's tree, so chant copies it in and
@@ -218,19 +235,9 @@ class Pipeline:
             raise ChantError(
                 f"{spec_id} is already completed", hint=f"`chant replay {quote(spec_id)}` re-runs it"
             )
-        blockers = judged[1]
-        if not self.options.skip_approval and any(
-            b.reason in ("awaiting approval", "rejected") for b in blockers
-        ):
-            raise ChantError(
-                f"{spec_id} needs approval before it can run", hint=f"`chant approve {quote(spec_id)}`"
-            )
-        dep_blockers = [b for b in blockers if b.id]
-        if dep_blockers and not self.options.skip_deps:
-            raise ChantError(
-                f"{spec_id} is blocked by " + ", ".join(map(str, dep_blockers)),
-                hint="finish those first, or pass --skip-deps",
-            )
+        refuse_blocked(
+            spec_id, judged[1], skip_deps=self.options.skip_deps, skip_approval=self.options.skip_approval
+        )
         branch = self.branch_name(spec_id)
         worktree = self.worktree_path(spec_id)
         spec_rel = project.rel(spec.path)
@@ -295,10 +302,8 @@ class Pipeline:
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(spec.path.read_text(encoding="utf-8"), encoding="utf-8")
         prompt_name = prompts.choose(project, spec, self.options.prompt)
-        agent_name = self.options.agent or str(
-            spec.get("agent") or project.config.get("defaults.agent", "claude")
-        )
-        log = SpecLog(project.logs_dir / f"{spec_id}.log", logs.max_bytes(project.config))
+        agent_name = invoke.agent_name(project, self.options.agent, spec)
+        log = SpecLog(layout.log_path(project, spec_id), logs.max_bytes(project.config))
         log.start(spec_id, agent=agent_name, prompt=prompt_name, model=self._model(spec, agent_name))
         log.write(f"worktree: {worktree}  branch: {branch}  base: {base}")
         prep = Prepared(
@@ -309,13 +314,7 @@ class Pipeline:
         return prep
 
     def _model(self, spec: Spec, agent_name: str) -> str | None:
-        if self.options.model:
-            return self.options.model
-        if spec.get("model") and not spec.get("completed_at"):
-            return str(spec.get("model"))
-        settings = self.project.config.agent_settings(agent_name)
-        value = settings.get("model") or self.project.config.get("defaults.model")
-        return str(value) if value else None
+        return invoke.model(self.project, spec, agent_name, self.options.model)
 
     # -- run agent -------------------------------------------------------------------------------------
     def run_agent(self, prep: Prepared) -> AgentResult:
@@ -336,42 +335,28 @@ class Pipeline:
         # A best-of candidate's branch is <branch>--try<k>: its agent gets its own reflog tag, so the
         # candidates' commits are not taken for each other's trespasses.
         tag = prep.spec.id + prep.branch[len(self.branch_name(prep.spec.id)) :]
-        env = git.clean_env()
-        env.update(clock.git_date_env())
-        env.update(
-            {
-                "CHANT_SPEC_ID": prep.spec.id,
-                "CHANT_SPEC_FILE": str(spec_path),
-                "CHANT_WORKTREE": "1",
-                "CHANT_WORKTREE_PATH": str(prep.worktree),
-                "CHANT_BRANCH": prep.branch,
-                "CHANT_PROMPT_FILE": str(prompt_file),
-                "CHANT_PROJECT_ROOT": str(project.root),
-                "CHANT_TASK": "resolve" if prep.prompt_text is not None else "spec",
-                # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
-                "GIT_REFLOG_ACTION": guard.reflog_action(tag),
-            }
-        )
-        if model:
-            env["CHANT_MODEL"] = model
-        timeout = self.options.timeout
-        if timeout is None:
-            configured = project.config.get("defaults.timeout")
-            timeout = float(configured) if configured else None
+        timeout = invoke.timeout(project, self.options.timeout)
         left = self.ledger.time_left(prep.scopes)
         if left is not None and (timeout is None or left < timeout):
             timeout = max(0.1, left)  # the time budget is the tighter limit
-        request = AgentRequest(
+        request = invoke.request(
+            project,
             spec_id=prep.spec.id,
+            agent=prep.agent_name,
             prompt=text,
             prompt_file=prompt_file,
             worktree=prep.worktree,
-            env=env,
             model=model,
             timeout=timeout,
-            settings=project.config.agent_settings(prep.agent_name),
             log=prep.log.write,
-            cancel=threading.Event(),
+            env={
+                "CHANT_SPEC_FILE": str(spec_path),
+                "CHANT_WORKTREE": "1",
+                "CHANT_BRANCH": prep.branch,
+                "CHANT_TASK": "resolve" if prep.prompt_text is not None else "spec",
+                # Tags every ref update the agent's git makes in the reflogs (see run/guard.py).
+                "GIT_REFLOG_ACTION": guard.reflog_action(tag),
+            },
             on_usage=self._usage_hook(prep),
         )
         try:
@@ -453,8 +438,9 @@ class Pipeline:
             return self._guard
 
     # -- check -----------------------------------------------------------------------------------------
-    def check(self, prep: Prepared) -> str | None:
-        """``None`` when the branch holds acceptable work, else a one-line reason."""
+    def check(self, prep: Prepared) -> Verdict:
+        """``None`` when the branch holds acceptable work, a :class:`Stopped` when the run was stopped (not
+        judged), else a one-line reason."""
         result = prep.result
         root = self.project.root
         if prep.trespass:
@@ -464,11 +450,13 @@ class Pipeline:
             return prep.budget_reason
         if result is not None and not result.ok:
             if pause_request_path(self.project, prep.spec.id).exists():
-                return PAUSED  # `chant pause` stopped it (it waits for our run lock, then removes the file)
+                return (
+                    Stopped.PAUSED
+                )  # `chant pause` stopped it (it waits for our run lock, then removes the file)
             # kill_all() on Ctrl-C may reap the agent before its runner notices the cancel flag; that is
             # still an interruption, not an agent that "died of signal 15".
             if result.cancelled or self.options.cancel.is_set():
-                return "interrupted"
+                return Stopped.INTERRUPTED
             if result.timed_out:  # the provider's reason may name what the agent was waiting for
                 limit = self.options.timeout or self.project.config.get("defaults.timeout")
                 return result.error or f"agent timed out after {limit}s"
@@ -509,7 +497,7 @@ class Pipeline:
         missing = git.missing_at(root, prep.branch, list(prep.spec.target_files))
         if missing:
             return "target file(s) missing on the branch: " + ", ".join(missing)
-        from chant.ops import outputs
+        from chant.run import outputs
 
         return outputs.check(root, prep.spec, prep.branch)
 
@@ -642,7 +630,7 @@ class Pipeline:
             return
         while True:
             if not self.pause.wait(self.options.cancel):
-                prep.reason, prep.checked = "interrupted", True
+                prep.reason, prep.checked = Stopped.INTERRUPTED, True
                 return
             number = len(prep.attempts) + 1
             if number > 1:
@@ -710,12 +698,12 @@ class Pipeline:
 
     def _resolve_early(self, prep: Prepared) -> str | None:
         """``merge.resolve: agent``: a branch that would conflict with main gets an agent to resolve it,
-        in its own worktree, before the gate (ops/resolve.py)."""
+        in its own worktree, before the gate (run/resolve.py)."""
         root = self.project.root
         main_tip, tip = git.heads(root, self.main_branch, prep.branch)
         if not git.merge_tree(root, main_tip, tip).conflicts:
             return None
-        from chant.ops import resolve
+        from chant.run import resolve
 
         try:
             return resolve.resolve_in(self, prep)
@@ -760,13 +748,13 @@ class Pipeline:
             reason = prep.reason if prep.checked else self.check(prep)
             gated = prep.gated
             with self.main_lock():
-                if reason == PAUSED:
+                if reason is Stopped.PAUSED:
                     return self._fail(prep, "paused by `chant pause`", "paused", status=Status.PAUSED)
                 if reason is not None and prep.attention:
                     return self._fail(prep, reason, "needs_attention", status=Status.NEEDS_ATTENTION)
                 if reason is not None:
-                    state = "cancelled" if reason == "interrupted" else "failed"
-                    return self._fail(prep, reason, state)
+                    state: RunState = "cancelled" if reason is Stopped.INTERRUPTED else "failed"
+                    return self._fail(prep, str(reason), state)  # a plain str into the spec and events
                 try:
                     merge, conflicts = self.integrate(prep, gated)
                 except GateFailed as failed:
@@ -839,7 +827,7 @@ class Pipeline:
         self,
         prep: Prepared,
         reason: str,
-        state: str,
+        state: RunState,
         *,
         status: Status = Status.FAILED,
         extra: dict[str, Any] | None = None,
@@ -898,11 +886,7 @@ class Pipeline:
         """A ``Prepared`` for the spec's existing branch (whose agent already finished), ready for
         ``complete()``: check + integrate + finalize exactly as after an agent run. Takes the run lock."""
         project = self.project
-        lock = FileLock(project.lock_path(f"run-{spec_id}"))
-        try:
-            lock.acquire(timeout=0, note=str(os.getpid()))
-        except LockBusy:
-            raise ChantError(f"{spec_id} is being worked by a running chant") from None
+        lock = acquire_run_lock(project, spec_id, wait_for_orphan=False)
         try:
             spec = project.reload(spec_id)
             branch = self.branch_name(spec_id)
@@ -935,7 +919,7 @@ class Pipeline:
             found = git.merge_base(project.root, before, branch_tip) if before else None
             base = found or _run_start(project.root, spec_id, branch_tip) or base
         worktree = self.worktree_path(spec_id)
-        log = SpecLog(project.logs_dir / f"{spec_id}.log", logs.max_bytes(project.config))
+        log = SpecLog(layout.log_path(project, spec_id), logs.max_bytes(project.config))
         log.start(spec_id, agent=agent, prompt="-", model=None)
         prep = Prepared(
             spec, lock, branch, worktree, base, project.rel(spec.path), "-", "-", log, time.monotonic()
@@ -1003,7 +987,7 @@ class Pipeline:
         and remove git lock files no running git can own (the pre-flight would refuse the run)."""
         with self.main_lock():
             self.mainline.sweep_stale_locks()
-            gate.sweep(self.project, lambda spec_id: is_locked(self.project.lock_path(f"run-{spec_id}")))
+            gate.sweep(self.project, lambda spec_id: layout.is_running(self.project, spec_id))
 
     # -- whole run of one spec (used by the schedulers) -------------------------------------------------
     def execute(self, spec_id: str, on_start: Callable[[str], None] | None = None) -> Prepared | Outcome:
@@ -1036,9 +1020,6 @@ class Pipeline:
         return prep
 
 
-PAUSED = "paused"
-
-
 def ratelimit_tail(output: str) -> str:
     return output[-2000:] if output else ""
 
@@ -1047,25 +1028,6 @@ class GateFailed(Exception):
     def __init__(self, run: gate.GateRun) -> None:
         super().__init__(run.reason())
         self.run = run
-
-
-def branch_name(project: Project, spec_id: str) -> str:
-    return f"{project.config.get('defaults.branch_prefix', 'chant/')}{spec_id}"
-
-
-def worktree_path(project: Project, spec_id: str) -> Path:
-    return worktree_root(project) / f"{project.name}-{spec_id}"
-
-
-def worktree_root(project: Project) -> Path:
-    root = os.environ.get("CHANT_WORKTREE_ROOT") or project.config.get("worktree.root")
-    base = Path(root).expanduser() if root else project.run_dir / "worktrees"
-    return base if base.is_absolute() else project.root / base
-
-
-def pause_request_path(project: Project, spec_id: str) -> Path:
-    """``chant pause`` creates this file; the chant running the spec polls it and stops that agent."""
-    return project.run_dir / "pause" / spec_id
 
 
 def _run_start(root: Path, spec_id: str, tip: str) -> str | None:
@@ -1104,33 +1066,6 @@ class _StopWatcher:
 
     def stop(self) -> None:
         self._done.set()
-
-
-# How long a new run waits for a run lock whose chant is dead: the agent watchdog holds it while it stops
-# the orphaned agent group (SIGTERM, a grace, SIGKILL; see agents/watchdog.py).
-ORPHAN_WAIT = 15.0
-
-
-def acquire_run_lock(project: Project, spec_id: str) -> FileLock:
-    """The exclusive lock a chant holds while it works ``spec_id``; liveness is "this lock is held"."""
-    path = project.lock_path(f"run-{spec_id}")
-    lock = FileLock(path)
-    try:
-        lock.acquire(timeout=0, note=str(os.getpid()))
-    except LockBusy:
-        owner = holder(path)
-        if owner is None or pid_alive(owner):
-            raise ChantError(f"{spec_id} is already being worked by another chant process") from None
-        # The chant that ran it is gone but its agent's watchdog still holds the lock: it is stopping
-        # that agent right now. Wait for it rather than start a second agent in the same worktree.
-        try:
-            lock.acquire(timeout=ORPHAN_WAIT, note=str(os.getpid()))
-        except LockBusy:
-            raise ChantError(
-                f"{spec_id}: an agent of a chant that died (pid {owner}) is still running",
-                hint="its watchdog stops it within seconds; if it does not, `chant diagnose " + spec_id + "`",
-            ) from None
-    return lock
 
 
 class _Borrowed(FileLock):

@@ -7,7 +7,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from chant.errors import ChantError
-from chant.paths import expand
+from chant.globs import expand
 from chant.project import Project
 from chant.spec import document
 from chant.spec.model import Spec

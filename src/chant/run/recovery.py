@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chant.locks import is_locked
+from chant import layout
 from chant.project import Project
-from chant.shell import quote
+from chant.render import stranded_entry
 from chant.spec.status import Status
 
 
 def running(project: Project, spec_id: str) -> bool:
     """A chant is working the spec: its run lock is held (for a driver: its own or a member's)."""
-    if is_locked(project.lock_path(f"run-{spec_id}")):
+    if layout.is_running(project, spec_id):
         return True
     prefix = f"{spec_id}."
     return any(
-        is_locked(project.lock_path(f"run-{other}"))
+        layout.is_running(project, other)
         for other, spec in project.specs().active.items()
         if other.startswith(prefix) and spec.status == Status.IN_PROGRESS
     )
@@ -31,16 +31,7 @@ def stranded(project: Project) -> list[str]:
     ]
 
 
-def annotate(project: Any, report: Any) -> None:
-    """Add stranded specs to a status report's attention list (used by `chant status`)."""
-    assert isinstance(project, Project)
-    for spec_id in stranded(project):
-        spec = project.specs().active[spec_id]
-        report.attention.append(
-            {
-                "id": spec_id,
-                "title": spec.title,
-                "status": "in_progress",
-                "reason": f"stranded: no chant is running it (recover with `chant reset {quote(spec_id)}` or `chant work {quote(spec_id)}`)",
-            }
-        )
+def stranded_entries(project: Project) -> list[dict[str, Any]]:
+    """The attention entries of the stranded specs (``chant status`` lists them)."""
+    active = project.specs().active
+    return [stranded_entry(spec_id, active[spec_id].title) for spec_id in stranded(project)]

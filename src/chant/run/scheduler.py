@@ -21,10 +21,11 @@ from chant import clock
 from chant.agents import process
 from chant.errors import ChantError
 from chant.graph import Graph, Phase
+from chant.layout import acquire_run_lock
 from chant.project import Project
 from chant.run import crashpoints, journal, writesets
 from chant.run.events import Reporter
-from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions, acquire_run_lock
+from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions
 from chant.run.readyset import ReadySet
 from chant.shell import quote
 from chant.spec import ids
@@ -244,7 +245,9 @@ class Scheduler:
             self.pipeline.held.pop(driver_id, None)
             lock.release()
 
-    def _run_driver(self, driver_id: str, *, sequential: bool = False) -> RunSummary:
+    def _run_driver(  # noqa: PLR0915 - being split by the parallel-scheduling work (issues 12/13)
+        self, driver_id: str, *, sequential: bool = False
+    ) -> RunSummary:
         project = self.project
         graph = Graph.of(project.specs(refresh=True))
         driver = graph.specs[driver_id]
@@ -253,12 +256,8 @@ class Scheduler:
             raise ChantError(f"{driver_id} is a driver with no member specs")
         if driver.status == Status.CANCELLED:
             raise ChantError(f"{driver_id} is cancelled")
-        dep_blockers = [b for b in graph.blockers(driver_id) if b.id]
-        if dep_blockers and not self.options.skip_deps:
-            raise ChantError(
-                f"{driver_id} is blocked by " + ", ".join(map(str, dep_blockers)),
-                hint="finish those first, or pass --skip-deps",
-            )
+        # A driver's approval is checked on its members and its wrap-up run (the pipeline), not here.
+        graph.refuse_if_blocked(driver_id, skip_deps=self.options.skip_deps, skip_approval=True)
         phases = graph.phases(driver_id)
         if sequential:
             flat = [m for p in phases for m in p.members]
@@ -386,7 +385,9 @@ class Scheduler:
 
     # -- queue (parallel) and chain ---------------------------------------------------------------
     @journal.recorded("queue")
-    def run_queue(self, only: list[str] | None = None, *, stop_on_failure: bool = False) -> RunSummary:
+    def run_queue(  # noqa: C901, PLR0915 - the refill loop: start, wait, record; just reshaped by issues 12/13
+        self, only: list[str] | None = None, *, stop_on_failure: bool = False
+    ) -> RunSummary:
         """Run ready specs (or just ``only``) at most ``max_parallel`` at a time; refill as deps complete."""
         self.pipeline.recover()
         summary = RunSummary()

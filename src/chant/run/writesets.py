@@ -11,11 +11,12 @@ is approximated by their literal prefixes (``src/api/**`` and ``src/*.py`` overl
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from chant.globs import glob_regex
 
 _WILD = re.compile(r"[*?\[]")
 
@@ -49,34 +50,7 @@ def _under(path: str, directory: str) -> bool:
 
 
 def _glob_match(path: str, pattern: str) -> bool:
-    """fnmatch where ``**`` crosses directories and ``*`` does not."""
-    regex = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            regex += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            regex += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            regex += "[^/]"
-            i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                regex += re.escape(pattern[i])
-                i += 1
-            else:
-                regex += fnmatch.translate(pattern[i : end + 1])[4:-3]
-                i = end + 1
-        else:
-            regex += re.escape(pattern[i])
-            i += 1
-    return re.fullmatch(regex, path) is not None
+    return glob_regex(pattern).match(path) is not None
 
 
 def patterns_overlap(a: str, b: str) -> bool:

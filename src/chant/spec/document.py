@@ -10,7 +10,7 @@ from chant.errors import SpecParseError
 from chant.spec import fastyaml
 
 # yaml (and chant.spec.yamlio) are imported by parse_frontmatter on first use: listing from the index cache
-# never parses YAML, and importing PyYAML costs ~20 ms of `chant list` (DESIGN §4).
+# never parses YAML, and importing PyYAML costs ~20 ms of `chant list` (docs/design.md, "Hot read path").
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CHECKBOX = re.compile(r"^\s*[-*+] \[([ xX])\]\s?(.*)$")
@@ -103,7 +103,7 @@ def parse_frontmatter(
             raise SpecParseError(path, f"invalid YAML in frontmatter: {exc.problem}", line) from None
     except SpecParseError:
         raise
-    except Exception as exc:  # noqa: BLE001 - one bad file must never take a command down
+    except Exception as exc:  # one bad file must never take a command down
         detail = str(exc)[:200]
         raise SpecParseError(
             path, f"cannot read the frontmatter ({type(exc).__name__}: {detail})", offset + 1
@@ -250,7 +250,8 @@ def criteria_problems(spec: _HasBody) -> list[str]:
 
 
 def checkboxes_of_section(body: str, heading: str) -> list[Criterion]:
-    """Checkbox items under the first ``## <heading>`` section (e.g. "Tasks")."""
+    """Checkbox items under the first ``## <heading>`` section (e.g. "Tasks"); called by the tests only, which
+    pin that every section follows the criteria's fence rules."""
     visible = _outside_fences(body)
     items: list[Criterion] = []
     inside = False

@@ -13,7 +13,7 @@ scalar other than null is the text as written (a commit ``5e58057`` is not ``inf
 
 Why: parsing 5,000 frontmatters with PyYAML's ``CSafeLoader`` is most of a cold ``chant list`` (it builds
 nodes and resolves every scalar in Python); this reader is several times faster and needs no ``import
-yaml`` (DESIGN §4). ``tests/core/test_fastyaml.py`` checks it against ``yamlio.load`` on every shape here.
+yaml`` (docs/design.md, "Hot read path"). ``tests/core/test_fastyaml.py`` checks it against ``yamlio.load`` on every shape here.
 """
 
 from __future__ import annotations
@@ -247,7 +247,9 @@ def _value(text: str, as_text: bool) -> Any:
     return _scalar(text, as_text)
 
 
-def load(text: str, text_keys: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+def load(  # noqa: C901, PLR0915 - the hot-path parser: one loop, no calls per line (docs/design.md)
+    text: str, text_keys: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
     """The frontmatter mapping, or ``None`` when ``text`` is outside the subset (use PyYAML then)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")

@@ -110,7 +110,9 @@ class Guard:
 
 
 # -- the app ------------------------------------------------------------------------------------------
-def create_app(settings: Settings, *, watch_interval: float = 0.2) -> ASGIApp:
+def create_app(  # noqa: C901, PLR0915 - the route table: each route is a closure over the app state
+    settings: Settings, *, watch_interval: float = 0.2
+) -> ASGIApp:
     watcher = live.Watcher(settings.root, interval=watch_interval)
     runner = actions.Runner(settings.root)
     link = Links()

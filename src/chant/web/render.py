@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from chant.cli.render import duration
+from chant.render import duration
 from chant.web import views
 
 PACKAGE = Path(__file__).resolve().parent

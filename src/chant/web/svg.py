@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from chant.cli.render import duration
+from chant.render import duration
 
 
 @dataclass(frozen=True)

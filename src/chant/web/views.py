@@ -11,9 +11,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from chant import states
+from chant import layout, states
 from chant.errors import ChantError
-from chant.graph import CycleError, Graph
+from chant.graph import APPROVAL_REASONS, CycleError, Graph
 from chant.ops import query
 from chant.project import Project
 from chant.run import journal
@@ -161,17 +161,16 @@ class Snapshot:
             s
             for s in self.ordered
             if self.states[s] == "blocked"
-            and any(b.reason in ("awaiting approval", "rejected") for b in self.graph.blockers(s))
+            and any(b.reason in APPROVAL_REASONS for b in self.graph.blockers(s))
         ]
 
     @cached_property
     def stranded(self) -> list[str]:
         """``in_progress`` with no live run lock (its own, or a member's for a driver): recovery.stranded's
         rule, with each lock probed once (the board of a big project has hundreds of in_progress specs)."""
-        from chant.locks import is_locked
 
         working = [s for s in self.ordered if self.graph.specs[s].status == Status.IN_PROGRESS]
-        held = {s for s in working if is_locked(self.project.lock_path(f"run-{s}"))}
+        held = {s for s in working if layout.is_running(self.project, s)}
         return [s for s in working if s not in held and not any(h.startswith(f"{s}.") for h in held)]
 
     @cached_property
@@ -278,7 +277,7 @@ def dependencies(snap: Snapshot, spec: Spec) -> list[Dependency]:
 
 def inputs(snap: Snapshot, spec: Spec) -> list[tuple[str, list[tuple[str, int]]]]:
     """Each input field with its patterns and how many files they match now."""
-    from chant.paths import expand
+    from chant.globs import expand
 
     found = []
     for key, label in (
@@ -400,7 +399,7 @@ def attempts(snap: Snapshot, spec_id: str) -> list[dict[str, Any]]:
 def log_tail(project: Project, spec_id: str, lines: int = 40) -> list[str]:
     from chant.run.logs import latest_run
 
-    path = project.logs_dir / f"{spec_id}.log"
+    path = layout.log_path(project, spec_id)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:

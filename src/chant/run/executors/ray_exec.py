@@ -328,5 +328,5 @@ class _Stream:
         if pending is not None:
             try:
                 ray.get(pending, timeout=10)
-            except Exception:  # noqa: BLE001 -- the coordinator went away: the lines have no reader
+            except Exception:
                 pass

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chant import git
+from chant import git, layout
 from chant.errors import ChantError
+from chant.layout import branch_name
 from chant.project import Project
-from chant.run.pipeline import Outcome, Pipeline, RunOptions, branch_name
+from chant.run.pipeline import Outcome, Pipeline, RunOptions
 from chant.shell import quote
 from chant.spec.status import Status
 
@@ -81,7 +82,7 @@ def branch_states(project: Project, only: list[str] | None = None) -> list[Branc
     """The state of every ``<prefix><id>`` branch (or of the given specs' branches)."""
     root = project.root
     main = Pipeline(project, RunOptions()).main_branch
-    prefix = str(project.config.get("defaults.branch_prefix", "chant/"))
+    prefix = layout.branch_prefix(project)
     specs = project.specs(refresh=True)
     if only is None:
         branches = git.list_branches(root, f"{prefix}*")
