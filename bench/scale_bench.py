@@ -37,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline_bench import env_for as pipeline_env  # bench/ is on sys.path: these run as scripts
+
 BIN = Path(sys.executable).parent
 PY = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 CHANT = [PY, "-m", "chant"]
@@ -75,21 +77,9 @@ agents:
 
 
 def env_for(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHANT_", "GIT_"))}
-    env.update(
-        {
-            "HOME": str(home),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-            "GIT_AUTHOR_NAME": "Bench",
-            "GIT_AUTHOR_EMAIL": "bench@chant.invalid",
-            "GIT_COMMITTER_NAME": "Bench",
-            "GIT_COMMITTER_EMAIL": "bench@chant.invalid",
-            "NO_COLOR": "1",
-        }
-    )
+    """pipeline_bench's environment (no global git identity, no CHANT_*), with ``home`` created."""
     home.mkdir(parents=True, exist_ok=True)
-    return env
+    return pipeline_env(home)
 
 
 def sh(args: list[str], cwd: Path, env: dict[str, str], **kw: object) -> subprocess.CompletedProcess[str]:
