@@ -173,7 +173,10 @@ Result = tuple[bool, str]
 
 
 def kill9_phase(base: Path, step: str) -> Result:
-    trial = Trial(base, "git:\n  stale_lock_seconds: 1\n")
+    config = "git:\n  stale_lock_seconds: 1\n"
+    if step == "gate":
+        config += 'merge:\n  gate: "true"\n'  # the gate step exists only where a merge gate is configured
+    trial = Trial(base, config)
     trial.env["CHANT_TEST_CRASH_AT"] = step
     first = trial.chant("work", SEED_DRIVER)
     del trial.env["CHANT_TEST_CRASH_AT"]
