@@ -172,8 +172,11 @@ class Pool:
 
     def _candidates(self, target: Path, sparse: list[str] | None = None) -> list[int]:
         """Slot numbers to try: the one a crashed run left at ``target`` first (it is there already), then
-        those last given this run's cone (nothing to add or delete), then the rest."""
-        order = sorted(range(self.size), key=lambda n: self._recorded_sparse(n) != sparse)
+        existing slots last given this run's cone (nothing to add or delete), then other existing ones
+        (changing a cone writes at most what a new slot would), then new ones."""
+        order = sorted(
+            range(self.size), key=lambda n: (self._read(n) is None, self._recorded_sparse(n) != sparse)
+        )
         for n in order:
             found = self._read(n)
             if found is not None and found[0] == target:
