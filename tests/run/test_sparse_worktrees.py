@@ -255,3 +255,49 @@ def test_a_file_git_add_refused_outside_the_cone_is_named(
     assert not (w.repo / "docs" / f"out-{S2}.txt").exists(), "refused by git add: not integrated"
     log = (w.repo / ".chant" / "logs" / f"{S2}.log").read_text(encoding="utf-8")
     assert f"docs/out-{S2}.txt (outside the sparse checkout: `git add --sparse` adds it)" in log
+
+
+# -- the guard of the shared .git/config -------------------------------------------------------------
+def test_the_guard_allows_gits_own_worktree_config_switch_and_still_restores_the_rest(
+    pool_repo: tuple[Project, Pool, str], tmp_path: Path
+) -> None:
+    from chant.run.guard import GitGuard
+
+    project, pool, base = pool_repo
+    common = git.git_dirs(project.root)[1]
+    # An agent is running (the snapshot is taken) when another spec's sparse worktree is made: git adds
+    # extensions.worktreeConfig to .git/config. Not the agent's doing, not undone.
+    guard = GitGuard(common, tmp_path / "rejected")
+    lease = pool.acquire(worktree_path(project, "a"), "chant/a", base, [".chant", "src/a"])
+    assert "worktreeconfig" in (common / "config").read_text(encoding="utf-8").lower()
+    assert guard.check_and_restore("x") == []
+    # An agent's own change is still restored, with git's switch kept (the sparse worktree stays sparse).
+    guard2 = GitGuard(common, tmp_path / "rejected2")
+    (common / "config").write_text(
+        (common / "config")
+        .read_text(encoding="utf-8")
+        .replace("[extensions]", "[core]\n\thooksPath = /tmp/evil\n[extensions]"),
+        encoding="utf-8",
+    )
+    assert guard2.check_and_restore("y") == [".git/config was changed (restored)"]
+    text = (common / "config").read_text(encoding="utf-8")
+    assert "evil" not in text and "worktreeconfig" in text.lower()
+    assert git.sparse_dirs(lease.path) == [".chant", "src/a"] and git.dirty(lease.path, ignored=False) == []
+    pool.release(lease)
+
+
+def test_the_guard_restores_config_keeping_the_switch_when_both_changed_at_once(
+    pool_repo: tuple[Project, Pool, str], tmp_path: Path
+) -> None:
+    from chant.run.guard import GitGuard
+
+    project, pool, base = pool_repo
+    common = git.git_dirs(project.root)[1]
+    guard = GitGuard(common, tmp_path / "rejected")
+    git.run(["config", "alias.evil", "!rm -rf /nothing"], project.root)  # the agent's trespass...
+    lease = pool.acquire(worktree_path(project, "a"), "chant/a", base, [".chant", "src/b"])  # ...and git's
+    assert guard.check_and_restore("x") == [".git/config was changed (restored)"]
+    text = (common / "config").read_text(encoding="utf-8")
+    assert "evil" not in text and "worktreeconfig" in text.lower()
+    assert git.sparse_dirs(lease.path) == [".chant", "src/b"] and git.dirty(lease.path, ignored=False) == []
+    pool.release(lease)
