@@ -447,6 +447,14 @@ def sparse_dirs(cwd: Path) -> list[str] | None:
     return sorted(line for line in found.stdout.splitlines() if line)
 
 
+def config_file_keys(path: Path) -> list[str]:
+    """The keys set in the config file ``path`` (lower-case, as git lists them; none if it is missing)."""
+    if not path.is_file():
+        return []
+    listed = run(["config", "--file", str(path), "--name-only", "--list"], path.parent, check=False)
+    return [line.strip().lower() for line in listed.stdout.splitlines() if line.strip()]
+
+
 def config_file_set(path: Path, key: str, value: str) -> None:
     """``key = value`` into the config file ``path``, written exactly as git writes it."""
     run(["config", "--file", str(path), key, value], path.parent)

@@ -301,3 +301,18 @@ def test_the_guard_restores_config_keeping_the_switch_when_both_changed_at_once(
     assert "evil" not in text and "worktreeconfig" in text.lower()
     assert git.sparse_dirs(lease.path) == [".chant", "src/b"] and git.dirty(lease.path, ignored=False) == []
     pool.release(lease)
+
+
+def test_a_slot_whose_own_config_an_agent_changed_is_replaced(pool_repo: tuple[Project, Pool, str]) -> None:
+    project, pool, base = pool_repo
+    first = pool.acquire(worktree_path(project, "a"), "chant/a", base, [".chant", "src/a"])
+    # With extensions.worktreeConfig on, a worktree's own config.worktree is read by every git there.
+    git.run(["config", "--worktree", "core.hooksPath", "/tmp/evil-hooks"], first.path)
+    admin = git.worktree_admin(first.path)
+    assert admin is not None
+    pool.release(first)
+    assert not admin.exists(), "not clean: removed, never reused"
+    second = pool.acquire(worktree_path(project, "b"), "chant/b", base, [".chant", "src/a"])
+    assert git.run(["config", "core.hooksPath"], second.path, check=False).stdout.strip() == ""
+    assert git.sparse_dirs(second.path) == [".chant", "src/a"]
+    pool.release(second)

@@ -46,6 +46,9 @@ CLEAN_MODES = ("untracked", "all")
 DEFAULT_CLEAN = "untracked"
 POOL_DIR = ".pool"
 # In-progress operations an agent may leave in its worktree's git dir: a slot that has one is not reused.
+# What git's sparse-checkout writes into a worktree's own config.worktree; anything else an agent put there
+# (hooksPath, aliases...) would apply to the next run in that slot, so such a slot is not reused.
+_SPARSE_KEYS = frozenset(("core.sparsecheckout", "core.sparsecheckoutcone", "index.sparse"))
 _UNFINISHED = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "BISECT_LOG", "rebase-merge", "rebase-apply")
 
 
@@ -277,6 +280,9 @@ class Pool:
         self._clear_locks([admin / "index.lock", admin / "HEAD.lock"])
         if any((admin / name).exists() for name in _UNFINISHED):
             raise ChantError(f"{path}: an unfinished merge, rebase or bisect")
+        foreign = [k for k in git.config_file_keys(admin / "config.worktree") if k not in _SPARSE_KEYS]
+        if foreign:
+            raise ChantError(f"{path}: its own config.worktree sets {', '.join(foreign)}")
         if (path / ".chant").is_dir():
             git.clean_ignored(path, ".chant")  # chant's copy of a git-ignored spec (silent mode)
         git.detach(path)
