@@ -316,3 +316,27 @@ def test_a_slot_whose_own_config_an_agent_changed_is_replaced(pool_repo: tuple[P
     assert git.run(["config", "core.hooksPath"], second.path, check=False).stdout.strip() == ""
     assert git.sparse_dirs(second.path) == [".chant", "src/a"]
     pool.release(second)
+
+
+def test_sparse_and_full_specs_run_side_by_side(
+    work_factory: Callable[..., Work], chant_repo: Path, tmp_path: Path
+) -> None:
+    w = sparse_work(work_factory, chant_repo, tmp_path)
+    add_specs(
+        w,
+        {
+            S1: spec_file(S1, "Sparse beside", extra="sparse: [src/a/]"),
+            S3: spec_file(S3, "Full beside"),
+        },
+    )
+    w.env["SPARSE_ADD"] = "sparse"
+    proc = w.chant("work", "--parallel", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [w.status(S1), w.status(S3)] == ["completed", "completed"]
+    seen = (rec(w, S1, "files") or "").split()
+    assert seen == ["./src/a/deep/two.txt", "./src/a/one.txt", "./src/setup.txt", "./top.txt"]
+    assert {f"./{p}" for p in TREE} <= set((rec(w, S3, "files") or "").split())
+    for spec_id in (S1, S3):
+        log = (w.repo / ".chant" / "logs" / f"{spec_id}.log").read_text(encoding="utf-8")
+        assert "outside its branch" not in log, log
+    _user_checkout_is_full(w.repo)
