@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 
 ALWAYS = (".chant",)
 _MAGIC = set("*?[]!\\")
+# `sparse: true` reads as the text "true" (text fields keep their source): a switch, not a directory.
+_SWITCHES = frozenset(("true", "false", "yes", "no", "on", "off"))
 
 
 def problem(item: object) -> str | None:
@@ -25,6 +27,8 @@ def problem(item: object) -> str | None:
         return "an empty entry (list directories such as src/reporting/)"
     if text.startswith(("/", "\\")) or (len(text) > 2 and text[0].isalpha() and text[1:3] in (":/", ":\\")):
         return f"'{text}' is absolute; list directories relative to the repository root"
+    if text.lower() in _SWITCHES:
+        return f"'{text}' reads as a switch; sparse: lists directories (e.g. [src/reporting/])"
     parts = [p for p in text.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
         return f"'{text}' leaves the repository ('..')"

@@ -28,6 +28,7 @@ CONE = ["src/reporting", "tests"]
         ("", "empty entry"),
         (".", "whole repository"),
         (".git/hooks", "git's own"),
+        ("true", "reads as a switch"),
         (3, "expected a directory path"),
         ({"a": 1}, "expected a directory path"),
     ],
