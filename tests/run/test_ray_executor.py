@@ -32,6 +32,12 @@ AGENT = """\
 set -e
 r="$RAY_RECORDS/$CHANT_SPEC_ID"
 git rev-parse HEAD > "$r.base"
+if [ -n "$RAY_ROGUE" ]; then
+  git checkout -q -b "rogue-$CHANT_SPEC_ID"
+  git commit -q --allow-empty -m "side work"
+  git checkout -q "$CHANT_BRANCH"
+  printf '#!/bin/sh\necho owned\n' > "$(git rev-parse --git-common-dir)/hooks/post-checkout"
+fi
 if [ -n "$RAY_BLOCK" ]; then
   echo partial > "partial-$CHANT_SPEC_ID.txt"
   git add -- "partial-$CHANT_SPEC_ID.txt"
@@ -59,6 +65,7 @@ MEMBERS = [f"{DRIVER}.1", f"{DRIVER}.2"]
 SOLO = "2026-02-01-002-die"
 CHAIN = [f"2026-02-01-00{n}-thin" for n in (3, 4, 5)]
 STOP = "2026-02-01-006-stop"
+ROGUE = "2026-02-01-007-rogue"
 SHIPPED = re.compile(r"base (\w+) arrived as (none|thin|full) bundle of (\d+) bytes")
 
 
@@ -103,7 +110,7 @@ def ray_work(work_factory: Callable[..., Work], repo: Path, tmp_path: Path, base
     w = work_factory(
         repo,
         f"agents:\n  command:\n    command: [sh, {agent}]\n"
-        "executor:\n  env: [RAY_RECORDS, RAY_SLEEP, RAY_HOLD_FIRST, RAY_BLOCK]\n",
+        "executor:\n  env: [RAY_RECORDS, RAY_SLEEP, RAY_HOLD_FIRST, RAY_BLOCK, RAY_ROGUE]\n",
     )
     config = w.repo / ".chant" / "config.md"
     config.write_text(config.read_text().replace("agent: claude", "agent: command"), encoding="utf-8")
@@ -184,6 +191,19 @@ def test_a_node_with_an_older_base_receives_only_the_new_commits(
             assert size < shipped[0][1] / 20, shipped
     assert all((w.repo / f"out-{spec_id}.txt").is_file() for spec_id in CHAIN)
     assert w.branches() == [] and w.git("status", "--porcelain") == ""
+
+    # An agent that plants a hook in its node's mirror (shared with later tasks there) and commits on a
+    # branch of its own making there.
+    add_specs(w, {ROGUE: spec_file(ROGUE, "Rogue")})
+    w.env["RAY_ROGUE"] = "1"
+    proc = w.chant("work", "--executor", "ray", "--address", made.address, ROGUE, timeout=120)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert w.status(ROGUE) == "needs_attention"
+    reason = " ".join(w.spec_text(ROGUE).split())  # the long reason may be folded over lines
+    assert "outside its branch: on node" in reason and "hooks/post-checkout was added" in reason, reason
+    assert f"refs/heads/rogue-{ROGUE}" in reason, reason
+    assert list((base / "nodes").glob("*/*/mirror.git/hooks/post-checkout")) == [], "the hook was removed"
+    assert not (w.repo / f"out-{ROGUE}.txt").exists(), "nothing of it was merged"
 
 
 def test_ctrl_c_stops_the_agent_on_its_node_keeps_the_branch_and_resumes(
