@@ -66,7 +66,7 @@ SOLO = "2026-02-01-002-die"
 CHAIN = [f"2026-02-01-00{n}-thin" for n in (3, 4, 5)]
 STOP = "2026-02-01-006-stop"
 ROGUE = "2026-02-01-007-rogue"
-SHIPPED = re.compile(r"base (\w+) arrived as (none|thin|full) bundle of (\d+) bytes")
+SHIPPED = re.compile(r"base (\w+) arrived as (thin|full) bundle of (\d+) bytes")
 
 
 @pytest.fixture(scope="module")

@@ -202,9 +202,13 @@ class RayExecutor:
         got = reply["received"]
         back = len(reply["bundle"]) if reply["bundle"] is not None else 0
         # One line per task with the bytes each way (tests and users read what shipping cost).
+        arrived = (
+            "was in the node's mirror already (0 bytes)"
+            if got["kind"] == "none"
+            else f"arrived as {got['kind']} bundle of {got['size']} bytes"
+        )
         request.log(
-            f"ray: ran on node {reply['node']} ({reply['ip']}); base {reply['base'][:12]} arrived as "
-            f"{got['kind']} bundle of {got['size']} bytes"
+            f"ray: ran on node {reply['node']} ({reply['ip']}); base {reply['base'][:12]} {arrived}"
             + (f" (a thin one did not apply: {got['fallback']})" if got["fallback"] else "")
             + f"; the branch came back as {back} bytes"
         )
