@@ -576,6 +576,39 @@ def bundle_fetch(root: Path, path: Path, refspec: str) -> None:
     run(["fetch", "--quiet", "--no-tags", str(path), refspec], root)
 
 
+def has_commit(root: Path, sha: str) -> bool:
+    return run(["cat-file", "-e", f"{sha}^{{commit}}"], root, check=False).ok
+
+
+def known_commits(root: Path, shas: Sequence[str]) -> list[str]:
+    """Those of ``shas`` that name commits in the repository of ``root`` (one call)."""
+    if not shas:
+        return []
+    result = run(
+        ["cat-file", "--batch-check=%(objectname) %(objecttype)"], root, input="\n".join(shas) + "\n"
+    )
+    found = {line.split()[0] for line in result.stdout.splitlines() if line.endswith(" commit")}
+    return [sha for sha in shas if sha in found]
+
+
+def newest_refs(root: Path, patterns: Sequence[str], count: int) -> list[str]:
+    """The commits of the ``count`` most recently committed refs matching ``patterns`` (newest first)."""
+    result = run(
+        ["for-each-ref", "--sort=-committerdate", f"--count={count}", "--format=%(objectname)", *patterns],
+        root,
+    )
+    return list(dict.fromkeys(result.stdout.split()))
+
+
+def refs_matching(root: Path, pattern: str) -> list[str]:
+    return run(["for-each-ref", "--format=%(refname)", pattern], root).stdout.split()
+
+
+def delete_refs(root: Path, refs: Sequence[str]) -> None:
+    if refs:
+        run(["update-ref", "--stdin"], root, input="".join(f"delete {ref}\n" for ref in refs))
+
+
 def worktrees(root: Path) -> list[dict[str, str]]:
     output = run(["worktree", "list", "--porcelain"], root).stdout
     found: list[dict[str, str]] = []

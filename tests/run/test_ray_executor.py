@@ -9,7 +9,9 @@ running a small shell script that records which node and directory it ran in.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -29,6 +31,21 @@ AGENT = """\
 #!/bin/sh
 set -e
 r="$RAY_RECORDS/$CHANT_SPEC_ID"
+git rev-parse HEAD > "$r.base"
+if [ -n "$RAY_ROGUE" ]; then
+  git checkout -q -b "rogue-$CHANT_SPEC_ID"
+  git commit -q --allow-empty -m "side work"
+  git checkout -q "$CHANT_BRANCH"
+  printf '#!/bin/sh\necho owned\n' > "$(git rev-parse --git-common-dir)/hooks/post-checkout"
+fi
+if [ -n "$RAY_BLOCK" ]; then
+  echo partial > "partial-$CHANT_SPEC_ID.txt"
+  git add -- "partial-$CHANT_SPEC_ID.txt"
+  git commit -q -m "chant($CHANT_SPEC_ID): partial work"
+  echo "blocking on the node now"
+  echo $$ > "$r.pid"
+  exec sleep 120
+fi
 if [ -n "$RAY_HOLD_FIRST" ] && [ ! -e "$r.first" ]; then
   echo "$CHANT_RAY_NODE" > "$r.first"
   sleep 120
@@ -46,6 +63,10 @@ git commit -q -m "chant($CHANT_SPEC_ID): done on a ray node"
 DRIVER = "2026-02-01-001-ray"
 MEMBERS = [f"{DRIVER}.1", f"{DRIVER}.2"]
 SOLO = "2026-02-01-002-die"
+CHAIN = [f"2026-02-01-00{n}-thin" for n in (3, 4, 5)]
+STOP = "2026-02-01-006-stop"
+ROGUE = "2026-02-01-007-rogue"
+SHIPPED = re.compile(r"base (\w+) arrived as (thin|full) bundle of (\d+) bytes")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +110,7 @@ def ray_work(work_factory: Callable[..., Work], repo: Path, tmp_path: Path, base
     w = work_factory(
         repo,
         f"agents:\n  command:\n    command: [sh, {agent}]\n"
-        "executor:\n  env: [RAY_RECORDS, RAY_SLEEP, RAY_HOLD_FIRST]\n",
+        "executor:\n  env: [RAY_RECORDS, RAY_SLEEP, RAY_HOLD_FIRST, RAY_BLOCK, RAY_ROGUE]\n",
     )
     config = w.repo / ".chant" / "config.md"
     config.write_text(config.read_text().replace("agent: claude", "agent: command"), encoding="utf-8")
@@ -138,6 +159,96 @@ def test_parallel_members_run_on_different_nodes_and_merge(
         merges = w.git("log", "--oneline", f"--grep=chant({member}): merge", "main").splitlines()
         assert len(merges) == 1
     assert w.branches() == [] and w.git("status", "--porcelain") == ""
+
+
+def test_a_node_with_an_older_base_receives_only_the_new_commits(
+    cluster: tuple[Any, list[Any], Path], work_factory: Callable[..., Work], chant_repo: Path, tmp_path: Path
+) -> None:
+    made, _, base = cluster
+    w = ray_work(work_factory, chant_repo, tmp_path, base)
+    (w.repo / "history.bin").write_bytes(os.urandom(300_000))  # a long history, in one incompressible file
+    w.git("add", "history.bin")
+    w.git("commit", "-q", "-m", "a long history")
+    add_specs(w, {spec_id: spec_file(spec_id, f"Thin {n}") for n, spec_id in enumerate(CHAIN)})
+    proc = w.chant("work", "--chain", "--executor", "ray", "--address", made.address, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    shipped = []
+    for spec_id in CHAIN:
+        assert w.status(spec_id) == "completed"
+        log = (w.repo / ".chant" / "logs" / f"{spec_id}.log").read_text(encoding="utf-8")
+        found = SHIPPED.search(log)
+        assert found, log
+        shipped.append((found.group(2), int(found.group(3))))
+        # The node worked on exactly the coordinator's commit: the agent's commit on main has it as parent.
+        done = w.git("log", "--format=%P", f"--grep=chant({spec_id}): done on a ray node", "main").split()
+        assert done == [rec(w, spec_id, "base")] and done[0].startswith(found.group(1))
+    kinds = [kind for kind, _ in shipped]
+    assert kinds[0] == "full" and shipped[0][1] > 300_000, shipped
+    # Two agent nodes, three specs in a row: the last one's node has seen an earlier base of this repository.
+    assert kinds[2] == "thin", shipped
+    for kind, size in shipped:
+        if kind == "thin":
+            assert size < shipped[0][1] / 20, shipped
+    assert all((w.repo / f"out-{spec_id}.txt").is_file() for spec_id in CHAIN)
+    assert w.branches() == [] and w.git("status", "--porcelain") == ""
+
+    # An agent that plants a hook in its node's mirror (shared with later tasks there) and commits on a
+    # branch of its own making there.
+    add_specs(w, {ROGUE: spec_file(ROGUE, "Rogue")})
+    w.env["RAY_ROGUE"] = "1"
+    proc = w.chant("work", "--executor", "ray", "--address", made.address, ROGUE, timeout=120)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert w.status(ROGUE) == "needs_attention"
+    reason = " ".join(w.spec_text(ROGUE).split())  # the long reason may be folded over lines
+    assert "outside its branch: on node" in reason and "hooks/post-checkout was added" in reason, reason
+    assert f"refs/heads/rogue-{ROGUE}" in reason, reason
+    assert list((base / "nodes").glob("*/*/mirror.git/hooks/post-checkout")) == [], "the hook was removed"
+    assert not (w.repo / f"out-{ROGUE}.txt").exists(), "nothing of it was merged"
+
+
+def test_ctrl_c_stops_the_agent_on_its_node_keeps_the_branch_and_resumes(
+    cluster: tuple[Any, list[Any], Path], work_factory: Callable[..., Work], chant_repo: Path, tmp_path: Path
+) -> None:
+    made, _, base = cluster
+    w = ray_work(work_factory, chant_repo, tmp_path, base)
+    add_specs(w, {STOP: spec_file(STOP, "Stopped by Ctrl-C")})
+    w.env["RAY_BLOCK"] = "1"
+    proc = w.popen("work", "--executor", "ray", "--address", made.address, STOP)
+    try:
+        pid_file = Path(w.env["RAY_RECORDS"]) / f"{STOP}.pid"
+        spec_log = w.repo / ".chant" / "logs" / f"{STOP}.log"
+        deadline = time.monotonic() + 120
+        while "blocking on the node now" not in (spec_log.read_text() if spec_log.exists() else ""):
+            assert time.monotonic() < deadline and proc.poll() is None, "the agent's line never streamed back"
+            time.sleep(0.1)
+        pid = int(pid_file.read_text(encoding="utf-8"))
+        os.kill(pid, 0)  # the agent is running, on its node
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "Interrupted" in out
+    assert w.status(STOP) == "failed"
+    assert w.field(STOP, "failure_reason") == "interrupted"
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the Ray task was stopped, and the agent process on the node with it
+    assert w.branches() == [f"chant/{STOP}"], "the branch is kept"
+    partial = w.git("log", "--format=%s", f"chant/{STOP}").splitlines()
+    assert f"chant({STOP}): partial work" in partial, "what the agent committed before Ctrl-C came back"
+    assert w.git("status", "--porcelain") == ""
+
+    del w.env["RAY_BLOCK"]
+    again = w.chant("work", "--executor", "ray", "--address", made.address, STOP, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert w.status(STOP) == "completed"
+    assert (w.repo / f"out-{STOP}.txt").is_file() and (w.repo / f"partial-{STOP}.txt").is_file()
+    assert w.branches() == []
 
 
 def test_a_node_killed_mid_task_completes_the_spec_once_elsewhere(

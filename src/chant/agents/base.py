@@ -55,6 +55,9 @@ class AgentResult:
     cancelled: bool = False
     output: str = ""
     rate_limited: bool = False  # the provider refused with a rate/usage limit (HTTP 429...)
+    # What the agent did outside its branch where the executor ran it (another machine's repository),
+    # as the pipeline reports for its own repository.
+    trespass: list[str] = field(default_factory=list)
 
 
 class Agent(Protocol):

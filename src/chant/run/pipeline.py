@@ -406,16 +406,20 @@ class Pipeline:
             _crash_once_an_agent_runs()
         git_guard = self._git_guard()
         refs = guard.RefWatch.start(self.mainline.git_dirs()[1])
+        result_box: list[AgentResult] = []
         try:
             # Every process the agent starts hands the run lock to its watchdog: if this chant dies, the
             # lock stays held until the agent's whole process group is gone.
             # The pool slot's lock goes with it: no other run cleans this worktree while the agent lives.
             with process.holding(prep.lock.fileno(), prep.lease.fileno() if prep.lease else -1):
                 result = self.executor.run(prep, agent, request)
+                result_box.append(result)
         finally:
             watcher.stop()
             moved = refs.foreign_updates(tag, prep.branch)
             prep.trespass = [f"updated {ref}" for ref in moved] + git_guard.check_and_restore(prep.spec.id)
+            if result_box:
+                prep.trespass += result_box[0].trespass
             for line in prep.trespass:
                 prep.log.write(f"warning: outside its branch: {line}")
         prep.log.write(f"--- agent exited: ok={result.ok} exit={result.exit_code} model={result.model} ---")

@@ -3,14 +3,15 @@
 Coordinator (the machine running ``chant work``): prepares, checks, integrates and finalizes exactly as
 with the local executor -- same pipeline, same merge queue, same statuses. Only the agent step moves:
 
-1. the branch's commit goes out as a git bundle (``git bundle create``), put in Ray's object store once
-   per commit, so the members of a phase that share a base share one bundle;
-2. a task that needs one unit of the custom resource ``chant_agent`` (nodes that can run agents declare
-   it: ``ray start ... --resources='{"chant_agent": 4}'``) unpacks it on its node into a node-local mirror,
-   runs the agent in its own fresh worktree there and streams its log lines back through a small actor
-   that lives on the coordinator's node;
-3. the task returns the agent's result and its new commits as a bundle; the coordinator fetches them onto
-   the same local branch, then the pipeline checks and merges as usual.
+1. a task that needs one unit of the custom resource ``chant_agent`` (nodes that can run agents declare
+   it: ``ray start ... --resources='{"chant_agent": 4}'``) starts on some node; unless the node's mirror
+   of the repository has the branch's commit already, it tells the coordinator's ``Shipper`` actor what
+   the mirror holds and receives a git bundle of only the rest (``bundles.py``: thin, or the whole history
+   when the node has nothing usable);
+2. it runs the agent in its own fresh worktree of that mirror and streams its log lines back through a
+   small actor that lives on the coordinator's node (which also carries Ctrl-C's cancel to the node);
+3. the task returns the agent's result and its new commits (``branch ^base``) as a bundle; the coordinator
+   fetches them onto the same local branch, then the pipeline checks and merges as usual.
 
 A node that dies mid-task: Ray runs the task again elsewhere (``max_retries``, ``executor.retries``); the
 coordinator receives one result per spec, so a spec is merged and completed once, and nothing that a
@@ -35,6 +36,8 @@ from chant import git
 from chant.agents import AgentRequest, AgentResult, get_agent
 from chant.errors import ChantError
 from chant.locks import locked
+from chant.run import guard
+from chant.run.executors import bundles
 
 if TYPE_CHECKING:
     from chant.agents.base import Agent
@@ -47,20 +50,53 @@ DEFAULT_RETRIES = 3
 SHIPPED_PREFIXES = ("CHANT_", "GIT_AUTHOR_", "GIT_COMMITTER_")
 SHIPPED = frozenset({"GIT_REFLOG_ACTION"})
 _POLL = 0.25
+# After Ctrl-C, how long a task has to stop its agent (the node's own process supervisor kills its process
+# group) and send back what it committed, before Ray kills the task's worker outright.
+CANCEL_GRACE = 20.0
+FULL_CACHE = 4  # full bundles the Shipper keeps made (the bases of the newest phases)
 
 
 @ray.remote(num_cpus=0)
 class LogSink:
-    """Log lines of running tasks, by spec, until the coordinator drains them."""
+    """Log lines of running tasks, by spec, until the coordinator drains them; and which tasks to stop."""
 
     def __init__(self) -> None:
         self.lines: dict[str, list[str]] = {}
+        self.cancelled: set[str] = set()
 
-    def extend(self, key: str, lines: list[str]) -> None:
-        self.lines.setdefault(key, []).extend(lines)
+    def extend(self, key: str, lines: list[str]) -> bool:
+        """Take lines; ``True`` when the coordinator wants this task's agent stopped."""
+        if lines:
+            self.lines.setdefault(key, []).extend(lines)
+        return key in self.cancelled
+
+    def cancel(self, key: str) -> None:
+        self.cancelled.add(key)
 
     def drain(self, key: str) -> list[str]:
         return self.lines.pop(key, [])
+
+
+@ray.remote(num_cpus=0, max_concurrency=4)  # type: ignore[call-overload]  # a threaded actor; stubs omit it
+class Shipper:
+    """Makes the bundles nodes ask for, from the coordinator's repository (it runs on that machine)."""
+
+    def __init__(self, root: str, scratch: str) -> None:
+        self.root = Path(root)
+        self.scratch = Path(scratch)
+        self._mutex = threading.Lock()
+        self._full: dict[str, bundles.Shipment] = {}
+
+    def bundle(self, tip: str, haves: list[str]) -> bundles.Shipment:
+        with self._mutex:  # one temporary ship ref per commit in the repository
+            if not haves and tip in self._full:
+                return self._full[tip]
+            made = bundles.make(self.root, self.scratch, tip, haves)
+            if made.kind == "full":
+                self._full[tip] = made
+                while len(self._full) > FULL_CACHE:
+                    self._full.pop(next(iter(self._full)))
+            return made
 
 
 class RayExecutor:
@@ -72,7 +108,7 @@ class RayExecutor:
         self._mutex = threading.Lock()
         self._connected = False
         self._sink: Any = None
-        self._shipped: dict[str, Any] = {}  # commit -> ObjectRef of its bundle
+        self._shipper: Any = None
         try:
             self.retries = int(project.config.get("executor.retries", DEFAULT_RETRIES))
         except (TypeError, ValueError):
@@ -111,6 +147,11 @@ class RayExecutor:
             here = ray.get_runtime_context().get_node_id()
             strategy = ray.util.scheduling_strategies.NodeAffinitySchedulingStrategy(here, soft=False)
             self._sink = LogSink.options(scheduling_strategy=strategy).remote()  # type: ignore[attr-defined]
+            scratch = self.project.run_dir / "bundles"
+            scratch.mkdir(parents=True, exist_ok=True)
+            self._shipper = Shipper.options(scheduling_strategy=strategy).remote(  # type: ignore[attr-defined]
+                str(self.project.root), str(scratch)
+            )
             self._connected = True
 
     # -- the agent step ------------------------------------------------------------------------------
@@ -139,15 +180,14 @@ class RayExecutor:
         }
         ref = agent_task.options(
             resources={RESOURCE: 1}, num_cpus=0, max_retries=self.retries, retry_exceptions=False
-        ).remote(job, self._ship(tip), self._sink)
+        ).remote(job, self._shipper, self._sink)
         while True:
             done, _ = ray.wait([ref], timeout=_POLL)
             self._drain(key, request)
             if done:
                 break
             if request.cancel.is_set():
-                ray.cancel(ref, force=True)
-                return AgentResult(False, None, "interrupted", None, cancelled=True)
+                return self._cancel(ref, key, prep, request)
         try:
             reply: dict[str, Any] = ray.get(ref)
         except ray.exceptions.RayError as exc:
@@ -155,13 +195,47 @@ class RayExecutor:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return AgentResult(False, None, f"the ray task failed: {first[:300]}", None)
         self._drain(key, request)
-        request.log(f"ray: ran on node {reply['node']} ({reply['ip']})")
+        result: AgentResult = self._take(prep, request, reply)
+        return result
+
+    def _take(self, prep: Prepared, request: AgentRequest, reply: dict[str, Any]) -> AgentResult:
+        got = reply["received"]
+        back = len(reply["bundle"]) if reply["bundle"] is not None else 0
+        # One line per task with the bytes each way (tests and users read what shipping cost).
+        arrived = (
+            "was in the node's mirror already (0 bytes)"
+            if got["kind"] == "none"
+            else f"arrived as {got['kind']} bundle of {got['size']} bytes"
+        )
+        request.log(
+            f"ray: ran on node {reply['node']} ({reply['ip']}); base {reply['base'][:12]} {arrived}"
+            + (f" (a thin one did not apply: {got['fallback']})" if got["fallback"] else "")
+            + f"; the branch came back as {back} bytes"
+        )
         if reply["bundle"] is not None:
             self._land(prep, reply["bundle"], reply["tip"])
         if prep.untracked_spec and reply["spec_text"] is not None:
             (prep.worktree / prep.spec_rel).write_text(reply["spec_text"], encoding="utf-8")
         result: AgentResult = reply["result"]
+        result.trespass = [f"on node {reply['node'][:12]}: {line}" for line in reply["trespass"]]
         return result
+
+    def _cancel(self, ref: Any, key: str, prep: Prepared, request: AgentRequest) -> AgentResult:
+        """Ctrl-C: the node stops its agent as a local run does and sends back what it committed; a task
+        that does not answer in time is killed (its agent's processes may then outlive it on the node)."""
+        self._sink.cancel.remote(key)
+        done, _ = ray.wait([ref], timeout=CANCEL_GRACE)
+        self._drain(key, request)
+        stopped = AgentResult(False, None, "interrupted", None, cancelled=True)
+        if not done:
+            ray.cancel(ref, force=True)
+            request.log("ray: the task did not stop in time and was killed")
+            return stopped
+        try:
+            stopped.trespass = self._take(prep, request, ray.get(ref)).trespass
+        except (ray.exceptions.RayError, git.GitError) as exc:
+            request.log(f"ray: the stopped task's commits could not be taken: {str(exc)[:200]}")
+        return stopped
 
     def _shipped_env(self, env: dict[str, str]) -> dict[str, str]:
         return {
@@ -173,25 +247,6 @@ class RayExecutor:
     def _drain(self, key: str, request: AgentRequest) -> None:
         for line in ray.get(self._sink.drain.remote(key)):
             request.log(line)
-
-    def _ship(self, commit: str) -> Any:
-        """The bundle of ``commit`` (and its history) in the object store, made once per commit."""
-        with self._mutex:
-            found = self._shipped.get(commit)
-            if found is not None:
-                return found
-            root = self.project.root
-            ref = f"refs/chant/ship/{commit}"
-            path = self.project.run_dir / "bundles" / f"{commit}.bundle"
-            git.set_ref(root, ref, commit)
-            try:
-                git.bundle_create(root, path, [ref])
-                found = ray.put(path.read_bytes())
-            finally:
-                git.delete_ref(root, ref)
-                path.unlink(missing_ok=True)
-            self._shipped[commit] = found
-            return found
 
     def _land(self, prep: Prepared, bundle: bytes, tip: str) -> None:
         """The agent's commits onto the local branch (checked out in the prepared worktree)."""
@@ -214,8 +269,9 @@ def _repo_id(root: Path) -> str:
 
 # -- on the node ---------------------------------------------------------------------------------------
 @ray.remote(num_cpus=0)
-def agent_task(job: dict[str, Any], bundle: bytes, sink: Any) -> dict[str, Any]:
-    """Unpack the branch, run the agent in a worktree of this node, return its result and new commits."""
+def agent_task(job: dict[str, Any], shipper: Any, sink: Any) -> dict[str, Any]:
+    """Bring the branch's commit here, run the agent in a worktree of this node, return its result and
+    new commits."""
     node = ray.get_runtime_context().get_node_id()
     ip = ray.util.get_node_ip_address()
     base = Path(os.environ.get("CHANT_RAY_WORKDIR") or tempfile.gettempdir()) / "chant-ray" / node[:12]
@@ -223,19 +279,25 @@ def agent_task(job: dict[str, Any], bundle: bytes, sink: Any) -> dict[str, Any]:
     mirror = home / "mirror.git"
     attempt = uuid.uuid4().hex[:8]
     worktree = home / "worktrees" / f"{job['spec_id']}-{attempt}"
-    incoming = home / f"in-{attempt}.bundle"
     outgoing = home / f"out-{attempt}.bundle"
     stream = _Stream(sink, job["key"])
     stream.write(f"--- ray: attempt {attempt} on node {node} ({ip}) ---")
     home.mkdir(parents=True, exist_ok=True)
+    tip = job["tip"]
+
+    def ask(haves: list[str]) -> bundles.Shipment:
+        made: bundles.Shipment = ray.get(shipper.bundle.remote(tip, haves))
+        return made
+
     try:
         with locked(home / "mirror.lock", timeout=600):
             if not (mirror / "HEAD").exists():
                 git.init_bare(mirror)
-            incoming.write_bytes(bundle)
-            git.bundle_fetch(mirror, incoming, f"+refs/chant/ship/{job['tip']}:refs/chant/ship/{job['tip']}")
+                # A bare repository keeps no reflogs by default; the ref watch below reads them.
+                git.run(["config", "core.logAllRefUpdates", "always"], mirror)
+            received = bundles.receive(mirror, tip, ask, home)
             git.worktree_prune(mirror)
-            git.worktree_add_reset(mirror, worktree, job["branch"], job["tip"])
+            git.worktree_add_reset(mirror, worktree, job["branch"], tip)
         spec_file = worktree / job["spec_rel"]
         if job["spec_text"] is not None:
             spec_file.parent.mkdir(parents=True, exist_ok=True)
@@ -266,37 +328,60 @@ def agent_task(job: dict[str, Any], bundle: bytes, sink: Any) -> dict[str, Any]:
             timeout=job["timeout"],
             settings=job["settings"],
             log=stream.write,
+            cancel=stream.cancel,
         )
-        try:
-            result = get_agent(job["agent"]).run(request)
-        except ValueError as exc:
-            result = AgentResult(False, None, str(exc), None)
-        tip = git.head(mirror, job["branch"]) or job["tip"]
+        result, trespass = _run_guarded(mirror, home, job, request)
+        head = git.head(mirror, job["branch"]) or tip
         shipped = None
-        if tip != job["tip"] and git.bundle_create(
-            mirror, outgoing, [f"refs/heads/{job['branch']}", f"^{job['tip']}"]
-        ):
+        if head != tip and git.bundle_create(mirror, outgoing, [f"refs/heads/{job['branch']}", f"^{tip}"]):
             shipped = outgoing.read_bytes()
         copy = (
             spec_file.read_text(encoding="utf-8")
             if job["spec_text"] is not None and spec_file.exists()
             else None
         )
-        return {"result": result, "bundle": shipped, "tip": tip, "spec_text": copy, "node": node, "ip": ip}
+        return {
+            "result": result,
+            "bundle": shipped,
+            "base": tip,
+            "tip": head,
+            "spec_text": copy,
+            "node": node,
+            "ip": ip,
+            "received": {"kind": received.kind, "size": received.size, "fallback": received.fallback},
+            "trespass": trespass,
+        }
     finally:
         stream.close()
-        for path in (incoming, outgoing):
-            path.unlink(missing_ok=True)
+        outgoing.unlink(missing_ok=True)
         if worktree.exists():
             git.worktree_remove(mirror, worktree)
 
 
+def _run_guarded(
+    mirror: Path, home: Path, job: dict[str, Any], request: AgentRequest
+) -> tuple[AgentResult, list[str]]:
+    """The agent's result, and what it did outside its branch. The mirror is this node's, shared by every
+    task of this repository that runs here: other refs moved, its config or hooks changed are reported
+    (config and hooks restored), as the coordinator does for its own repository."""
+    refs = guard.RefWatch.start(mirror)
+    watch = guard.GitGuard(mirror, home / "rejected")
+    try:
+        result = get_agent(job["agent"]).run(request)
+    except ValueError as exc:
+        result = AgentResult(False, None, str(exc), None)
+    trespass = [f"updated {ref}" for ref in refs.foreign_updates(job["spec_id"], job["branch"])]
+    return result, trespass + watch.check_and_restore(job["spec_id"])
+
+
 class _Stream:
-    """Sends log lines to the coordinator's sink in small batches while the agent runs."""
+    """Sends log lines to the coordinator's sink in small batches while the agent runs, and hears back
+    whether the coordinator wants the agent stopped (Ctrl-C there)."""
 
     def __init__(self, sink: Any, key: str) -> None:
         self.sink = sink
         self.key = key
+        self.cancel = threading.Event()
         self._lines: list[str] = []
         self._mutex = threading.Lock()
         self._done = threading.Event()
@@ -310,23 +395,23 @@ class _Stream:
     def _flush(self) -> Any:
         with self._mutex:
             lines, self._lines = self._lines, []
-        return self.sink.extend.remote(self.key, lines) if lines else None
+        return self.sink.extend.remote(self.key, lines)
 
     def sync(self) -> None:
-        pending = self._flush()
-        if pending is not None:
-            ray.get(pending, timeout=30)
+        ray.get(self._flush(), timeout=30)
 
     def _pump(self) -> None:
         while not self._done.wait(_POLL):
-            self._flush()
+            try:
+                if ray.get(self._flush(), timeout=10):
+                    self.cancel.set()
+            except Exception:  # a slow or lost coordinator: keep the agent running, keep the lines coming
+                continue
 
     def close(self) -> None:
         self._done.set()
         self._thread.join(timeout=2)
-        pending = self._flush()
-        if pending is not None:
-            try:
-                ray.get(pending, timeout=10)
-            except Exception:
-                pass
+        try:
+            ray.get(self._flush(), timeout=10)
+        except Exception:
+            pass
