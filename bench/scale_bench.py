@@ -14,7 +14,9 @@ Usage::
     (``worktree.pool: 0``: a fresh worktree per spec, chant's behaviour before issue 13) and on (the
     default). The first spec (the pool's first checkout) is shown apart; the target is on the others:
     <= 0.3x one ``git worktree add``. Then 8 parallel members (a driver, ``--max 8``) whose agents hold
-    still while the disk used by the worktrees is measured.
+    still while the disk used by the worktrees is measured. A third mode, ``sparse``, is the pool with
+    every spec declaring ``sparse: [pkg07/]`` (one of the 50 top-level packages, 1/50 of the files): its
+    per-spec wall and disk are printed beside the full checkouts' as ratios.
 (queue) **A long queue.** N ready instant specs in a small repository, ``chant work --parallel 16``: wall
     per spec at each N; the target is per-spec cost at the largest N within 1.5x of the smallest.
 
@@ -43,6 +45,7 @@ BIN = Path(sys.executable).parent
 PY = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 CHANT = [PY, "-m", "chant"]
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
+BIG_MODES = ("fresh", "pool", "sparse")
 PER_SPEC_TARGET = 0.3  # x one fresh `git worktree add`
 QUEUE_TARGET = 1.5  # per-spec cost at the largest queue / at the smallest
 
@@ -91,8 +94,12 @@ def sh(args: list[str], cwd: Path, env: dict[str, str], **kw: object) -> subproc
     return proc
 
 
-def spec(title: str, *, parent: str | None = None, depends_on_empty: bool = False) -> str:
+def spec(
+    title: str, *, parent: str | None = None, depends_on_empty: bool = False, sparse: str | None = None
+) -> str:
     front = ["---", "type: code", "status: pending"]
+    if sparse:
+        front.append(f"sparse: [{sparse}]")
     if parent:
         front.append(f"parent: {parent}")
     if depends_on_empty:
@@ -166,7 +173,8 @@ def disk_kb(path: Path) -> int:
     return int(out[0]) if out else 0
 
 
-MODES = {"fresh": "worktree:\n  pool: 0\n", "pool": ""}
+MODES = {"fresh": "worktree:\n  pool: 0\n", "pool": "", "sparse": ""}
+SPARSE_DIR = "pkg07/"  # the sparse mode's cone: one top-level package of the generated tree
 
 
 def bench_big(
@@ -181,7 +189,8 @@ def bench_big(
     for mode in modes:
         base = workdir / f"big-{mode}"
         base.mkdir()
-        repo = big_repo(base, source, {i: spec(f"Spec {i}") for i in ids}, env, MODES[mode])
+        cone = SPARSE_DIR if mode == "sparse" else None
+        repo = big_repo(base, source, {i: spec(f"Spec {i}", sparse=cone) for i in ids}, env, MODES[mode])
         floor = fresh_worktree_add(repo, env, 2)  # and once more after the chain: machine noise hits both
         starts = base / "starts"
         run_env = dict(env, BENCH_STARTS=str(starts))
@@ -210,7 +219,7 @@ def bench_big(
             f"[big] {mode}: {json.dumps({k: v for k, v in row.items() if k != 'worktree_add_all_s'})}",
             flush=True,
         )
-        row.update(disk_parallel(base, repo, env, members))
+        row.update(disk_parallel(base, repo, env, members, cone))
         print(
             f"[big] {mode}: disk for {members} parallel agents: {row['disk_parallel_kb'] / 1024:.0f} MiB",
             flush=True,
@@ -220,12 +229,14 @@ def bench_big(
     return result
 
 
-def disk_parallel(base: Path, repo: Path, env: dict[str, str], members: int) -> dict[str, object]:
+def disk_parallel(
+    base: Path, repo: Path, env: dict[str, str], members: int, sparse: str | None = None
+) -> dict[str, object]:
     """Disk taken by the worktrees while ``members`` agents of one driver run at once."""
     driver = "2026-02-01-900-drv"
     specs = {driver: spec("Driver").replace("- [ ] done", "- [x] done").replace("type: code", "type: driver")}
     for m in range(1, members + 1):
-        specs[f"{driver}.{m}"] = spec(f"Member {m}", parent=driver, depends_on_empty=True)
+        specs[f"{driver}.{m}"] = spec(f"Member {m}", parent=driver, depends_on_empty=True, sparse=sparse)
     for spec_id, text in specs.items():
         (repo / ".chant" / "specs" / f"{spec_id}.md").write_text(text, encoding="utf-8")
     sh(["git", "add", "-A", ".chant"], repo, env)
@@ -332,7 +343,11 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=50000)
     parser.add_argument("--specs", type=int, default=10)
     parser.add_argument("--members", type=int, default=8)
-    parser.add_argument("--modes", default="fresh,pool", help="big repo: fresh (pool off), pool")
+    parser.add_argument(
+        "--modes",
+        default="fresh,pool,sparse",
+        help="big repo: fresh (pool off), pool, sparse (pool + sparse:)",
+    )
     parser.add_argument("--queue", default="100,1000", help="queue sizes, comma-separated")
     parser.add_argument("--parallel", type=int, default=16)
     parser.add_argument("--json", type=Path)
@@ -373,13 +388,13 @@ def report(figures: dict[str, object]) -> bool:
         print(f"(big) {big['files']} files, chant work --chain over {big['specs']} instant specs")
         samples = [
             s
-            for mode in ("fresh", "pool")
+            for mode in BIG_MODES
             if isinstance(big.get(mode), dict)
             for s in big[mode]["worktree_add_all_s"]
         ]
         floor = statistics.median(samples)
         row(f"  one fresh git worktree add, median of {len(samples)} (all modes)", f"{floor:.2f}s")
-        for mode in ("fresh", "pool"):
+        for mode in BIG_MODES:
             m = big.get(mode)
             if not isinstance(m, dict):
                 continue
@@ -400,6 +415,19 @@ def report(figures: dict[str, object]) -> bool:
             )
             row(f"  [{mode}] disk, the main checkout", f"{m['disk_main_checkout_kb'] / 1024:.0f}MiB")
             row(f"  [{mode}] driver of parallel members: wall", f"{m['parallel_wall_s']:.1f}s")
+        sparse, full = big.get("sparse"), [(k, big.get(k)) for k in ("pool", "fresh")]
+        if isinstance(sparse, dict):
+            print(f"(big) sparse: [{SPARSE_DIR}] beside full checkouts")
+            for name, m in full:
+                if not isinstance(m, dict):
+                    continue
+                for key, label in (
+                    ("first_spec_s", "first spec"),
+                    ("per_spec_after_first_s", "per spec after the first"),
+                    ("disk_parallel_kb", f"disk, {big['members']} parallel agents' worktrees"),
+                    ("parallel_wall_s", "driver of parallel members: wall"),
+                ):
+                    row(f"  sparse / {name}: {label}", f"{sparse[key] / m[key]:.3f}x")
     queue = figures.get("queue")
     if isinstance(queue, dict):
         sizes = sorted(int(k) for k in queue if k.isdigit())

@@ -395,20 +395,69 @@ def _one_at_a_time(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 @_one_at_a_time
-def worktree_add(root: Path, path: Path, branch: str, base: str | None) -> None:
-    """New branch ``branch`` at ``base`` checked out at ``path``; an existing branch is checked out as is."""
+def worktree_add(
+    root: Path, path: Path, branch: str, base: str | None, *, sparse: Sequence[str] | None = None
+) -> None:
+    """New branch ``branch`` at ``base`` checked out at ``path``; an existing branch is checked out as is.
+    ``sparse``: only those directories (cone mode, configured in that worktree alone)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    empty = ["--no-checkout"] if sparse else []
     if base is None:
-        run(["worktree", "add", str(path), branch], root)
+        run(["worktree", "add", *empty, str(path), branch], root)
     else:
-        run(["worktree", "add", "-b", branch, str(path), base], root)
+        run(["worktree", "add", *empty, "-b", branch, str(path), base], root)
+    if sparse:
+        _populate_sparse(path, sparse)
 
 
 @_one_at_a_time
-def worktree_add_detached(root: Path, path: Path, rev: str) -> None:
+def worktree_add_detached(root: Path, path: Path, rev: str, *, sparse: Sequence[str] | None = None) -> None:
     """A checkout of ``rev`` at ``path`` on no branch: whatever is done there moves no ref."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    run(["worktree", "add", "--detach", str(path), rev], root)
+    run(["worktree", "add", *(["--no-checkout"] if sparse else []), "--detach", str(path), rev], root)
+    if sparse:
+        _populate_sparse(path, sparse)
+
+
+def _populate_sparse(path: Path, dirs: Sequence[str]) -> None:
+    # Patterns first, files second: a full checkout written only to be deleted again is what sparse avoids.
+    sparse_set(path, dirs)
+    run(["read-tree", "-m", "-u", "HEAD"], path)
+
+
+@_one_at_a_time  # the first one writes .git/config: two at once would fight over its lock
+def sparse_set(cwd: Path, dirs: Sequence[str]) -> None:
+    """Make the checkout ``cwd`` a cone-mode sparse checkout of ``dirs`` (git writes or deletes only the
+    files whose membership changes). The setting lives in that worktree's own ``config.worktree``; git
+    turns on ``extensions.worktreeConfig`` for the repository the first time (run/guard.py allows that)."""
+    run(["sparse-checkout", "set", "--cone", "--", *dirs], cwd)
+
+
+@_one_at_a_time
+def sparse_disable(cwd: Path) -> None:
+    """A full checkout again in ``cwd`` (every file outside the old cone is written back)."""
+    run(["sparse-checkout", "disable"], cwd)
+
+
+def sparse_dirs(cwd: Path) -> list[str] | None:
+    """The directories of the cone-mode sparse checkout ``cwd`` (``None``: a full checkout)."""
+    found = run(["sparse-checkout", "list"], cwd, check=False)
+    if not found.ok:
+        return None  # "this worktree is not sparse"
+    return sorted(line for line in found.stdout.splitlines() if line)
+
+
+def config_file_keys(path: Path) -> list[str]:
+    """The keys set in the config file ``path`` (lower-case, as git lists them; none if it is missing)."""
+    if not path.is_file():
+        return []
+    listed = run(["config", "--file", str(path), "--name-only", "--list"], path.parent, check=False)
+    return [line.strip().lower() for line in listed.stdout.splitlines() if line.strip()]
+
+
+def config_file_set(path: Path, key: str, value: str) -> None:
+    """``key = value`` into the config file ``path``, written exactly as git writes it."""
+    run(["config", "--file", str(path), key, value], path.parent)
 
 
 def checkout_detached(worktree: Path, rev: str) -> None:

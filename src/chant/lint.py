@@ -256,6 +256,37 @@ def _driver_shape(spec: Spec, graph: Graph, add: Add) -> None:
         )
 
 
+def _sparse(spec: Spec, graph: Graph, add: Add) -> None:
+    """``sparse:`` lists directories inside the repository; what the spec must write or read lies in them."""
+    from chant import sparse
+
+    raw = spec.get("sparse")
+    if raw is None:
+        return
+    if isinstance(raw, dict):
+        return  # the field-type rule reports it
+    items = raw if isinstance(raw, list) else [raw]
+    for item in items:
+        reason = sparse.problem(item)
+        if reason is not None:
+            line = _line_of(spec, str(item), within="sparse") if isinstance(item, str) and item else None
+            add(spec.id, "error", "sparse", f"sparse: {reason}", line or _line_of(spec, "sparse", key=True))
+    dirs = sparse.cone(items)
+    if dirs is None:
+        return
+    shown = ", ".join(d + "/" for d in dirs)
+    for key in ("target_files", "context"):
+        for path in sparse.outside(dirs, spec.values(key)):
+            add(
+                spec.id,
+                "warning",
+                "sparse",
+                f"{key} entry '{path}' lies outside the sparse checkout ({shown}): the agent will not "
+                f"find it on disk",
+                _line_of(spec, path, within=key),
+            )
+
+
 # In this order: each spec's findings are listed as they always were.
 RULES: tuple[Callable[[Spec, Graph, Add], None], ...] = (
     _id,
@@ -270,6 +301,7 @@ RULES: tuple[Callable[[Spec, Graph, Add], None], ...] = (
     _schedule,
     _members_field,
     _driver_shape,
+    _sparse,
 )
 
 

@@ -87,6 +87,8 @@ def test_scale_bench_runs(tmp_path: Path) -> None:
         "one fresh git worktree add",
         "[fresh] per spec",
         "[pool] per spec",
+        "[sparse] per spec",
+        "sparse / pool: disk",
         "disk",
         "per spec, 3 / 2",
         "chant's own CPU per spec, 3 / 2",

@@ -56,5 +56,5 @@ def test_one_rule(rule: Rule, texts: dict[str, str], expected: list[tuple[str, s
 
 
 def test_the_table_holds_every_rule_once() -> None:
-    assert len(set(lint.RULES)) == len(lint.RULES) == 12
-    assert lint.RULES[0] is lint._id and lint.RULES[-1] is lint._driver_shape
+    assert len(set(lint.RULES)) == len(lint.RULES) == 13
+    assert lint.RULES[0] is lint._id and lint.RULES[-1] is lint._sparse

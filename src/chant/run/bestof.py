@@ -41,7 +41,7 @@ def _candidate(pipeline: Pipeline, prep: Prepared, k: int, agent: str) -> Prepar
         git.worktree_remove(root, worktree)
     if git.branch_exists(root, branch):
         git.delete_branch(root, branch)
-    git.worktree_add(root, worktree, branch, prep.base)
+    git.worktree_add(root, worktree, branch, prep.base, sparse=prep.sparse)
     if prep.untracked_spec:
         copy = worktree / prep.spec_rel
         copy.parent.mkdir(parents=True, exist_ok=True)

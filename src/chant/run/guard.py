@@ -11,7 +11,10 @@
   shared by the user's checkout and every worktree: what an agent writes there runs in the user's next
   ``git commit``. ``GitGuard`` snapshots them before the first agent starts and, after each agent, restores
   them if they changed (the changed versions are kept under ``.chant/run/rejected/`` for inspection). A
-  change the user made meanwhile is undone too, and named the same way.
+  change the user made meanwhile is undone too, and named the same way. One change is git's own and
+  allowed: ``extensions.worktreeConfig = true``, which ``git sparse-checkout`` adds the first time a
+  worktree is made sparse (chant does that for specs with ``sparse:``; it makes git read per-worktree
+  ``config.worktree`` files and changes nothing else for the user's checkout).
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REFLOG_TAG = "chant-agent"
+_WORKTREE_CONFIG = b"worktreeconfig"
 
 
 def reflog_action(spec_id: str) -> str:
@@ -118,6 +123,7 @@ class GitGuard:
         """What changed since the snapshot (``.git/config``, ``.git/hooks/pre-commit`` added...), restored."""
         with self._lock:
             now = self._read()
+            self._allow_worktree_config(now)
             changed = sorted(set(now) | set(self._snapshot), key=str)
             changed = [p for p in changed if now.get(p) != self._snapshot.get(p)]
             notes = []
@@ -135,6 +141,26 @@ class GitGuard:
                     self._write(path, before)
                     notes.append(f"{rel} was {'deleted' if after is None else 'changed'} (restored)")
             return notes
+
+    def _allow_worktree_config(self, now: dict[Path, _Entry]) -> None:
+        """Take git's own ``extensions.worktreeConfig = true`` into the snapshot of ``.git/config``: the
+        config is then compared (and, if an agent changed more, restored) with that setting kept."""
+        path = self.common / "config"
+        before, after = self._snapshot.get(path), now.get(path)
+        if before is None or after is None or before == after:
+            return
+        if _WORKTREE_CONFIG in before.data.lower() or _WORKTREE_CONFIG not in after.data.lower():
+            return
+        from chant import git
+
+        with tempfile.TemporaryDirectory(prefix="chant-guard-") as scratch:
+            copy = Path(scratch) / "config"
+            copy.write_bytes(before.data)
+            try:
+                git.config_file_set(copy, "extensions.worktreeConfig", "true")
+            except git.GitError:
+                return
+            self._snapshot[path] = _Entry(copy.read_bytes(), before.mode)
 
     def _keep_rejected(self, spec_id: str, path: Path, entry: _Entry) -> None:
         target = self.rejected / spec_id / path.relative_to(self.common)

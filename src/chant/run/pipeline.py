@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from chant import clock, git, layout, validate
+from chant import clock, git, layout, sparse, validate
 from chant.agents import AgentResult, get_agent, process
 from chant.errors import ChantError
 from chant.graph import Graph, refuse_blocked
@@ -67,6 +67,34 @@ class RunOptions:
     best_of: int = 1  # --best-of N: candidates per spec (run/bestof.py)
     agents: list[str] = field(default_factory=list)  # --agents: the candidates' agents, in turn
     pick: str = "first"  # --pick first|smallest
+
+
+def sparse_section(dirs: list[str] | None) -> str:
+    """The prompt section telling the agent what a sparse worktree holds ("" for a full checkout)."""
+    if not dirs:
+        return ""
+    shown = "\n".join(f"- `{d}/`" for d in dirs)
+    return (
+        "## Sparse checkout\n\n"
+        "Only part of the repository is checked out in your worktree (the spec's `sparse:`): the files at "
+        "its top level, the files directly inside the parents of these directories, and everything "
+        f"under:\n\n{shown}\n\n"
+        "Other paths exist in the repository but not on disk; read them with `git show HEAD:<path>` if you "
+        "must. Keep your changes inside these directories. `git add` refuses a path outside them; if you "
+        "really must add one, use `git add --sparse <path>` and commit it, or it is not integrated.\n"
+    )
+
+
+def uncommitted_note(porcelain: list[str], dirs: list[str] | None, limit: int = 5) -> str:
+    """The files ``git status --porcelain`` lines name, those outside a sparse cone marked (pure)."""
+    paths = [line[3:].split(" -> ")[-1].strip('"') for line in porcelain]
+    shown = []
+    for path in paths[:limit]:
+        probe = path + "-" if path.endswith("/") else path  # "?? docs/": a new directory's files
+        outside = dirs is not None and not sparse.contains(dirs, probe)
+        shown.append(f"{path} (outside the sparse checkout: `git add --sparse` adds it)" if outside else path)
+    more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
+    return ", ".join(shown) + more
 
 
 class Stopped(StrEnum):
@@ -130,6 +158,7 @@ class Prepared:
     trespass: list[str] = field(default_factory=list)
     attention: bool = False  # check()'s reason is one a human must look at (needs_attention, not failed)
     lease: worktrees.Lease | None = None  # the pool's worktree this run works in (run/worktrees.py)
+    sparse: list[str] | None = None  # the directories its worktree checks out (None: all; chant/sparse.py)
     gate_s: float | None = None  # seconds spent in the merge gate
     gated: gate.GateRun | None = None  # the gate's run on main + this branch, before the main lock
     attempts: list[dict[str, Any]] = field(default_factory=list)  # recorded as the spec's attempts:
@@ -275,7 +304,8 @@ class Pipeline:
             + [common / "worktrees" / worktree.name / name for name in ("index.lock", "HEAD.lock")]
         )
         # Resume on an existing branch so an earlier run's commits are never thrown away.
-        lease = self.pool.acquire(worktree, branch, None if has_branch else base)
+        cone = sparse.cone(spec.values("sparse"))
+        lease = self.pool.acquire(worktree, branch, None if has_branch else base, cone)
         if has_branch:
             base = git.merge_base(project.root, self.main_branch, branch) or base
         try:
@@ -311,6 +341,11 @@ class Pipeline:
         )
         prep.untracked_spec = untracked_spec
         prep.lease = lease
+        prep.sparse = lease.sparse
+        if lease.sparse:
+            log.write(
+                "sparse checkout: " + ", ".join(d + "/" for d in lease.sparse) + " (and top-level files)"
+            )
         return prep
 
     def _model(self, spec: Spec, agent_name: str) -> str | None:
@@ -325,7 +360,8 @@ class Pipeline:
             text = prep.prompt_text
         else:
             text = prompts.render(prompts.load_template(project, prep.prompt_name), values)
-            for extra in (self.board.siblings_section(prep.spec.id), prep.feedback):
+            extras = (sparse_section(prep.sparse), self.board.siblings_section(prep.spec.id), prep.feedback)
+            for extra in extras:
                 if extra:
                     text = text.rstrip("\n") + "\n\n" + extra
         prompt_file = project.run_dir / "prompts" / f"{prep.spec.id}.md"
@@ -466,9 +502,11 @@ class Pipeline:
                 return result.error or f"agent timed out after {limit}s"
             return result.error or f"agent exited with status {result.exit_code}"
         leftovers = git.status_porcelain(prep.worktree) if not prep.worktree_removed else []
+        left_note = uncommitted_note(leftovers, prep.sparse)
         if leftovers:
             prep.log.write(
-                f"warning: {len(leftovers)} uncommitted change(s) left in the worktree were not integrated"
+                f"warning: {len(leftovers)} uncommitted change(s) left in the worktree were not integrated: "
+                + left_note
             )
         prep.commits = [
             sha
@@ -476,7 +514,9 @@ class Pipeline:
             if not git.is_bookkeeping(message)
         ]
         if not prep.commits:
-            return f"no commits by the agent on {prep.branch}"
+            return f"no commits by the agent on {prep.branch}" + (
+                f" (left uncommitted: {left_note})" if leftovers else ""
+            )
         if prep.untracked_spec:
             copy = prep.worktree / prep.spec_rel
             text = copy.read_text(encoding="utf-8") if copy.exists() else None

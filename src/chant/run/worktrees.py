@@ -17,12 +17,20 @@ and hands one to each run:
   the dead chant's agents are gone: the lock goes to the agent watchdog with the run lock) cleans and
   verifies it first, exactly like a release.
 
+Sparse checkouts (a spec's ``sparse:``, chant/sparse.py): a one-off worktree is created with only the
+cone's files; a slot keeps the cone of its last run (in its own ``config.worktree`` and
+``info/sparse-checkout``: the user's checkout and the other worktrees stay full). Acquiring a slot compares
+its cone, as git reports it, with the run's and changes it (``sparse-checkout set`` / ``disable``) before
+switching, so git writes or deletes only the difference and no run ever inherits another's cone. Free slots
+whose recorded cone matches the run's are tried first.
+
 Isolation is unchanged: a slot is held by one run at a time (an ``flock`` per slot), and each run still has
 its own directory, branch and index. ``worktree.pool: 0`` turns the pool off (a fresh worktree per run).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +46,9 @@ CLEAN_MODES = ("untracked", "all")
 DEFAULT_CLEAN = "untracked"
 POOL_DIR = ".pool"
 # In-progress operations an agent may leave in its worktree's git dir: a slot that has one is not reused.
+# What git's sparse-checkout writes into a worktree's own config.worktree; anything else an agent put there
+# (hooksPath, aliases...) would apply to the next run in that slot, so such a slot is not reused.
+_SPARSE_KEYS = frozenset(("core.sparsecheckout", "core.sparsecheckoutcone", "index.sparse"))
 _UNFINISHED = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "BISECT_LOG", "rebase-merge", "rebase-apply")
 
 
@@ -48,6 +59,7 @@ class Lease:
     path: Path
     slot: int | None  # None: a one-off worktree outside the pool (removed on release)
     lock: FileLock | None = None
+    sparse: list[str] | None = None  # the directories checked out (None: the whole tree)
 
     def fileno(self) -> int:
         return self.lock.fileno() if self.lock is not None else -1
@@ -106,34 +118,51 @@ class Pool:
     def _read(self, n: int) -> tuple[Path, str] | None:
         """``(where slot n is, "free" | "busy")`` as last recorded."""
         try:
-            state, _, path = self._record(n).read_text(encoding="utf-8").partition(" ")
+            first = self._record(n).read_text(encoding="utf-8").split("\n", 1)[0]
         except OSError:
             return None
+        state, _, path = first.partition(" ")
         return (Path(path.strip()), state) if path.strip() else None
 
-    def _write(self, n: int, path: Path, state: str) -> None:
+    def _recorded_sparse(self, n: int) -> list[str] | None:
+        """The cone slot ``n`` was last given (a hint for choosing slots; git's own answer decides)."""
+        try:
+            lines = self._record(n).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return None
+        found = [line.removeprefix("sparse ") for line in lines[1:] if line.startswith("sparse ")]
+        try:
+            value = json.loads(found[0]) if found else None
+        except ValueError:
+            return None
+        return [str(d) for d in value] if isinstance(value, list) else None
+
+    def _write(self, n: int, path: Path, state: str, sparse: list[str] | None = None) -> None:
         record = self._record(n)
         record.parent.mkdir(parents=True, exist_ok=True)
         tmp = record.with_name(f"{record.name}.tmp")
-        tmp.write_text(f"{state} {path}\n", encoding="utf-8")
+        cone = f"sparse {json.dumps(sparse)}\n" if sparse else ""
+        tmp.write_text(f"{state} {path}\n{cone}", encoding="utf-8")
         os.replace(tmp, record)
 
     def _forget(self, n: int) -> None:
         self._record(n).unlink(missing_ok=True)
 
     # -- acquire -------------------------------------------------------------------------------------
-    def acquire(self, target: Path, branch: str, base: str | None) -> Lease:
+    def acquire(self, target: Path, branch: str, base: str | None, sparse: list[str] | None = None) -> Lease:
         """A worktree at ``target`` on ``branch``: a new branch at ``base``, or (``base=None``) the existing
-        branch as it is. Whatever was at ``target`` before (a taken-over or pre-pool worktree) is removed."""
+        branch as it is; ``sparse``: only those directories checked out (cone mode), else the whole tree.
+        Whatever was at ``target`` before (a taken-over or pre-pool worktree) is removed."""
+        sparse = sparse or None
         if self.size > 0:
-            for n in self._candidates(target):
+            for n in self._candidates(target, sparse):
                 lock = FileLock(_lock_path(self.project, n))
                 try:
                     lock.acquire(timeout=0, note=str(os.getpid()))
                 except LockBusy:
                     continue
                 try:
-                    lease = self._take(n, lock, target, branch, base)
+                    lease = self._take(n, lock, target, branch, base, sparse)
                 except BaseException:
                     lock.release()
                     raise
@@ -141,19 +170,25 @@ class Pool:
                     return lease
                 lock.release()
         self._clear_target(target, None)
-        git.worktree_add(self.project.root, target, branch, base)
-        return Lease(target, None)
+        git.worktree_add(self.project.root, target, branch, base, sparse=sparse)
+        return Lease(target, None, sparse=sparse)
 
-    def _candidates(self, target: Path) -> list[int]:
-        """Slot numbers to try, the one a crashed run left at ``target`` first (it is there already)."""
-        order = list(range(self.size))
+    def _candidates(self, target: Path, sparse: list[str] | None = None) -> list[int]:
+        """Slot numbers to try: the one a crashed run left at ``target`` first (it is there already), then
+        existing slots last given this run's cone (nothing to add or delete), then other existing ones
+        (changing a cone writes at most what a new slot would), then new ones."""
+        order = sorted(
+            range(self.size), key=lambda n: (self._read(n) is None, self._recorded_sparse(n) != sparse)
+        )
         for n in order:
             found = self._read(n)
             if found is not None and found[0] == target:
                 return [n, *(m for m in order if m != n)]
         return order
 
-    def _take(self, n: int, lock: FileLock, target: Path, branch: str, base: str | None) -> Lease | None:
+    def _take(
+        self, n: int, lock: FileLock, target: Path, branch: str, base: str | None, sparse: list[str] | None
+    ) -> Lease | None:
         """Slot ``n`` (its lock held) as the worktree at ``target``; ``None``: leave this slot alone."""
         root = self.project.root
         found = self._read(n)
@@ -173,12 +208,18 @@ class Pool:
         if where is None:
             home = self.home(n)
             self._clear_target(home, None)
-            git.worktree_add_detached(root, home, base or branch)
+            git.worktree_add_detached(root, home, base or branch, sparse=sparse)
             where = home
-        self._write(n, target, "busy")
+        self._write(n, target, "busy", sparse)
         if where != target:
             git.worktree_move(root, where, target)
         try:
+            # The cone first, at the slot's old commit: the switch then writes only in-cone differences.
+            if git.sparse_dirs(target) != sparse:
+                if sparse:
+                    git.sparse_set(target, sparse)
+                else:
+                    git.sparse_disable(target)
             if base is None:
                 git.switch(target, branch)
             else:
@@ -186,7 +227,7 @@ class Pool:
         except git.GitError:
             self._discard(n, target)
             raise
-        return Lease(target, n, lock)
+        return Lease(target, n, lock, sparse)
 
     def _locate(self, n: int, found: tuple[Path, str] | None) -> Path | None:
         """Where slot ``n`` really is: its recorded path or its home, if that is a worktree of this
@@ -225,7 +266,7 @@ class Pool:
                 home = self.home(n)
                 self._clear_target(home, None)
                 git.worktree_move(root, lease.path, home)
-                self._write(n, home, "free")
+                self._write(n, home, "free", lease.sparse)
             except (git.GitError, ChantError, OSError):
                 self._discard(n, lease.path)
         finally:
@@ -239,6 +280,9 @@ class Pool:
         self._clear_locks([admin / "index.lock", admin / "HEAD.lock"])
         if any((admin / name).exists() for name in _UNFINISHED):
             raise ChantError(f"{path}: an unfinished merge, rebase or bisect")
+        foreign = [k for k in git.config_file_keys(admin / "config.worktree") if k not in _SPARSE_KEYS]
+        if foreign:
+            raise ChantError(f"{path}: its own config.worktree sets {', '.join(foreign)}")
         if (path / ".chant").is_dir():
             git.clean_ignored(path, ".chant")  # chant's copy of a git-ignored spec (silent mode)
         git.detach(path)

@@ -34,6 +34,7 @@ FIELDS: dict[str, str] = {
     "derived_fields": TEXT_LIST,
     "blocked_specs": TEXT_LIST,
     "writes": TEXT_LIST,  # globs the spec may write besides target_files (docs/parallel.md)
+    "sparse": TEXT_LIST,  # the directories the spec's worktree checks out (docs/specs.md, chant/sparse.py)
     "gate": TEXT_LIST,  # the spec's own merge gate commands (run only with verify.run_commands)
     "prompt": TEXT,
     "branch": TEXT,
@@ -81,7 +82,17 @@ KNOWN_FIELDS = frozenset(FIELDS)
 # Paths and IDs longer than this are not paths (file systems refuse names over 255 bytes, paths over 4096).
 MAX_TEXT_ITEM = 4096
 _PATHLIKE = frozenset(
-    ("depends_on", "members", "target_files", "context", "informed_by", "tracks", "origin", "prompt")
+    (
+        "depends_on",
+        "members",
+        "target_files",
+        "context",
+        "informed_by",
+        "tracks",
+        "origin",
+        "prompt",
+        "sparse",
+    )
     + ("branch", "parent", "agent", "output_schema", "source_branch", "target_branch", "original_spec")
 )
 _KIND_NAMES = {
