@@ -252,17 +252,14 @@ class Pipeline:
                 hint=f"`git switch {self.main_branch}`, then run the same command again",
             )
         pause_request_path(project, spec_id).unlink(missing_ok=True)  # left by an earlier run
-        with self.main_lock():
-            self.record(
-                spec_id,
-                {"branch": branch, "failure_reason": REMOVE},
-                status=Status.IN_PROGRESS,
-                force=status == Status.IN_PROGRESS,
-                message=f"chant({spec_id}): start",
-            )
-            base = git.head(project.root, self.main_branch)
-            if base is None:
-                raise ChantError(f"main branch '{self.main_branch}' has no commits")
+        # Without the main lock: while another run holds it (a merge), this edit joins its status commit.
+        _spec, base = self.mainline.record_waiting(
+            spec_id,
+            {"branch": branch, "failure_reason": REMOVE},
+            status=Status.IN_PROGRESS,
+            force=status == Status.IN_PROGRESS,
+            message=f"chant({spec_id}): start",
+        )
         crashpoints.point("start")
         # The worktree is created from the explicit base commit (which holds the in_progress status), so it
         # needs no main lock: members of a phase check out their trees concurrently instead of one by one.
@@ -1034,7 +1031,8 @@ def _run_start(root: Path, spec_id: str, tip: str) -> str | None:
     """The newest ``chant(<id>): start`` bookkeeping commit reachable from ``tip``."""
     needle = f"chant({spec_id}): start"
     for sha, message in reversed(git.log_messages(root, tip)):
-        if message.startswith(needle) and git.is_bookkeeping(message):
+        # A batched status commit lists each spec's own message as a line of its body.
+        if git.is_bookkeeping(message) and any(line.startswith(needle) for line in message.splitlines()):
             return sha
     return None
 
