@@ -255,3 +255,44 @@ def test_a_chant_killed_inside_a_batch_commit_is_recovered_by_one_work(
     assert not (work.repo / ".chant" / "run" / "checkout-pending").exists()
     assert work.branches() == [] and work.worktrees() == [str(work.repo)]
     work.git("fsck", "--no-progress")
+
+
+def test_specs_finishing_together_merge_in_turn_and_complete_in_one_commit(
+    work_factory: Callable[..., Work], chant_repo: Path
+) -> None:
+    """A queue whose main lock is held (here by the test, as by a long merge) while its agents finish:
+    the runs that finished meanwhile merge one by one, then record their completions in one commit."""
+    from chant.locks import FileLock
+    from chant.project import Project
+
+    work = work_factory(chant_repo)
+    ids = IDS[:4]
+    add_specs(work, {s: spec_file(s, f"Together {s}") for s in ids})
+    before = work.git("rev-parse", "main").strip()
+    work.sleep(1.0)
+    proc = work.popen("work", "--parallel", "4")
+    lock = FileLock(Project(work.repo).lock_path("integration"))
+    try:
+        work.wait_for_records(4, timeout=60)
+        lock.acquire(timeout=60)
+        try:
+            work.wait_for_records(4, timeout=60, key="end")
+            time.sleep(1.0)  # the workers return their finished runs to the scheduler
+        finally:
+            lock.release()
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out + err
+    assert all(work.status(s) == "completed" for s in ids)
+    log = [m for m in work.git("log", "--format=%B%x00", f"{before}..main").split("\0") if m.strip()]
+    completing = [m for m in log if "): complete" in m]
+    assert len(completing) < len(ids), completing
+    for spec_id in ids:
+        assert sum(f"chant({spec_id}): complete" in m.splitlines() for m in log) == 1
+        assert sum(f"chant({spec_id}): merge" in m for m in log) == 1
+        text = work.spec_text(spec_id)  # each spec's own record is whole
+        assert "commits:" in text and "completed_at:" in text and "branch:" not in text
+    assert work.git("status", "--porcelain") == ""
+    assert work.branches() == [] and work.worktrees() == [str(work.repo)]

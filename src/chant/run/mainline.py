@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chant import git, layout
 from chant.errors import ChantError
@@ -75,6 +75,16 @@ JOURNAL = "checkout-pending"
 STALE_LOCK_SECONDS = 5.0  # default of git.stale_lock_seconds
 _CAS_ATTEMPTS = 5
 _INSTANCES = itertools.count()
+
+
+class StatusChange(NamedTuple):
+    """A status change for ``Mainline.record_all``: ``record``'s arguments."""
+
+    spec_id: str
+    updates: dict[str, Any]
+    status: Status
+    force: bool
+    message: str
 
 
 @dataclass(eq=False)
@@ -237,6 +247,14 @@ class Mainline:
         edit = _Edit(spec_id, updates, status, force, message)
         self._commit([edit, *self._take_pending()])
         return edit.result()[0]
+
+    def record_all(self, changes: list[StatusChange]) -> list[Spec]:
+        """``record`` of several specs in one commit (with the edits queued meanwhile); caller holds the
+        main lock. Every change is tried; the first one's error, if any, is raised after."""
+        edits = [_Edit(*change) for change in changes]
+        if edits:
+            self._commit([*edits, *self._take_pending()])
+        return [edit.result()[0] for edit in edits]
 
     def record_waiting(
         self, spec_id: str, updates: dict[str, Any], *, status: Status, force: bool, message: str
