@@ -301,7 +301,7 @@ def queue_run(base: Path, size: int, parallel: int, mode: str) -> dict[str, floa
     # Steady state: the pace of agent starts between the 10th and the 90th percentile of the queue, free
     # of start-up (pre-flight, first scan) and of the drain at the end.
     low, high = size // 10, size - 1 - size // 10
-    steady = (starts[high] - starts[low]) / (high - low)
+    steady = (starts[high] - starts[low]) / (high - low) if high > low else wall / size
     found = {
         "wall_s": wall,
         "per_spec_s": wall / size,
