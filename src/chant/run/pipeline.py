@@ -748,6 +748,8 @@ class Pipeline:
         and merged in turn, then their status changes go to main in one commit (with the starts queued
         meanwhile). A kill between two merges leaves a merged spec still ``in_progress``: adopted by the next
         run, as after a kill inside one spec's merge (docs/design.md)."""
+        if len(preps) > 1 and not self.mainline.batch:  # git.batch_status: false: one after the other
+            return [outcome for prep in preps for outcome in self.complete_many([prep])]
         try:
             reasons = [prep.reason if prep.checked else self.check(prep) for prep in preps]
             with self.main_lock():
