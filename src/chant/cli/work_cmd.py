@@ -219,16 +219,12 @@ def _refuse_red(proj: Project, graph: Graph, resolved: list[str], *, force: bool
 
     from chant.errors import ChantError
     from chant.spec import quality
-    from chant.spec.status import Status
     from chant.validate import config_or_default
 
     if force:
         return True
-    chosen = resolved or [s for s, spec in graph.specs.items() if spec.status == Status.PENDING]
-    chosen += [m for s in list(chosen) for m in graph.members(s)]
-    wanted = [s for s in dict.fromkeys(chosen) if graph.specs[s].status != Status.COMPLETED]
     thresholds = quality.Thresholds.from_config(config_or_default(proj).get)
-    reds = quality.red(quality.assess_all(graph, thresholds, wanted))
+    reds = quality.reds_in_run(graph, thresholds, resolved)
     interactive = sys.stdin.isatty()
     if not reds:
         return interactive

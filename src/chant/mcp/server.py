@@ -17,7 +17,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,14 +93,7 @@ class Chant:
                     with settings.lock:  # one library call at a time: git and spec writes stay ordered
                         return fn(settings, *args, **kwargs)
 
-                try:
-                    payload = await anyio.to_thread.run_sync(work)
-                except ChantError as exc:
-                    raise tool_error(exc) from None
-                except Exception as exc:  # a bug must not kill the server: report it, keep serving
-                    log.exception("tool %s failed", name)
-                    raise tool_error(exc) from None
-                return result(payload)
+                return await _guarded(name, anyio.to_thread.run_sync(work))
 
             # The SDK reads the parameters (minus ``settings``) to build the input schema.
             signature = inspect.signature(fn, eval_str=True)
@@ -119,14 +112,7 @@ class Chant:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(fn)
             async def call(*args: Any, **kwargs: Any) -> CallToolResult:
-                try:
-                    payload = await fn(self, *args, **kwargs)
-                except ChantError as exc:
-                    raise tool_error(exc) from None
-                except Exception as exc:
-                    log.exception("tool %s failed", name)
-                    raise tool_error(exc) from None
-                return result(payload)
+                return await _guarded(name, fn(self, *args, **kwargs))
 
             signature = inspect.signature(fn, eval_str=True)
             params = [p for p in signature.parameters.values() if p.name != "chant"]
@@ -163,6 +149,18 @@ class Chant:
                 return fn()
 
         return await anyio.to_thread.run_sync(work)
+
+
+async def _guarded(name: str, pending: Awaitable[dict[str, Any]]) -> CallToolResult:
+    """The tool's payload as a result; any failure as a tool error (the server keeps serving)."""
+    try:
+        payload = await pending
+    except ChantError as exc:
+        raise tool_error(exc) from None
+    except Exception as exc:  # a bug must not kill the server: report it with its traceback in the log
+        log.exception("tool %s failed", name)
+        raise tool_error(exc) from None
+    return result(payload)
 
 
 def _retype(call: Any, fn: Callable[..., Any], signature: inspect.Signature) -> None:

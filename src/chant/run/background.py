@@ -142,13 +142,8 @@ def refuse_red(project: Project, graph: Graph, wanted: list[str]) -> None:
     from chant.spec import quality
     from chant.validate import config_or_default
 
-    chosen = wanted or [s for s, spec in graph.specs.items() if spec.status == Status.PENDING]
-    chosen += [m for s in list(chosen) for m in graph.members(s)]
-    pending = [
-        s for s in dict.fromkeys(chosen) if s in graph.specs and graph.specs[s].status != Status.COMPLETED
-    ]
     thresholds = quality.Thresholds.from_config(config_or_default(project).get)
-    reds = quality.red(quality.assess_all(graph, thresholds, pending))
+    reds = quality.reds_in_run(graph, thresholds, wanted)
     if reds:
         message, hint = quality.refusal_message(reds)
         raise ChantError(message, hint=hint + " (force: true runs them anyway)")

@@ -372,6 +372,19 @@ def red(assessments: dict[str, Assessment]) -> list[Assessment]:
     return [a for a in assessments.values() if a.grade == RED]
 
 
+def reds_in_run(graph: Any, thresholds: Thresholds, wanted: list[str]) -> list[Assessment]:
+    """The red specs a run of ``wanted`` would start: those IDs (none: every pending spec) and their
+    members, not yet completed. ``chant work`` and background runs refuse the same set."""
+    from chant.spec.status import Status
+
+    chosen = wanted or [s for s, spec in graph.specs.items() if spec.status == Status.PENDING]
+    chosen += [m for s in list(chosen) for m in graph.members(s)]
+    pending = [
+        s for s in dict.fromkeys(chosen) if s in graph.specs and graph.specs[s].status != Status.COMPLETED
+    ]
+    return red(assess_all(graph, thresholds, pending))
+
+
 def refusal_message(reds: list[Assessment]) -> tuple[str, str]:
     """``(message, hint)`` for refusing an unattended run of red specs."""
     lines = [f"{len(reds)} spec(s) graded red would likely waste an unattended agent run:"]
