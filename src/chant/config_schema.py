@@ -247,7 +247,7 @@ SCHEMA = Section(
         ),
         "drift": Section({"interval": interval}),
         "logs": Section({"max_bytes": number(0, integer=True)}),
-        "git": Section({"stale_lock_seconds": number(0)}),
+        "git": Section({"stale_lock_seconds": number(0), "batch_status": boolean}),
     },
     rust=frozenset({"repos", "enterprise", "approval", "validation", "site", "lint", "watch", "version"}),
 )

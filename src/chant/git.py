@@ -710,10 +710,12 @@ def read_tree(root: Path, commit: str, index_file: Path) -> None:
     run(["read-tree", commit], root, env={"GIT_INDEX_FILE": str(index_file)})
 
 
-def index_tree_with(root: Path, path: str, blob: str, index_file: Path) -> str:
-    """Set ``path`` to ``blob`` in the private index ``index_file``; returns the tree it now holds."""
+def index_tree_with(root: Path, blobs: Mapping[str, str], index_file: Path) -> str:
+    """Set each path of ``blobs`` to its blob in the private index ``index_file`` (one call, however many
+    paths); returns the tree it now holds."""
     env = {"GIT_INDEX_FILE": str(index_file)}
-    run(["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"], root, env=env)
+    lines = "".join(f"100644 {sha}\t{path}\n" for path, sha in blobs.items())
+    run(["update-index", "--add", "--index-info"], root, env=env, input=lines)
     return run(["write-tree"], root, env=env).stdout.strip()
 
 

@@ -75,7 +75,7 @@ def test_scale_bench_runs(tmp_path: Path) -> None:
         [
             sys.executable,
             str(ROOT / "bench" / "scale_bench.py"),
-            "--files", "300", "--specs", "2", "--members", "2", "--queue", "2,3", "--parallel", "2",
+            "--files", "300", "--specs", "2", "--members", "2", "--queue", "2,3", "--parallel", "2", "--rounds", "1",
             "--cache", str(tmp_path / "cache"),
         ],
         capture_output=True,
@@ -92,5 +92,6 @@ def test_scale_bench_runs(tmp_path: Path) -> None:
         "disk",
         "per spec, 3 / 2",
         "chant's own CPU per spec, 3 / 2",
+        "[nobatch] 3 specs: commits on main per spec",
     ):
         assert needle in proc.stdout, proc.stdout

@@ -28,8 +28,9 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chant import git, layout
 from chant.errors import ChantError
@@ -39,13 +40,84 @@ from chant.run import crashpoints
 from chant.spec.model import Spec
 from chant.spec.status import Status
 
-# One in-process lock in front of the cross-process integration lock: threads of one chant queue here
-# instead of spinning on flock.
-_MAIN_MUTEX = threading.Lock()
+
+class _Gate:
+    """The in-process half of the main lock, in front of the cross-process flock (threads of one chant
+    queue here instead of spinning on flock). A waiter may also leave without the lock when the holder
+    did its work for it (a batched status commit carried its edit)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._held = False
+
+    def acquire(self, unless: Callable[[], bool] | None = None) -> bool:
+        with self._cond:
+            while True:
+                if unless is not None and unless():
+                    return False
+                if not self._held:
+                    self._held = True
+                    return True
+                self._cond.wait()
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+
+_GATE = _Gate()
 JOURNAL = "checkout-pending"
 STALE_LOCK_SECONDS = 5.0  # default of git.stale_lock_seconds
 _CAS_ATTEMPTS = 5
 _INSTANCES = itertools.count()
+
+
+class StatusChange(NamedTuple):
+    """A status change for ``Mainline.record_all``: ``record``'s arguments."""
+
+    spec_id: str
+    updates: dict[str, Any]
+    status: Status
+    force: bool
+    message: str
+
+
+@dataclass(eq=False)
+class _Edit:
+    """One status change on its way to the main branch."""
+
+    spec_id: str
+    updates: dict[str, Any]
+    status: Status
+    force: bool
+    message: str
+    done: bool = False
+    spec: Spec | None = None
+    commit: str | None = None  # the main commit that holds it
+    error: BaseException | None = None
+
+    def result(self) -> tuple[Spec, str]:
+        if self.error is not None:
+            raise self.error
+        assert self.spec is not None and self.commit is not None
+        return self.spec, self.commit
+
+
+def batch_message(edits: list[_Edit]) -> str:
+    """One edit: its own message (``chant(<id>): start``). Several: a subject naming each spec and what
+    happened to it, and each spec's own message as a line of the body, so ``git log --grep`` and readers
+    of ``chant(<id>): start`` lines find them as before."""
+    if len(edits) == 1:
+        return f"{edits[0].message}\n\n{git.BOOKKEEPING_TRAILER}"
+    lines = [e.message.splitlines()[0] for e in edits]
+    what = ", ".join(f"{e.spec_id} {line.split('): ', 1)[-1]}" for e, line in zip(edits, lines, strict=True))
+    body = "\n".join(lines)
+    return f"chant: {len(edits)} status changes ({what})\n\n{body}\n\n{git.BOOKKEEPING_TRAILER}"
 
 
 class Mainline:
@@ -59,6 +131,10 @@ class Mainline:
         # The private index status commits are built in, and the tree it holds (None: not read yet).
         self._index = project.run_dir / f"bookkeeping-{os.getpid()}-{next(_INSTANCES)}.index"
         self._index_tree: str | None = None
+        # Status edits of threads waiting for the main lock: its holder commits them with its own.
+        self._pending: list[_Edit] = []
+        self._pending_mutex = threading.Lock()
+        self.batch = project.config.get("git.batch_status", True) is not False
         atexit.register(self.close)
 
     def on_main(self) -> bool:
@@ -166,85 +242,191 @@ class Mainline:
 
         The commit is made from the main branch's own copy of the spec (a user's uncommitted edit of the
         file is never committed) and the checkout's file gets the same edit afterwards (keeping that edit).
+        Edits other threads queued meanwhile (``record_waiting``) go into the same commit.
         """
+        edit = _Edit(spec_id, updates, status, force, message)
+        self._commit([edit, *self._take_pending()])
+        return edit.result()[0]
+
+    def record_all(self, changes: list[StatusChange]) -> list[Spec]:
+        """``record`` of several specs in one commit (with the edits queued meanwhile); caller holds the
+        main lock. Every change is tried; the first one's error, if any, is raised after."""
+        edits = [_Edit(*change) for change in changes]
+        if edits:
+            self._commit([*edits, *self._take_pending()])
+        return [edit.result()[0] for edit in edits]
+
+    def record_waiting(
+        self, spec_id: str, updates: dict[str, Any], *, status: Status, force: bool, message: str
+    ) -> tuple[Spec, str]:
+        """``record`` for a caller that does not hold the main lock; returns the spec and the main commit
+        holding the edit.
+
+        Group commit, as databases do it: the edit joins a queue; while another thread holds the main lock
+        the edit waits for that holder to commit it with its own, else this thread takes the lock and
+        commits every queued edit. Either way this returns only once the edit is on main and in the
+        checkout, so no caller proceeds on a status that is not committed.
+        """
+        edit = _Edit(spec_id, updates, status, force, message)
+        if not self.batch:
+            with self.lock():
+                self._commit([edit])
+            return edit.result()
+        with self._pending_mutex:
+            self._pending.append(edit)
+        lock = self.lock()
+        try:
+            entered = lock.enter(unless=lambda: edit.done)
+        except BaseException:
+            self._withdraw(edit)
+            raise
+        if entered:
+            try:
+                if not edit.done:
+                    self._commit(self._take_pending())
+            finally:
+                lock.__exit__()
+        return edit.result()
+
+    def _take_pending(self) -> list[_Edit]:
+        with self._pending_mutex:
+            taken, self._pending = self._pending, []
+        return taken
+
+    def _withdraw(self, edit: _Edit) -> None:
+        """An edit whose thread gave up before anyone committed it (it has the gate: no holder has it)."""
+        with self._pending_mutex:
+            if edit in self._pending:
+                self._pending.remove(edit)
+
+    def _commit(self, edits: list[_Edit]) -> None:
+        """Commit ``edits`` onto main in one commit (caller holds the main lock); each edit ends done, with
+        its spec or its error, and the threads waiting for them are woken."""
+        try:
+            self._commit_batch(edits)
+        except Exception as exc:
+            for edit in edits:
+                if not edit.done:
+                    edit.error = exc
+        except BaseException as exc:
+            for edit in edits:
+                if not edit.done:
+                    edit.error = exc
+            raise
+        finally:
+            for edit in edits:
+                edit.done = True
+            _GATE.wake()
+
+    def _commit_batch(self, edits: list[_Edit]) -> None:
         project = self.project
         root = project.root
-        path = project.spec_path(spec_id)
-        rel = project.rel(path)
-        full = f"{message}\n\n{git.BOOKKEEPING_TRAILER}"
+        live = edits
         for _attempt in range(_CAS_ATTEMPTS):
             on_main = self.on_main()
-            tip, blob = git.read_objects(
-                root, [f"refs/heads/{self.branch}", f"refs/heads/{self.branch}:{rel}"]
+            rels = [project.rel(project.spec_path(e.spec_id)) for e in live]
+            found = git.read_objects(
+                root, [f"refs/heads/{self.branch}", *(f"refs/heads/{self.branch}:{rel}" for rel in rels)]
             )
+            tip = found[0]
             if tip is None:
                 raise ChantError(f"main branch '{self.branch}' has no commits")
-            if blob is None:
-                return self._record_untracked(spec_id, updates, status, force, message, on_main)
-            committed = blob[1].decode("utf-8")
-            new_text = project.edited_text(spec_id, committed, updates, status=status, force=force)
-            if new_text == committed:
-                if on_main:
-                    return self._update_checkout_file(spec_id, updates, status, new_text)
-                return project.reload(spec_id)
-            sha = git.write_blob(root, new_text, rel)
-            commit = git.commit_tree(root, self._tree_with(tip, rel, sha), [tip[0]], full)
+            texts: dict[str, str] = {}  # rel -> the new committed text (two edits of one spec: both)
+            changed: list[tuple[_Edit, str]] = []
+            for edit, rel, blob in zip(live, rels, found[1:], strict=True):
+                try:
+                    if blob is None:
+                        edit.spec = self._record_untracked(edit, on_main)
+                        edit.commit = git.head(root, self.branch) or tip[0]
+                        continue
+                    committed = texts.get(rel, blob[1].decode("utf-8"))
+                    new_text = project.edited_text(
+                        edit.spec_id, committed, edit.updates, status=edit.status, force=edit.force
+                    )
+                    if new_text == committed and rel not in texts:
+                        edit.spec = (
+                            self._update_checkout_files([(edit, new_text, None)])[0]
+                            if on_main
+                            else project.reload(edit.spec_id)
+                        )
+                        edit.commit = tip[0]
+                        continue
+                except ChantError as exc:  # this edit's own problem (a refused transition): not the batch's
+                    edit.error, edit.done = exc, True
+                    continue
+                texts[rel] = new_text
+                changed.append((edit, rel))
+            if not changed:
+                return
+            shas = {rel: git.write_blob(root, text, rel) for rel, text in texts.items()}
+            batch = [edit for edit, _rel in changed]
+            message = batch_message(batch)
+            commit = git.commit_tree(root, self._tree_with(tip, shas), [tip[0]], message)
             try:
                 self._move(tip[0], commit, message, journal=on_main)
             except git.GitError:
                 if git.head(root, self.branch) != tip[0]:
-                    continue  # main moved (a user's commit, `chant add`): redo on the new tip
+                    live = batch  # main moved (a user's commit, `chant add`): redo on the new tip
+                    continue
                 raise
+            for edit in batch:
+                edit.commit = commit
             if not on_main:
-                return Spec.from_text(spec_id, path, new_text)
-            if status == Status.COMPLETED:
+                for edit, rel in changed:
+                    edit.spec = Spec.from_text(edit.spec_id, project.spec_path(edit.spec_id), texts[rel])
+                return
+            if any(e.status == Status.COMPLETED for e in batch):
                 crashpoints.point("status-commit")
-            spec = self._update_checkout_file(spec_id, updates, status, new_text, sha)
+            self._update_checkout_files([(edit, texts[rel], shas[rel]) for edit, rel in changed])
             self._journal_done()
-            return spec
-        raise ChantError(f"{self.branch} kept moving while recording {spec_id}")
+            return
+        raise ChantError(f"{self.branch} kept moving while recording {', '.join(e.spec_id for e in live)}")
 
-    def _tree_with(self, tip: tuple[str, bytes], rel: str, blob: str) -> str:
-        """``tip``'s tree with ``rel`` set to ``blob``. The private index is read from ``tip`` only when it
-        does not hold that tree already (it does after chant's own previous commit, the usual case)."""
+    def _tree_with(self, tip: tuple[str, bytes], blobs: dict[str, str]) -> str:
+        """``tip``'s tree with each path of ``blobs`` set to its blob. The private index is read from
+        ``tip`` only when it does not hold that tree already (it does after chant's own previous commit,
+        the usual case)."""
         tree = tip[1].split(b"\n", 1)[0].removeprefix(b"tree ").decode()
         if self._index_tree != tree:
             git.read_tree(self.project.root, tip[0], self._index)
         self._index_tree = None  # until write-tree says what it holds now
-        new_tree = git.index_tree_with(self.project.root, rel, blob, self._index)
+        new_tree = git.index_tree_with(self.project.root, blobs, self._index)
         self._index_tree = new_tree
         return new_tree
 
-    def _update_checkout_file(
-        self, spec_id: str, updates: dict[str, Any], status: Status, committed: str, sha: str | None = None
-    ) -> Spec:
+    def _update_checkout_files(self, items: list[tuple[_Edit, str, str | None]]) -> list[Spec]:
+        """Each edit applied to the checkout's file too, and the index entries of those committed (``sha``
+        given) set: one ``update-index`` for the files now equal to the commit, one for the others."""
         project = self.project
+        specs: list[Spec] = []
+        plain: list[str] = []
+        staged: dict[str, str | None] = {}
         with locked(project.lock_path("git-index"), timeout=120):
-            spec = project.update_spec(spec_id, updates, status=status, force=True)
-            if sha is not None:
+            for edit, committed, sha in items:
+                spec = project.update_spec(edit.spec_id, edit.updates, status=edit.status, force=True)
+                edit.spec = spec
+                specs.append(spec)
+                if sha is None:
+                    continue
                 rel = project.rel(spec.path)
                 if spec.path.read_text(encoding="utf-8") == committed:
-                    git.run(["update-index", "--", rel], project.root)
+                    plain.append(rel)
+                    staged.pop(rel, None)
                 else:  # the user's uncommitted edit stays an unstaged change on top of the commit
-                    git.set_index(project.root, {rel: f"100644 {sha}"})
-        return spec
+                    staged[rel] = f"100644 {sha}"
+            if plain:
+                git.run(["update-index", "--", *dict.fromkeys(plain)], project.root)
+            git.set_index(project.root, staged)
+        return specs
 
-    def _record_untracked(
-        self,
-        spec_id: str,
-        updates: dict[str, Any],
-        status: Status,
-        force: bool,
-        message: str,
-        on_main: bool,
-    ) -> Spec:
+    def _record_untracked(self, edit: _Edit, on_main: bool) -> Spec:
         """A spec file the main branch does not have: git-ignored (silent mode: never committed) or new
         and not committed yet (committed now, as before, when the checkout is on main)."""
         project = self.project
-        spec = project.update_spec(spec_id, updates, status=status, force=force)
+        spec = project.update_spec(edit.spec_id, edit.updates, status=edit.status, force=edit.force)
         if on_main:
             with locked(project.lock_path("git-index"), timeout=120):
-                git.commit_paths(project.root, [project.rel(spec.path)], message)
+                git.commit_paths(project.root, [project.rel(spec.path)], edit.message)
         return spec
 
     # -- merges --------------------------------------------------------------------------------------
@@ -314,19 +496,26 @@ class MainLock:
         self.lock = FileLock(mainline.project.lock_path("integration"))
 
     def __enter__(self) -> MainLock:
-        _MAIN_MUTEX.acquire()
+        self.enter()
+        return self
+
+    def enter(self, unless: Callable[[], bool] | None = None) -> bool:
+        """Take the lock; or, with ``unless``, return False as soon as that holds (checked while another
+        thread holds the lock, each time the gate is woken) without taking it."""
+        if not _GATE.acquire(unless):
+            return False
         try:
             self.lock.acquire(timeout=600)
             self.mainline.recover()
         except BaseException:
             self.lock.release()
-            _MAIN_MUTEX.release()
+            _GATE.release()
             raise
-        return self
+        return True
 
     def __exit__(self, *exc: object) -> None:
         self.lock.release()
-        _MAIN_MUTEX.release()
+        _GATE.release()
 
 
 def git_lock_candidates(project: Project, live: Callable[[str], bool]) -> list[Path]:

@@ -40,7 +40,7 @@ from chant.run.board import Board
 from chant.run.budget import Budget, BudgetError, Ledger, Scope, Spend, parse_seconds
 from chant.run.local_changes import overwritten_by_merge
 from chant.run.logs import SpecLog
-from chant.run.mainline import Mainline, MainLock
+from chant.run.mainline import Mainline, MainLock, StatusChange
 from chant.shell import quote
 from chant.spec.edit import REMOVE
 from chant.spec.model import Spec
@@ -281,17 +281,14 @@ class Pipeline:
                 hint=f"`git switch {self.main_branch}`, then run the same command again",
             )
         pause_request_path(project, spec_id).unlink(missing_ok=True)  # left by an earlier run
-        with self.main_lock():
-            self.record(
-                spec_id,
-                {"branch": branch, "failure_reason": REMOVE},
-                status=Status.IN_PROGRESS,
-                force=status == Status.IN_PROGRESS,
-                message=f"chant({spec_id}): start",
-            )
-            base = git.head(project.root, self.main_branch)
-            if base is None:
-                raise ChantError(f"main branch '{self.main_branch}' has no commits")
+        # Without the main lock: while another run holds it (a merge), this edit joins its status commit.
+        _spec, base = self.mainline.record_waiting(
+            spec_id,
+            {"branch": branch, "failure_reason": REMOVE},
+            status=Status.IN_PROGRESS,
+            force=status == Status.IN_PROGRESS,
+            message=f"chant({spec_id}): start",
+        )
         crashpoints.point("start")
         # The worktree is created from the explicit base commit (which holds the in_progress status), so it
         # needs no main lock: members of a phase check out their trees concurrently instead of one by one.
@@ -788,40 +785,63 @@ class Pipeline:
 
     def complete(self, prep: Prepared) -> Outcome:
         """Check (unless done already), integrate and finalize one prepared run (serialised on main)."""
-        try:
-            reason = prep.reason if prep.checked else self.check(prep)
-            gated = prep.gated
-            with self.main_lock():
-                if reason is Stopped.PAUSED:
-                    return self._fail(prep, "paused by `chant pause`", "paused", status=Status.PAUSED)
-                if reason is not None and prep.attention:
-                    return self._fail(prep, reason, "needs_attention", status=Status.NEEDS_ATTENTION)
-                if reason is not None:
-                    state: RunState = "cancelled" if reason is Stopped.INTERRUPTED else "failed"
-                    return self._fail(prep, str(reason), state)  # a plain str into the spec and events
-                try:
-                    merge, conflicts = self.integrate(prep, gated)
-                except GateFailed as failed:
-                    if self.options.cancel.is_set():
-                        return self._fail(prep, "interrupted", "cancelled")
-                    return self._fail(
-                        prep, failed.run.reason(), "needs_attention", status=Status.NEEDS_ATTENTION
-                    )
-                except ChantError as exc:
-                    return self._fail(prep, exc.message, "needs_attention", status=Status.NEEDS_ATTENTION)
-                if merge is None:
-                    return self._fail(
-                        prep,
-                        "merge conflict in " + ", ".join(conflicts),
-                        "needs_attention",
-                        status=Status.NEEDS_ATTENTION,
-                        extra={"conflicting_files": conflicts},
-                    )
-                return self._finalize(prep, merge)
-        finally:
-            self._cleanup(prep)
+        return self.complete_many([prep])[0]
 
-    def _finalize(self, prep: Prepared, merge: str) -> Outcome:
+    def complete_many(self, preps: list[Prepared]) -> list[Outcome]:
+        """``complete()`` of runs that finished together, under one hold of the main lock: each is checked
+        and merged in turn, then their status changes go to main in one commit (with the starts queued
+        meanwhile). A kill between two merges leaves a merged spec still ``in_progress``: adopted by the next
+        run, as after a kill inside one spec's merge (docs/design.md)."""
+        if len(preps) > 1 and not self.mainline.batch:  # git.batch_status: false: one after the other
+            return [outcome for prep in preps for outcome in self.complete_many([prep])]
+        try:
+            reasons = [prep.reason if prep.checked else self.check(prep) for prep in preps]
+            with self.main_lock():
+                changes: list[StatusChange] = []
+                outcomes = [self._conclude(p, r, changes) for p, r in zip(preps, reasons, strict=True)]
+                self.mainline.record_all(changes)
+            return outcomes
+        finally:
+            for prep in preps:
+                self._cleanup(prep)
+
+    def _conclude(self, prep: Prepared, reason: Verdict, changes: list[StatusChange]) -> Outcome:
+        """Integrate a checked run, or fail it; its status change goes to ``changes``. Caller holds the lock."""
+        if reason is Stopped.PAUSED:
+            return self._fail(
+                prep, "paused by `chant pause`", "paused", status=Status.PAUSED, changes=changes
+            )
+        if reason is not None and prep.attention:
+            return self._fail(prep, reason, "needs_attention", status=Status.NEEDS_ATTENTION, changes=changes)
+        if reason is not None:
+            state: RunState = "cancelled" if reason is Stopped.INTERRUPTED else "failed"
+            return self._fail(
+                prep, str(reason), state, changes=changes
+            )  # a plain str into the spec and events
+        try:
+            merge, conflicts = self.integrate(prep, prep.gated)
+        except GateFailed as failed:
+            if self.options.cancel.is_set():
+                return self._fail(prep, "interrupted", "cancelled", changes=changes)
+            return self._fail(
+                prep, failed.run.reason(), "needs_attention", status=Status.NEEDS_ATTENTION, changes=changes
+            )
+        except ChantError as exc:
+            return self._fail(
+                prep, exc.message, "needs_attention", status=Status.NEEDS_ATTENTION, changes=changes
+            )
+        if merge is None:
+            return self._fail(
+                prep,
+                "merge conflict in " + ", ".join(conflicts),
+                "needs_attention",
+                status=Status.NEEDS_ATTENTION,
+                extra={"conflicting_files": conflicts},
+                changes=changes,
+            )
+        return self._finalize(prep, merge, changes)
+
+    def _finalize(self, prep: Prepared, merge: str, changes: list[StatusChange]) -> Outcome:
         result = prep.result
         if prep.untracked_spec and prep.spec_text is not None:
             # No merge carries an untracked spec's ticked criteria back: copy them before recording completion.
@@ -844,12 +864,8 @@ class Pipeline:
         # force: the merge above already brought the agent's copy of the spec to main, and agents do edit
         # its frontmatter (e.g. `status: pending`). The transition table must not veto finalizing work that
         # is merged: that left merged code under a stale status and crashed the run (we hold the spec lock).
-        self.record(
-            prep.spec.id,
-            updates,
-            status=Status.COMPLETED,
-            force=True,
-            message=f"chant({prep.spec.id}): complete",
+        changes.append(
+            StatusChange(prep.spec.id, updates, Status.COMPLETED, True, f"chant({prep.spec.id}): complete")
         )
         prep.drop_branch = True
         ended = time.monotonic()
@@ -875,13 +891,12 @@ class Pipeline:
         *,
         status: Status = Status.FAILED,
         extra: dict[str, Any] | None = None,
+        changes: list[StatusChange],
     ) -> Outcome:
-        # Caller holds the main lock.
+        # Caller holds the main lock and commits ``changes``.
         updates: dict[str, Any] = {"failure_reason": reason, **(extra or {})}
         updates.update(self._attempt_fields(prep, state, reason))
-        self.record(
-            prep.spec.id, updates, status=status, force=True, message=f"chant({prep.spec.id}): {state}"
-        )
+        changes.append(StatusChange(prep.spec.id, updates, status, True, f"chant({prep.spec.id}): {state}"))
         # A failed branch keeps the agent's commits for inspection and resumption; an empty one is noise
         # (a paused one is kept: a human may take it over).
         prep.drop_branch = status != Status.PAUSED and not git.rev_list(
@@ -1078,7 +1093,8 @@ def _run_start(root: Path, spec_id: str, tip: str) -> str | None:
     """The newest ``chant(<id>): start`` bookkeeping commit reachable from ``tip``."""
     needle = f"chant({spec_id}): start"
     for sha, message in reversed(git.log_messages(root, tip)):
-        if message.startswith(needle) and git.is_bookkeeping(message):
+        # A batched status commit lists each spec's own message as a line of its body.
+        if git.is_bookkeeping(message) and any(line.startswith(needle) for line in message.splitlines()):
             return sha
     return None
 

@@ -78,6 +78,19 @@ class Scheduler:
         self.reporter.finished(outcome)
         return outcome
 
+    def _finish_all(self, items: list[Prepared | Outcome]) -> list[Outcome]:
+        """``_finish`` of several runs at once (``Pipeline.complete_many``)."""
+        preps = [item for item in items if not isinstance(item, Outcome)]
+        try:
+            completed = iter(self.pipeline.complete_many(preps) if preps else [])
+            outcomes = [item if isinstance(item, Outcome) else next(completed) for item in items]
+        finally:
+            for item in items:
+                self.pipeline.board.release(item.spec_id if isinstance(item, Outcome) else item.spec.id)
+        for outcome in outcomes:
+            self.reporter.finished(outcome)
+        return outcomes
+
     def _run_batch(self, spec_ids: list[str]) -> list[Outcome]:
         """Run specs concurrently, then check/integrate/finalize them in ID order."""
         if not spec_ids:
@@ -430,9 +443,12 @@ class Scheduler:
             try:
                 while running:
                     done, _pending = _wait_any(list(running))
-                    for future in done:
+                    # Runs that finished together merge under one hold of the main lock and record their
+                    # statuses in one commit; in ID order, as a phase merges.
+                    finished = sorted(done, key=lambda f: running[f])
+                    for future in finished:
                         running.pop(future)
-                        outcome = self._finish(future.result())
+                    for outcome in self._finish_all([f.result() for f in finished]):
                         with lock:
                             summary.outcomes.append(outcome)
                         self.reporter.result(outcome)
