@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-# A benchmark under coverage measures coverage: `make test`'s subprocess coverage stays out of the bench runs
-# (their code paths are the CLI's, covered by the CLI tests).
-UNMEASURED = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS_")}
+from tests.bench.runner import run_bench
 
 
 @pytest.mark.timeout(15)
@@ -23,13 +16,7 @@ UNMEASURED = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_
     not (Path(sys.executable).parent / "chant").exists(), reason="needs the venv's chant script"
 )
 def test_bench_runs_and_prints_the_table() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "50", "--rounds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=14,
-        env=UNMEASURED,
-    )
+    proc = run_bench("run.py", "--sizes", "50", "--rounds", "1", timeout=14)
     assert proc.returncode == 0, proc.stderr
     for needle in ("floor", "bare", "version", "list cold", "list --ready warm", "status warm", "verdict"):
         assert needle in proc.stdout
@@ -38,13 +25,7 @@ def test_bench_runs_and_prints_the_table() -> None:
 @pytest.mark.timeout(60)
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_preflight_bench_runs() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "preflight_bench.py"), "--size", "40", "--rounds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=55,
-        env=UNMEASURED,
-    )
+    proc = run_bench("preflight_bench.py", "--size", "40", "--rounds", "1", timeout=55)
     assert proc.returncode == 0, proc.stderr
     for needle in ("pre-flight of one spec", "lint: rules", "doctor: whole report"):
         assert needle in proc.stdout
@@ -56,12 +37,7 @@ def test_preflight_bench_runs() -> None:
     not (Path(sys.executable).parent / "chant").exists(), reason="needs the venv's chant script"
 )
 def test_mcp_bench_runs_and_checks_every_limit() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "mcp_bench.py"), "--size", "30", "--rounds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=110,
-    )
+    proc = run_bench("mcp_bench.py", "--size", "30", "--rounds", "1", timeout=110, measured=True)
     # Timing verdicts depend on the machine; the size check does not.
     assert "first list (cold)" in proc.stdout and "start-up" in proc.stdout, proc.stderr
     assert "no result over its declared limit: yes" in proc.stdout, proc.stdout + proc.stderr
@@ -71,16 +47,12 @@ def test_mcp_bench_runs_and_checks_every_limit() -> None:
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_scale_bench_runs(tmp_path: Path) -> None:
     """A tiny big repository and a tiny queue: both parts run end to end and print their rows."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "scale_bench.py"),
-            "--files", "300", "--specs", "2", "--members", "2", "--queue", "2,3", "--parallel", "2", "--rounds", "1",
-            "--cache", str(tmp_path / "cache"),
-        ],
-        capture_output=True,
-        text=True,
+    proc = run_bench(
+        "scale_bench.py",
+        "--files", "300", "--specs", "2", "--members", "2", "--queue", "2,3", "--parallel", "2", "--rounds", "1",
+        "--cache", str(tmp_path / "cache"),
         timeout=115,
+        measured=True,
     )  # fmt: skip
     assert proc.returncode in (0, 1), proc.stderr  # 1: a target missed (a tiny repository is no test)
     for needle in (

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-UNMEASURED = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS_")}
+from tests.bench.runner import run_bench
 
 
 @pytest.mark.timeout(60)
 def test_ray_ship_bench_runs(tmp_path: Path) -> None:
     out = tmp_path / "ship.json"
     args = ["--commits", "20", "--specs", "4", "--nodes", "2", "--json", str(out)]
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "ray_ship_bench.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=50,
-        env=UNMEASURED,
-    )
+    proc = run_bench("ray_ship_bench.py", *args, timeout=50)
     assert proc.returncode == 0, proc.stderr
     assert "incremental" in proc.stdout
     rows = json.loads(out.read_text())["rows"]
