@@ -131,6 +131,22 @@ def rec(w: Work, spec_id: str, what: str) -> str | None:
     return path.read_text(encoding="utf-8").strip() if path.exists() else None
 
 
+def wait_for_log(w: Work, spec_id: str, needle: str, proc: subprocess.Popen[str], deadline: float) -> None:
+    """Until ``needle`` has streamed back into the spec's log (the task is running on its node)."""
+    spec_log = w.repo / ".chant" / "logs" / f"{spec_id}.log"
+    while needle not in (spec_log.read_text() if spec_log.exists() else ""):
+        assert time.monotonic() < deadline and proc.poll() is None, f"{needle!r} never streamed back"
+        time.sleep(0.1)
+
+
+def finish(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+
+
 def test_parallel_members_run_on_different_nodes_and_merge(
     cluster: tuple[Any, list[Any], Path], work_factory: Callable[..., Work], chant_repo: Path, tmp_path: Path
 ) -> None:
@@ -216,19 +232,11 @@ def test_ctrl_c_stops_the_agent_on_its_node_keeps_the_branch_and_resumes(
     proc = w.popen("work", "--executor", "ray", "--address", made.address, STOP)
     try:
         pid_file = Path(w.env["RAY_RECORDS"]) / f"{STOP}.pid"
-        spec_log = w.repo / ".chant" / "logs" / f"{STOP}.log"
-        deadline = time.monotonic() + 120
-        while "blocking on the node now" not in (spec_log.read_text() if spec_log.exists() else ""):
-            assert time.monotonic() < deadline and proc.poll() is None, "the agent's line never streamed back"
-            time.sleep(0.1)
+        wait_for_log(w, STOP, "blocking on the node now", proc, time.monotonic() + 120)
         pid = int(pid_file.read_text(encoding="utf-8"))
         os.kill(pid, 0)  # the agent is running, on its node
         proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        out, err = finish(proc, 60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -265,18 +273,11 @@ def test_a_node_killed_mid_task_completes_the_spec_once_elsewhere(
         while not first.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
         assert first.exists(), "the first attempt never started"
-        spec_log = w.repo / ".chant" / "logs" / f"{SOLO}.log"
-        while "--- ray: attempt" not in (spec_log.read_text() if spec_log.exists() else ""):
-            assert time.monotonic() < deadline, "the first attempt's log never streamed back"
-            time.sleep(0.1)
+        wait_for_log(w, SOLO, "--- ray: attempt", proc, deadline)
         doomed = first.read_text(encoding="utf-8").strip()
         victim = next(n for n in workers if n.node_id == doomed)
         made.remove_node(victim)  # the raylet, its workers and the agent they run: gone
-        try:
-            out, err = proc.communicate(timeout=150)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        out, err = finish(proc, 150)
     finally:
         if proc.poll() is None:
             proc.kill()
