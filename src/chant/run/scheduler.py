@@ -23,7 +23,7 @@ from chant.errors import ChantError
 from chant.graph import Graph, Phase
 from chant.layout import acquire_run_lock
 from chant.project import Project
-from chant.run import crashpoints, journal, writesets
+from chant.run import crashpoints, journal, recovery, writesets
 from chant.run.events import Reporter
 from chant.run.pipeline import Outcome, Pipeline, Prepared, RunOptions
 from chant.run.readyset import ReadySet
@@ -411,6 +411,17 @@ class Scheduler:
             running: dict[Future[Prepared | Outcome], str] = {}
             # Scanned once; then only finished specs and their dependents are re-judged (run/readyset.py).
             ready = ReadySet(self.project)
+            # What an earlier run of this queue left unfinished (Ctrl-C, kill -9) is resumed first, so "run
+            # the same command again" does resume: those specs are not `ready`, the graph says they started.
+            resume = self._unfinished(ready.graph, only)
+            # A killed queue leaves its last merged branches (they are deleted in batches): gone now.
+            self.pipeline.drop_merged_branches(
+                [s for s, spec in ready.graph.specs.items() if spec.status == Status.COMPLETED]
+            )
+            if resume:
+                self.reporter.note(
+                    f"Resuming {len(resume)} spec(s) an earlier run left unfinished: {', '.join(resume)}"
+                )
 
             def refill() -> None:
                 if self.pipeline.mainline.left_main:
@@ -421,6 +432,11 @@ class Scheduler:
                         summary.stopped = spent
                         self.reporter.note(f"Stopped: {spent}; no more specs start in this run.")
                     return
+                while resume and len(running) < self.max_parallel:
+                    spec_id = resume.pop(0)
+                    ready.discard(spec_id)
+                    attempted.add(spec_id)
+                    running[self._submit(pool, spec_id)] = spec_id
                 for spec_id in ready:
                     if len(running) >= self.max_parallel:
                         return
@@ -484,6 +500,23 @@ class Scheduler:
                 summary.outcomes.append(outcome)
                 self.reporter.result(outcome)
         return summary
+
+    def _unfinished(self, graph: Graph, only: list[str] | None) -> list[str]:
+        """Specs outside any driver that a dead or interrupted run left behind: ``in_progress`` with no
+        chant holding them (stranded) or ``failed: interrupted``. A driver's members resume with their
+        driver (``chant work <driver>``), which knows their phases."""
+        stranded = set(recovery.stranded(self.project))
+        found = []
+        for spec_id in ids.sorted_ids(graph.specs):
+            spec = graph.specs[spec_id]
+            if (only is not None and spec_id not in only) or graph.is_driver(spec_id):
+                continue
+            if graph.driver_of(spec_id) is not None:
+                continue
+            interrupted = spec.status == Status.FAILED and spec.get("failure_reason") == "interrupted"
+            if spec_id in stranded or interrupted:
+                found.append(spec_id)
+        return found
 
     def _finishable_drivers(self, scope: set[str] | None = None) -> list[str]:
         """Unfinished drivers whose members are all done (within ``scope``: the driver or one member)."""
