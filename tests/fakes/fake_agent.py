@@ -207,7 +207,8 @@ def main() -> int:
     def save() -> None:
         if record_dir:
             path = Path(record_dir) / f"{spec_id}.json"
-            tmp = path.with_suffix(".tmp")
+            # Per process: best-of candidates of one spec run at once and record under the same name.
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps(record), encoding="utf-8")
             os.replace(tmp, path)
 
