@@ -49,13 +49,13 @@ project:
   name: bench
 defaults:
   agent: command
-  timeout: 120
+  timeout: {timeout}
 parallel:
-  max: 8
+  max: {parallel}
 agents:
   command:
     command: ["sh", "{agent}"]
----
+{extra}---
 """
 
 
@@ -93,15 +93,36 @@ def make_repo(base: Path, specs: dict[str, str], env: dict[str, str]) -> Path:
     repo = base / "repo"
     repo.mkdir(parents=True)
     sh(["git", "init", "-q", "-b", "main"], repo, env)
+    install_chant(base, repo, specs, env)
+    return repo
+
+
+def install_chant(
+    base: Path,
+    repo: Path,
+    specs: dict[str, str],
+    env: dict[str, str],
+    *,
+    agent_sh: str = AGENT_SH,
+    timeout: int = 120,
+    parallel: int = 8,
+    extra: str = "",
+) -> None:
+    """``chant init`` in ``repo``, the instant agent (``agent_sh``) as the command agent, ``specs``, committed."""
     sh([*CHANT, "init"], repo, env)
     agent = base / "agent.sh"
-    agent.write_text(AGENT_SH, encoding="utf-8")
-    (repo / ".chant" / "config.md").write_text(CONFIG.replace("{agent}", str(agent)), encoding="utf-8")
+    agent.write_text(agent_sh, encoding="utf-8")
+    config = (
+        CONFIG.replace("{agent}", str(agent))
+        .replace("{timeout}", str(timeout))
+        .replace("{parallel}", str(parallel))
+        .replace("{extra}", extra)
+    )
+    (repo / ".chant" / "config.md").write_text(config, encoding="utf-8")
     for spec_id, text in specs.items():
         (repo / ".chant" / "specs" / f"{spec_id}.md").write_text(text, encoding="utf-8")
     sh(["git", "add", "-A"], repo, env)
     sh(["git", "commit", "-q", "-m", "bench setup"], repo, env)
-    return repo
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:

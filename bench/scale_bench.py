@@ -41,6 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline_bench import env_for as pipeline_env  # bench/ is on sys.path: these run as scripts
+from pipeline_bench import install_chant
 
 BIN = Path(sys.executable).parent
 PY = str(BIN / "python") if (BIN / "python").exists() else sys.executable
@@ -62,21 +63,6 @@ sed -i 's/- \\[ \\]/- [x]/' "$CHANT_SPEC_FILE"
 echo "done by $CHANT_SPEC_ID" > "out-$CHANT_SPEC_ID.txt"
 git add -- "out-$CHANT_SPEC_ID.txt" "$CHANT_SPEC_FILE"
 git commit -q -m "chant($CHANT_SPEC_ID): done"
-"""
-
-CONFIG = """\
----
-project:
-  name: bench
-defaults:
-  agent: command
-  timeout: 600
-parallel:
-  max: 16
-agents:
-  command:
-    command: ["sh", "{agent}"]
-{extra}---
 """
 
 
@@ -141,15 +127,7 @@ def big_repo(base: Path, source: Path, specs: dict[str, str], env: dict[str, str
 
 
 def setup_chant(base: Path, repo: Path, specs: dict[str, str], env: dict[str, str], extra: str) -> None:
-    sh([*CHANT, "init"], repo, env)
-    agent = base / "agent.sh"
-    agent.write_text(AGENT_SH, encoding="utf-8")
-    config = CONFIG.replace("{agent}", str(agent)).replace("{extra}", extra)
-    (repo / ".chant" / "config.md").write_text(config, encoding="utf-8")
-    for spec_id, text in specs.items():
-        (repo / ".chant" / "specs" / f"{spec_id}.md").write_text(text, encoding="utf-8")
-    sh(["git", "add", "-A", "."], repo, env)
-    sh(["git", "commit", "-q", "-m", "bench setup"], repo, env)
+    install_chant(base, repo, specs, env, agent_sh=AGENT_SH, timeout=600, parallel=16, extra=extra)
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
