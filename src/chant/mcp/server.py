@@ -95,11 +95,7 @@ class Chant:
 
                 return await _guarded(name, anyio.to_thread.run_sync(work))
 
-            # The SDK reads the parameters (minus ``settings``) to build the input schema.
-            signature = inspect.signature(fn, eval_str=True)
-            params = [p for p in signature.parameters.values() if p.name != "settings"]
-            _retype(call, fn, signature.replace(parameters=params, return_annotation=CallToolResult))
-            self._add(call, name, fn.__doc__ or "", schema, read_only, destructive)
+            self._add(call, fn, "settings", name, schema, read_only, destructive)
             return fn
 
         return register
@@ -114,10 +110,7 @@ class Chant:
             async def call(*args: Any, **kwargs: Any) -> CallToolResult:
                 return await _guarded(name, fn(self, *args, **kwargs))
 
-            signature = inspect.signature(fn, eval_str=True)
-            params = [p for p in signature.parameters.values() if p.name != "chant"]
-            _retype(call, fn, signature.replace(parameters=params, return_annotation=CallToolResult))
-            self._add(call, name, fn.__doc__ or "", schema, read_only, False)
+            self._add(call, fn, "chant", name, schema, read_only, False)
             return fn
 
         return register
@@ -125,12 +118,19 @@ class Chant:
     def _add(
         self,
         call: Callable[..., Any],
+        fn: Callable[..., Any],
+        injected: str,
         name: str,
-        doc: str,
         schema: dict[str, Any],
         read_only: bool,
         destructive: bool,
     ) -> None:
+        """Register ``call`` (wrapping ``fn``) as the tool ``name``. The SDK builds the input schema from
+        ``fn``'s parameters, minus the one chant injects (``injected``)."""
+        signature = inspect.signature(fn, eval_str=True)
+        params = [p for p in signature.parameters.values() if p.name != injected]
+        _retype(call, fn, signature.replace(parameters=params, return_annotation=CallToolResult))
+        doc = fn.__doc__ or ""
         annotations = ToolAnnotations(
             read_only_hint=read_only,
             destructive_hint=destructive,
