@@ -304,15 +304,12 @@ class Mainline:
         its spec or its error, and the threads waiting for them are woken."""
         try:
             self._commit_batch(edits)
-        except Exception as exc:
-            for edit in edits:
-                if not edit.done:
-                    edit.error = exc
         except BaseException as exc:
             for edit in edits:
                 if not edit.done:
                     edit.error = exc
-            raise
+            if not isinstance(exc, Exception):
+                raise  # KeyboardInterrupt, SystemExit: this thread stops too; an error goes to each edit
         finally:
             for edit in edits:
                 edit.done = True
