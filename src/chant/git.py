@@ -441,6 +441,9 @@ def sparse_disable(cwd: Path) -> None:
 
 def sparse_dirs(cwd: Path) -> list[str] | None:
     """The directories of the cone-mode sparse checkout ``cwd`` (``None``: a full checkout)."""
+    admin = worktree_admin(cwd)
+    if admin is not None and not (admin / "info" / "sparse-checkout").is_file():
+        return None  # no patterns, so a full checkout: a pool acquire spares itself a git process
     found = run(["sparse-checkout", "list"], cwd, check=False)
     if not found.ok:
         return None  # "this worktree is not sparse"
